@@ -1,0 +1,60 @@
+import { formats } from '../formats/registry.ts';
+import { VERSION } from '../shared/version.ts';
+import { EXIT, UserError } from './errors.ts';
+import { summaryCommand } from './summary-command.ts';
+
+export const HELP = `dlperf-top ${VERSION} — watch, replay and summarise multi-node deep-learning benchmarks
+
+Usage:
+  dlperf-top [live] SOURCE...       watch training logs on every node live (Ink screen)
+  dlperf-top replay ARCHIVE|DIR     play an archived run through the live screen, original timing
+  dlperf-top summary INPUT...       DLPerf-style tables (md, csv, json) for scripts and CI
+  dlperf-top launch RECIPE          start a benchmark sweep on every node, watch and archive it
+  dlperf-top formats                list the log formats that are recognised
+
+Options: -h, --help (also after a command), -V, --version
+`;
+
+export interface Io {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream;
+  isTTY: boolean;
+}
+
+const defaultIo = (): Io => ({ stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, isTTY: !!process.stdout.isTTY });
+
+/** The one place that turns a command line into an exit code. */
+export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    if (cmd === '-h' || cmd === '--help' || cmd === 'help') {
+      io.stdout.write(HELP);
+      return EXIT.ok;
+    }
+    if (cmd === '-V' || cmd === '--version') {
+      io.stdout.write(`${VERSION}\n`);
+      return EXIT.ok;
+    }
+    switch (cmd) {
+      case 'summary':
+        return await summaryCommand(rest, io);
+      case 'formats':
+        for (const f of formats) io.stdout.write(`${f.id.padEnd(20)} ${f.title}\n`);
+        return EXIT.ok;
+      case 'replay':
+      case 'launch':
+        throw new UserError(`'${cmd}' is not available yet in this version`, "use 'dlperf-top summary' for now");
+      case 'live':
+      default:
+        throw new UserError(`'live' is not available yet in this version`, "use 'dlperf-top summary' for now");
+    }
+  } catch (e) {
+    if (e instanceof UserError) {
+      io.stderr.write(`dlperf-top: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
+      return e.exitCode;
+    }
+    io.stderr.write(`dlperf-top: internal error: ${(e as Error).stack ?? String(e)}\nPlease report this with the command line you used.\n`);
+    return EXIT.internal;
+  }
+}

@@ -1,0 +1,115 @@
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { InputProblem } from '../core/types.ts';
+import type { Aggregate } from '../metrics/aggregate.ts';
+import { summarize, type SummaryResult } from '../pipeline/summarize.ts';
+import { summaryCsv } from '../report/csv.ts';
+import { summaryJson } from '../report/json.ts';
+import { summaryMarkdown } from '../report/markdown.ts';
+import { EXIT, UserError } from './errors.ts';
+import { parseWindowArg } from './window-arg.ts';
+
+export const SUMMARY_HELP = `Usage: dlperf-top summary INPUT... [options]
+
+Summarise benchmark logs the way DLPerf's scripts do (median of repeats, speedup, scaling
+efficiency), and say what those scripts never tell: runs too short to measure, names that
+disagree with the log, outlier repeats, InfiniBand fallback, crashes.
+
+INPUT   log files, directories (walked recursively), .tgz/.tar.gz/.tar archives (streamed,
+        never extracted), or - for stdin
+
+Options:
+  --format md|csv|json      output format (default md)
+  -o, --output FILE         write the report to FILE instead of stdout
+  --window [FMT=]START:END  measuring window, in the format's unit (iterations, or counted lines
+                            for dllogger-pytorch and tf2-timehistory); END empty = to the end.
+                            Repeatable; FMT limits it to one format (see 'dlperf-top formats')
+  --aggregate median|mean|olympic
+                            how repeats become one figure (default median; olympic = MLPerf's
+                            mean without the best and the worst)
+  --parser FMT              force a format instead of detecting it
+  --fail-on KIND[,KIND]     exit ${EXIT.failOn} when any run or group carries one of these flags
+                            (too_short, name_mismatch, outlier, ib_fallback, crashed, oom,
+                            nccl_error, nan_loss, incomplete, ...)
+  --outlier-rel X           smallest relative distance from the group median that can be an
+                            outlier (default 0.03)
+  --outlier-mad K           robust standard deviations (1.4826 × MAD) beyond which a repeat is an
+                            outlier (default 3.5)
+  -q, --quiet               do not print input problems on stderr
+
+Exit codes: 0 ok; ${EXIT.usage} bad arguments; ${EXIT.noRuns} no run recognised; ${EXIT.failOn} --fail-on matched;
+            ${EXIT.inputErrors} an input could not be read (the rest is still reported)
+`;
+
+const INPUT_ERRORS = new Set<InputProblem['kind']>(['unreadable', 'corrupt_archive', 'truncated_archive']);
+
+export async function summaryCommand(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; stdin: NodeJS.ReadableStream; isTTY: boolean }): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        format: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+        window: { type: 'string', multiple: true },
+        aggregate: { type: 'string' },
+        parser: { type: 'string' },
+        'fail-on': { type: 'string', multiple: true },
+        'outlier-rel': { type: 'string' },
+        'outlier-mad': { type: 'string' },
+        quiet: { type: 'boolean', short: 'q' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    throw new UserError((e as Error).message, "see 'dlperf-top summary --help'");
+  }
+  const v = parsed.values;
+  if (v.help) {
+    io.stdout.write(SUMMARY_HELP);
+    return EXIT.ok;
+  }
+  const inputs = parsed.positionals;
+  if (inputs.length === 0) throw new UserError('summary needs at least one input (a log, a directory, an archive, or - for stdin)', "see 'dlperf-top summary --help'");
+  const format = v.format ?? 'md';
+  if (!['md', 'markdown', 'csv', 'json'].includes(format)) throw new UserError(`--format '${format}': expected md, csv or json`);
+  const agg = (v.aggregate ?? 'median') as Aggregate;
+  if (!['median', 'mean', 'olympic'].includes(agg)) throw new UserError(`--aggregate '${agg}': expected median, mean or olympic`);
+  const num = (name: string, s: string | undefined, def: number) => {
+    if (s === undefined) return def;
+    const n = Number(s);
+    if (!Number.isFinite(n) || n < 0) throw new UserError(`--${name} '${s}': expected a non-negative number`);
+    return n;
+  };
+  const failOn = new Set((v['fail-on'] ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean));
+  const quiet = v.quiet === true;
+  const result: SummaryResult = await summarize(inputs, {
+    ...(v.window ? { windows: v.window.map(parseWindowArg) } : {}),
+    ...(v.parser ? { format: v.parser } : {}),
+    aggregate: agg,
+    outlier: { minRelative: num('outlier-rel', v['outlier-rel'], 0.03), madK: num('outlier-mad', v['outlier-mad'], 3.5) },
+    stdin: io.stdin,
+    onProblem: (p) => {
+      if (!quiet) io.stderr.write(`dlperf-top: ${p.file ? `${p.input !== p.file ? `${p.input}: ` : ''}${p.file}${p.line ? `:${p.line}` : ''}: ` : `${p.input}: `}${p.message}\n`);
+    },
+  });
+  const text = format === 'json' ? summaryJson(result) : format === 'csv' ? summaryCsv(result) : summaryMarkdown(result);
+  if (v.output) writeFileSync(v.output, text);
+  else io.stdout.write(text);
+
+  const recognised = result.runs.filter((r) => r.status !== 'unrecognized' && r.status !== 'error');
+  if (recognised.length === 0) {
+    io.stderr.write(`dlperf-top: no run recognised in ${inputs.join(', ')} (${result.files} file(s) read)\n`);
+    return EXIT.noRuns;
+  }
+  if (failOn.size) {
+    const hits = [...result.runs.flatMap((r) => r.flags.map((f) => ({ where: r.source, f }))), ...result.groups.flatMap((g) => g.flags.map((f) => ({ where: `${g.model} ${g.num_nodes}n${g.gpu_num_per_node}g`, f })))].filter((h) => failOn.has(h.f.kind));
+    if (hits.length) {
+      io.stderr.write(`dlperf-top: --fail-on matched ${hits.length} finding(s): ${[...new Set(hits.map((h) => `${h.f.kind} (${h.where})`))].slice(0, 10).join(', ')}\n`);
+      return EXIT.failOn;
+    }
+  }
+  if (result.problems.some((p) => INPUT_ERRORS.has(p.kind))) return EXIT.inputErrors;
+  return EXIT.ok;
+}

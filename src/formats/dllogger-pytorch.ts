@@ -1,0 +1,72 @@
+import { normaliseModel } from './common/name-value-header.ts';
+import { dllPairs, dllParameterFields, parseDllLine } from './common/dllogger-line.ts';
+import type { LogFormat, ParsedRecord } from './types.ts';
+
+/**
+ * F4a/F4b — NVIDIA DeepLearningExamples PyTorch (ResNet50 `main.py`, BERT `run_pretraining.py`).
+ * DLPerf (extract_pytorch_logs_time.py): iteration lines are those matching
+ * `Iteration: (.*)  train.loss :` (ResNet) or `Training Iteration: (.*)  average_loss` (BERT);
+ * iterations ≤ 5 are skipped; counting the rest from 1, the window runs from counted line 20 to
+ * counted line 120; throughput = total batch / ((t_end − t_start) / 100), rounded to 2 decimals.
+ * BERT's repeated iteration numbers (fp16 overflow skips) are counted as lines, as DLPerf does.
+ * Epoch-summary (`Epoch: 0  train.loss …`) and `Summary:` lines are not iterations.
+ */
+export const dlloggerPytorch: LogFormat = {
+  id: 'dllogger-pytorch',
+  title: 'NVIDIA DeepLearningExamples PyTorch (dllogger)',
+  framework: 'pytorch',
+  detect: (p) =>
+    p.includes('DLL ') && (/ - Epoch: \d+ Iteration: \d+ {2}train\.loss : /.test(p) && p.includes('total_ips') || / - Training Epoch: \d+ Training Iteration: \d+ {2}average_loss : /.test(p)),
+  window: { unit: 'line', start: 20, end: 120, skipIterAtMost: 5, itersPerLine: 1, roundTo: 2 },
+  createParser() {
+    return {
+      parse(p): ParsedRecord | undefined {
+        const d = parseDllLine(p);
+        if (!d) return undefined;
+        const s = d.step;
+        if (s.type === 'parameter') {
+          const f = dllParameterFields(dllPairs(d.rest));
+          if (typeof f['model'] === 'string') f['model'] = normaliseModel(f['model']);
+          if (Object.keys(f).length === 0) return { kind: 'clock', time: d.timeUs / 1e6 };
+          return { kind: 'meta', fields: f };
+        }
+        if (s.type === 'iteration') {
+          const isRn = d.rest.startsWith(' train.loss : ');
+          const isBert = s.training === true && d.rest.startsWith(' average_loss : ');
+          if (!isRn && !isBert) return { kind: 'clock', time: d.timeUs / 1e6 };
+          const kv = dllPairs(d.rest);
+          const rec: ParsedRecord = { kind: 'iter', iter: s.iter, timeUs: d.timeUs, time: d.timeUs / 1e6 };
+          if (s.epoch !== undefined) rec.epoch = s.epoch;
+          const loss = Number(kv.get(isRn ? 'train.loss' : 'average_loss'));
+          if (!Number.isNaN(loss) || /nan/i.test(kv.get(isRn ? 'train.loss' : 'average_loss') ?? '')) rec.loss = loss;
+          const ips = Number(kv.get('train.total_ips'));
+          if (Number.isFinite(ips)) rec.throughput = ips;
+          return rec;
+        }
+        return { kind: 'clock', time: d.timeUs / 1e6 };
+      },
+    };
+  },
+  samples: [
+    {
+      text: 'DLL 2020-09-15 14:29:18.553769 - Epoch: 0 Iteration: 12  train.loss : 6.67351  train.total_ips : 10393.54 img/s',
+      expected: [{ kind: 'iter', iter: 12, epoch: 0, timeUs: 1600180158553769, time: 1600180158.553769, loss: 6.67351, throughput: 10393.54 }],
+    },
+    {
+      text: 'Wed Jun  1 10:55:29 2022[1,0]<stdout>:DLL 2022-06-01 10:55:29.927306 - Epoch: 0  train.loss : 6.67479  train.total_ips : 21259.81 img/s',
+      expected: [{ kind: 'clock', time: 1654080929.927306 }],
+    },
+    {
+      text: 'DLL 2023-07-28 15:25:05.249086 - Training Epoch: 0 Training Iteration: 20  final_loss : 8.566617012023926 None',
+      expected: [{ kind: 'clock', time: 1690557905.249086 }],
+    },
+    {
+      text: 'DLL 2022-06-09 09:15:32.489218 - Training Epoch: 0 Training Iteration: 22  average_loss : 8.306463068181818  step_loss : 8.3203125  learning_rate : 0.003098386676965934 ',
+      expected: [{ kind: 'iter', iter: 22, epoch: 0, timeUs: 1654766132489218, time: 1654766132.489218, loss: 8.306463068181818 }],
+    },
+    {
+      text: 'DLL 2020-09-15 14:28:53.498443 - PARAMETER data : /data/image  data_backend : dali-cpu  arch : resnet50  batch_size : 128  fp16 : False  amp : False  local_rank : 0  gpu : 8  world_size : 16 ',
+      expected: [{ kind: 'meta', fields: { batch_size_per_device: 128, world_size: 16, model: 'resnet50', precision: 'fp32' } }],
+    },
+  ],
+};

@@ -1,0 +1,35 @@
+import { dlloggerMxnet } from './dllogger-mxnet.ts';
+import { dlloggerPytorch } from './dllogger-pytorch.ts';
+import { dlloggerTfBert, dlloggerTfRn50 } from './dllogger-tf.ts';
+import { megatron } from './megatron.ts';
+import { mlperf } from './mlperf.ts';
+import { oneflowBert } from './oneflow-bert.ts';
+import { oneflowCnn } from './oneflow-cnn.ts';
+import { oneflowGpt } from './oneflow-gpt.ts';
+import { tf2TimeHistory } from './tf2-timehistory.ts';
+import type { LogFormat } from './types.ts';
+
+/** Every supported format, in detection order (more specific first). */
+export const formats: readonly LogFormat[] = [
+  oneflowCnn,
+  oneflowBert,
+  oneflowGpt,
+  dlloggerMxnet,
+  dlloggerPytorch,
+  dlloggerTfRn50,
+  dlloggerTfBert,
+  megatron,
+  tf2TimeHistory,
+  mlperf,
+];
+
+export function formatById(id: string): LogFormat | undefined {
+  return formats.find((f) => f.id === id);
+}
+
+/** The first format whose detector accepts this payload (preferring `hint`, the run's format so far). */
+export function detectFormat(payload: string, hint?: LogFormat): LogFormat | undefined {
+  if (hint && hint.detect(payload)) return hint;
+  for (const f of formats) if (f.detect(payload)) return f;
+  return undefined;
+}

@@ -1,0 +1,102 @@
+import type { RunIdentity } from '../core/types.ts';
+
+/** One training progress print: an iteration (or the end of a logging interval). */
+export interface IterRecord {
+  kind: 'iter';
+  /** Iteration/step number as the log prints it. */
+  iter: number;
+  epoch?: number;
+  /** Log time in seconds since the Unix epoch (or since midnight for time-of-day-only formats). */
+  time?: number;
+  /** The same time in whole microseconds, when the log prints microseconds exactly (DLL, absl). */
+  timeUs?: number;
+  /** Global samples/s the log itself reports for this line. */
+  throughput?: number;
+  /** Seconds per iteration the log reports (over its logging interval). */
+  latencyS?: number;
+  /** Iterations this line covers (its logging interval), when the format says so. */
+  interval?: number;
+  loss?: number;
+  /** The iteration did no optimizer step (fp16 loss-scale skip): not a steady-state sample. */
+  skipped?: boolean;
+  /** Global batch size printed on the line (Megatron). */
+  globalBatch?: number;
+  /** Rank that printed the line, when several ranks print into one file. */
+  rank?: number;
+}
+
+/** Configuration read from the log's own content (argument dumps, PARAMETER lines). */
+export interface MetaRecord {
+  kind: 'meta';
+  fields: Partial<RunIdentity> & { world_size?: number; log_interval?: number };
+}
+
+/** GPU memory in use, from an in-band nvidia-smi block or a framework print. */
+export interface MemoryRecord {
+  kind: 'memory';
+  mib: number;
+}
+
+/** A line that carries a clock but no metric (used to pace replays). */
+export interface ClockRecord {
+  kind: 'clock';
+  time: number;
+}
+
+export type ParsedRecord = IterRecord | MetaRecord | MemoryRecord | ClockRecord;
+
+/** Stateful (per file) but pure: no IO, no timers. */
+export interface LineParser {
+  parse(payload: string): ParsedRecord | ParsedRecord[] | undefined;
+}
+
+/**
+ * How DLPerf measures a run of this format (spec/methodology.md, formats.md §6).
+ * - `iter`: the window runs from the first progress line whose iteration ≥ start to the first ≥ end;
+ *   samples = total batch × (iter_end − iter_start).
+ * - `line`: progress lines are counted (those with iteration > skipIterAtMost), the window runs from
+ *   counted line `start` to counted line `end`; samples = total batch × (end − start) × itersPerLine.
+ * Throughput = samples / (t_end − t_start) where both ends carry a clock ("timestamps"); otherwise the
+ * mean of the reported figures over the lines of the window ("reported"): a reported throughput,
+ * or global batch / mean latency for formats that report seconds per iteration.
+ * `end: null` means "to the end of the log" (the window completes when the input ends).
+ */
+export interface WindowSpec {
+  unit: 'iter' | 'line';
+  start: number | 'first';
+  end: number | null;
+  skipIterAtMost?: number;
+  itersPerLine?: number;
+  /** DLPerf rounds each run's figure to 2 decimals before the median in its NGC-style scripts. */
+  roundTo?: number;
+  /** Prefer the reported figures even when lines carry a clock (GPT/Megatron: DLPerf quotes latency). */
+  preferReported?: boolean;
+  /** Fewest window lines for a reported-method figure. */
+  minLines?: number;
+}
+
+export interface FormatSample {
+  text: string;
+  /** Records the sample must parse to (undefined: must parse to nothing). */
+  expected: ParsedRecord[] | undefined;
+}
+
+export interface LogFormat {
+  /** Stable id, printed in summary JSON `format`. */
+  readonly id: string;
+  readonly title: string;
+  readonly framework: string;
+  /** Model when the format implies it (e.g. GPT trainers). */
+  readonly model?: string;
+  /** Cheap check on one payload: true if this line proves the format. */
+  detect(payload: string): boolean;
+  createParser(): LineParser;
+  readonly window: WindowSpec;
+  /** lnav-style samples: every one is checked by one generic test. */
+  readonly samples: readonly FormatSample[];
+}
+
+export function toArray(r: ParsedRecord | ParsedRecord[] | undefined): ParsedRecord[] {
+  if (r === undefined) return [];
+  return Array.isArray(r) ? r : [r];
+}

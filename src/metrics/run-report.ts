@@ -1,0 +1,95 @@
+import type { Flag, RunIdentity } from '../core/types.ts';
+import type { RunContext } from '../signals/types.ts';
+import type { Run, RunStatus } from './run.ts';
+import { isShortfall } from './window-tracker.ts';
+
+/** One entry of summary-json.md's `runs[]` (plus a few added keys). */
+export interface RunReport extends RunIdentity {
+  source: string;
+  format: string | null;
+  throughput: number | null;
+  throughput_method: 'timestamps' | 'reported' | null;
+  window: { start_iter: number; end_iter: number } | null;
+  latency_ms: number | null;
+  memory_mib: number | null;
+  status: RunStatus;
+  flags: Flag[];
+  /** Added: why a run has no figure. */
+  reason?: string;
+  /** Added: every file of the run (one per node or rank). */
+  files: { file: string; node: string; lines: number; format: string | null }[];
+}
+
+/** Context the detectors judge a run in. */
+export function runContext(run: Run, ended: boolean): RunContext {
+  const id = run.identity();
+  const p = run.primary();
+  return {
+    numNodes: id.num_nodes,
+    nodes: [...new Set(run.files.map((f) => f.node))],
+    ended,
+    windowComplete: p?.phase === 'done' && (p.tracker?.spec.end !== null || ended),
+  };
+}
+
+/** Every finding on a run: line-level ones, whole-run verdicts, name mismatches, completeness. */
+export function runFlags(run: Run, ended: boolean): Flag[] {
+  const ctx = runContext(run, ended);
+  const out: Flag[] = [];
+  const seen = new Set<string>();
+  const add = (f: Flag) => {
+    const k = `${f.kind}|${f.confidence ?? ''}|${f.file ?? ''}|${f.line ?? ''}|${f.detail ?? ''}`;
+    if (seen.has(k)) return;
+    seen.add(k);
+    out.push(f);
+  };
+  const progressedAfter = (f: Flag) => {
+    const t = run.files.find((x) => x.file === f.file);
+    return !!t && f.line !== undefined && t.lastIterLineNo > f.line;
+  };
+  for (const f of run.lineFlags) {
+    // A traceback followed by more training was survived: not a crash.
+    if (f.kind === 'crashed' && progressedAfter(f)) continue;
+    add(f);
+  }
+  for (const d of run.detectors) for (const f of d.evaluate(ctx)) if (!(f.kind === 'crashed' && progressedAfter(f))) add(f);
+  for (const f of run.mismatches()) add(f);
+  if (ended) {
+    const r = run.result();
+    const p = run.primary();
+    if (p?.format && r && isShortfall(r)) {
+      add({
+        kind: 'too_short',
+        evidence: p.lastIterText ? p.lastIterText.slice(0, 300) : '(no progress line)',
+        ...(p.lastIterLineNo ? { line: p.lastIterLineNo } : {}),
+        file: p.file,
+        node: p.node,
+        detail: r.reason,
+      });
+    }
+  }
+  return out;
+}
+
+export function runReport(run: Run, ended: boolean): RunReport {
+  const id = run.identity();
+  const p = run.primary();
+  const r = run.result();
+  const ok = r && !isShortfall(r) ? r : null;
+  const rep: RunReport = {
+    source: p?.file ?? run.files[0]?.file ?? run.key,
+    format: p?.format?.id ?? null,
+    ...id,
+    throughput: ok?.throughput ?? null,
+    throughput_method: ok?.method ?? null,
+    window: ok ? { start_iter: ok.startIter, end_iter: ok.endIter } : null,
+    latency_ms: ok?.latencyMs ?? null,
+    memory_mib: run.memoryMib(),
+    status: run.status(),
+    flags: runFlags(run, ended),
+    files: run.files.map((f) => ({ file: f.file, node: f.node, lines: f.lines, format: f.format?.id ?? null })),
+  };
+  if (r && isShortfall(r)) rep.reason = r.reason;
+  else if (!p?.format) rep.reason = run.errors[0] ?? 'no line matched a known log format';
+  return rep;
+}

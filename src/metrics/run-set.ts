@@ -1,0 +1,145 @@
+import type { Flag, LineEvent } from '../core/types.ts';
+import { detectFormat, formatById } from '../formats/registry.ts';
+import { toArray, type LogFormat } from '../formats/types.ts';
+import { unwrap } from '../formats/unwrap.ts';
+import { createLineDetectors } from '../signals/registry.ts';
+import { FileTrack } from './file-track.ts';
+import { pathInfo } from './path-identity.ts';
+import { Run } from './run.ts';
+import type { Phase } from './window-tracker.ts';
+
+export interface WindowOverride {
+  /** Format id, or null for every format. */
+  format: string | null;
+  start: number;
+  end: number | null;
+}
+
+export interface RunSetOptions {
+  windows?: WindowOverride[];
+  /** Force a format instead of detecting it. */
+  format?: string;
+  /** Lines held per file while its format is unknown. @default 20000 */
+  sniffLines?: number;
+  /** Bytes held per file while its format is unknown. @default 8 MiB */
+  sniffBytes?: number;
+}
+
+/** Something a live view or NDJSON stream reports as it happens. */
+export type RunSetEvent =
+  | { type: 'phase'; run: string; node: string; file: string; phase: Phase; time: number }
+  | { type: 'flag'; run: string; node: string; file: string; flag: Flag; time: number };
+
+/**
+ * All runs of a session, fed line by line. The same object serves summary (every line, then
+ * finish()), live (lines as they arrive) and replay (lines at their log time): one implementation
+ * of the math for all three.
+ */
+export class RunSet {
+  readonly runs = new Map<string, Run>();
+  private readonly tracks = new Map<string, FileTrack>();
+  private readonly trackRun = new Map<FileTrack, Run>();
+  private events: RunSetEvent[] = [];
+  private readonly forced: LogFormat | undefined;
+
+  constructor(private readonly opts: RunSetOptions = {}) {
+    this.forced = opts.format ? formatById(opts.format) : undefined;
+    if (opts.format && !this.forced) throw new Error(`unknown format '${opts.format}'`);
+  }
+
+  /**
+   * Register a file. `path` decides the run (files that differ only by a node/rank part are one
+   * run); `display` is what the user sees (host:path for SSH). Returns null for non-log files.
+   */
+  openFile(path: string, display = path, sourceNode?: string): FileTrack | null {
+    const existing = this.tracks.get(display);
+    if (existing) return existing;
+    const info = pathInfo(path);
+    if (info.notALog) return null;
+    const node = sourceNode && sourceNode !== 'local' ? sourceNode : (info.node ?? 'node0');
+    let run = this.runs.get(info.runKey);
+    if (!run) {
+      run = new Run(info.runKey, info, createLineDetectors());
+      this.runs.set(info.runKey, run);
+    }
+    const t = new FileTrack(node, display, path);
+    run.files.push(t);
+    this.tracks.set(display, t);
+    this.trackRun.set(t, run);
+    if (this.forced) t.lock(this.forced, this.windowFor(this.forced));
+    return t;
+  }
+
+  runOf(t: FileTrack): Run {
+    return this.trackRun.get(t)!;
+  }
+
+  /** Feed one line of a registered file. Never throws for anything in the line. */
+  line(t: FileTrack, ev: LineEvent): void {
+    const run = this.trackRun.get(t)!;
+    t.lines++;
+    t.bytes += ev.text.length + 1;
+    t.lastLineAt = ev.time;
+    const u = unwrap(ev.text);
+    for (const d of run.detectors) {
+      const raised = d.onLine(u, ev);
+      if (raised) for (const f of raised) this.raise(run, t, f, ev.time);
+    }
+    if (!t.format) {
+      const hint = run.files.find((f) => f.format)?.format ?? undefined;
+      const f = detectFormat(u.payload, hint);
+      if (!f) {
+        t.hold({ payload: u.payload, lineNo: ev.lineNo, text: ev.text, time: ev.time }, this.opts.sniffLines ?? 20000, this.opts.sniffBytes ?? 8 << 20);
+        return;
+      }
+      t.lock(f, this.windowFor(f));
+      for (const h of t.takeHeld()) this.parse(run, t, h.payload, { lineNo: h.lineNo, text: h.text, time: h.time, file: ev.file });
+    }
+    this.parse(run, t, u.payload, ev);
+  }
+
+  private parse(run: Run, t: FileTrack, payload: string, ev: { lineNo: number; text: string; time: number; file: string }): void {
+    let recs;
+    try {
+      recs = toArray(t.parser!.parse(payload));
+    } catch (e) {
+      run.errors.push(`${ev.file}:${ev.lineNo}: parser failed: ${(e as Error).message}`);
+      return;
+    }
+    if (recs.length === 0) return;
+    if (t.apply(recs, ev, () => run.totalBatch())) {
+      this.push({ type: 'phase', run: run.key, node: t.node, file: t.file, phase: t.phase!, time: ev.time });
+    }
+  }
+
+  /** The file ended (summary, replay, or a live file that went away). */
+  endFile(t: FileTrack): void {
+    t.ended = true;
+    t.tracker?.end();
+    const run = this.trackRun.get(t)!;
+    if (!t.format && t.held.length) t.takeHeld();
+    if (t.phase === 'done') this.push({ type: 'phase', run: run.key, node: t.node, file: t.file, phase: 'done', time: t.lastLineAt ?? 0 });
+  }
+
+  private raise(run: Run, t: FileTrack, f: Flag, time: number): void {
+    run.lineFlags.push(f);
+    this.push({ type: 'flag', run: run.key, node: t.node, file: t.file, flag: f, time });
+  }
+
+  private push(e: RunSetEvent): void {
+    this.events.push(e);
+    if (this.events.length > 10000) this.events.splice(0, this.events.length - 10000);
+  }
+
+  /** Events since the last call (live/replay presenters drain them). */
+  drainEvents(): RunSetEvent[] {
+    const e = this.events;
+    this.events = [];
+    return e;
+  }
+
+  private windowFor(f: LogFormat): { start: number; end: number | null } | undefined {
+    const w = this.opts.windows?.find((o) => o.format === f.id) ?? this.opts.windows?.find((o) => o.format === null);
+    return w ? { start: w.start, end: w.end } : undefined;
+  }
+}

@@ -1,0 +1,136 @@
+import type { Flag, RunIdentity } from '../core/types.ts';
+import { normaliseModel } from '../formats/common/name-value-header.ts';
+import type { LineDetector } from '../signals/types.ts';
+import type { ContentFields, FileTrack } from './file-track.ts';
+import { normalisePrecision, type PathInfo } from './path-identity.ts';
+import { isShortfall, type WindowResult, type WindowShortfall } from './window-tracker.ts';
+
+export type RunStatus = 'ok' | 'too_short' | 'unrecognized' | 'error';
+
+const IDENTITY_KEYS: (keyof RunIdentity)[] = [
+  'framework', 'model', 'precision', 'num_nodes', 'gpu_num_per_node', 'batch_size_per_device', 'repeat',
+  'data_parallel_size', 'tensor_model_parallel_size', 'pipeline_model_parallel_size', 'micro_batch_size',
+  'global_batch_size', 'seq_length', 'num_layers', 'hidden_size', 'num_attention_heads',
+];
+/** Disagreements between content and name that are reported as `name_mismatch`. */
+const CHECKED: (keyof RunIdentity)[] = ['model', 'precision', 'num_nodes', 'gpu_num_per_node', 'batch_size_per_device', 'global_batch_size', 'micro_batch_size'];
+
+/** One run: the files (nodes, ranks) of one launch of one configuration. */
+export class Run {
+  readonly files: FileTrack[] = [];
+  readonly detectors: LineDetector[];
+  /** Findings raised line by line (detectors), kept in order. */
+  readonly lineFlags: Flag[] = [];
+  errors: string[] = [];
+
+  constructor(
+    readonly key: string,
+    readonly pathInfo: PathInfo,
+    detectors: LineDetector[],
+  ) {
+    this.detectors = detectors;
+  }
+
+  /** The file whose progress lines give the run's numbers: the first node (by label) that prints them. */
+  primary(): FileTrack | null {
+    let best: FileTrack | null = null;
+    for (const f of this.files) {
+      if (!f.lastIter) continue;
+      if (!best || f.node.localeCompare(best.node, 'en', { numeric: true }) < 0) best = f;
+    }
+    return best ?? this.files.find((f) => f.format) ?? null;
+  }
+
+  /** Content fields of the run (primary file first, then the other files), with where each was read. */
+  private contentFields(): ContentFields {
+    const out: ContentFields = {};
+    const p = this.primary();
+    const order = p ? [p, ...this.files.filter((f) => f !== p)] : this.files;
+    for (const f of order) for (const [k, v] of Object.entries(f.content)) if ((out as Record<string, unknown>)[k] === undefined) (out as Record<string, unknown>)[k] = v;
+    return out;
+  }
+
+  /** Identity: the log's content first, then its path, then what the format implies. */
+  identity(): RunIdentity {
+    const path = this.pathInfo.identity;
+    const c = this.contentFields();
+    const fmt = this.primary()?.format;
+    const id = {} as RunIdentity;
+    for (const k of IDENTITY_KEYS) (id as unknown as Record<string, unknown>)[k] = (c as Record<string, unknown>)[k] ?? (path as Record<string, unknown>)[k] ?? null;
+    id.framework = fmt?.framework ?? path.framework ?? null;
+    if (id.model === null && fmt?.model) id.model = fmt.model;
+    if (id.model !== null) id.model = normaliseModel(id.model);
+    if (id.precision !== null) id.precision = normalisePrecision(id.precision) ?? id.precision;
+    // world_size from a PARAMETER line fixes the node count when the name does not say it.
+    if (c.world_size && id.gpu_num_per_node && id.num_nodes === null && c.world_size % id.gpu_num_per_node === 0) id.num_nodes = c.world_size / id.gpu_num_per_node;
+    if (id.micro_batch_size != null && id.batch_size_per_device === null) id.batch_size_per_device = id.micro_batch_size;
+    return id;
+  }
+
+  /** Samples per iteration for the whole job. */
+  totalBatch(): number | null {
+    const id = this.identity();
+    if (id.global_batch_size) return id.global_batch_size;
+    const ws = this.contentFields().world_size;
+    if (id.batch_size_per_device && ws && (id.num_nodes === null || id.gpu_num_per_node === null)) return id.batch_size_per_device * ws;
+    if (id.batch_size_per_device && id.gpu_num_per_node && id.num_nodes) return id.batch_size_per_device * id.gpu_num_per_node * id.num_nodes;
+    return null;
+  }
+
+  /** Content-vs-name disagreements, each with the line that states the content. */
+  mismatches(): Flag[] {
+    const out: Flag[] = [];
+    const path = this.pathInfo.identity;
+    const p = this.primary();
+    const c = this.contentFields();
+    const norm = (k: keyof RunIdentity, v: unknown) =>
+      k === 'model' ? normaliseModel(String(v)) : k === 'precision' ? (normalisePrecision(String(v)) ?? String(v)) : v;
+    for (const k of CHECKED) {
+      const pv = (path as Record<string, unknown>)[k];
+      const cv = (c as Record<string, unknown>)[k];
+      if (pv === undefined || pv === null || cv === undefined || cv === null) continue;
+      if (norm(k, pv) === norm(k, cv)) continue;
+      const ev = this.files.map((f) => f.contentEvidence.get(k)).find(Boolean);
+      out.push({
+        kind: 'name_mismatch',
+        evidence: ev?.text.slice(0, 300) ?? `${k} = ${String(cv)}`,
+        ...(ev ? { line: ev.line, file: ev.file } : {}),
+        ...(p ? { node: p.node } : {}),
+        detail: `${k}: the file name says ${String(pv)}, the log says ${String(cv)} (the log wins)`,
+      });
+    }
+    if (c.world_size && path.num_nodes && path.gpu_num_per_node && c.world_size !== path.num_nodes * path.gpu_num_per_node) {
+      const ev = this.files.map((f) => f.contentEvidence.get('world_size')).find(Boolean);
+      out.push({
+        kind: 'name_mismatch',
+        evidence: ev?.text.slice(0, 300) ?? `world_size : ${c.world_size}`,
+        ...(ev ? { line: ev.line, file: ev.file } : {}),
+        detail: `world size: the path says ${path.num_nodes}×${path.gpu_num_per_node}, the log says ${c.world_size} ranks`,
+      });
+    }
+    return out;
+  }
+
+  /** The run's figure, or why there is none. */
+  result(): WindowResult | WindowShortfall | null {
+    const p = this.primary();
+    if (!p?.tracker) return null;
+    return p.tracker.result(this.totalBatch());
+  }
+
+  status(): RunStatus {
+    if (this.errors.length && !this.primary()?.format) return 'error';
+    const p = this.primary();
+    if (!p?.format) return 'unrecognized';
+    const r = this.result();
+    if (!r || isShortfall(r)) return 'too_short';
+    return 'ok';
+  }
+
+  /** GPU memory: the peak seen on any node's log. */
+  memoryMib(): number | null {
+    let m: number | null = null;
+    for (const f of this.files) if (f.memoryMib !== null) m = Math.max(m ?? 0, f.memoryMib);
+    return m;
+  }
+}

@@ -1,0 +1,76 @@
+import type { InputProblem } from '../core/types.ts';
+import { formatById } from '../formats/registry.ts';
+import { aggregate, type Aggregate, type GroupReport, type OutlierRule } from '../metrics/aggregate.ts';
+import { runReport, type RunReport } from '../metrics/run-report.ts';
+import { RunSet, type RunSetOptions } from '../metrics/run-set.ts';
+import { enumerateInputs, readLines } from '../sources/inputs.ts';
+
+export interface SummaryOptions extends RunSetOptions {
+  aggregate?: Aggregate;
+  outlier?: OutlierRule;
+  stdin?: NodeJS.ReadableStream;
+  /** Called for each problem as it is found (the CLI prints them to stderr at once). */
+  onProblem?: (p: InputProblem) => void;
+}
+
+export interface SummaryResult {
+  inputs: string[];
+  runs: RunReport[];
+  groups: GroupReport[];
+  problems: InputProblem[];
+  /** Files that are not training logs (reports, CSV copies, result JSON), skipped with a reason. */
+  skipped: { file: string; reason: string }[];
+  files: number;
+  lines: number;
+}
+
+/**
+ * Headless: read every input to its end, then report. Streams everything: memory depends on the
+ * number of runs, not on the size of the logs.
+ */
+export async function summarize(inputs: string[], opts: SummaryOptions = {}): Promise<SummaryResult> {
+  const set = new RunSet(opts);
+  const problems: InputProblem[] = [];
+  const skipped: { file: string; reason: string }[] = [];
+  const report = (p: InputProblem) => {
+    problems.push(p);
+    opts.onProblem?.(p);
+  };
+  let files = 0;
+  let lines = 0;
+  const enumOpts = opts.stdin ? { stdin: opts.stdin } : {};
+  for await (const item of enumerateInputs(inputs, enumOpts)) {
+    if (item.type === 'problem') {
+      report(item.problem);
+      continue;
+    }
+    const f = item.file;
+    const track = set.openFile(f.path, f.path);
+    if (!track) {
+      skipped.push({ file: f.path, reason: 'not a training log' });
+      // Drain nothing: the archive reader skips the member's data when we move on.
+      continue;
+    }
+    files++;
+    for await (const batch of readLines(f, track.node, (p) => report({ ...p, input: p.input ?? f.input }))) {
+      for (const ev of batch) set.line(track, ev);
+      lines += batch.length;
+    }
+    set.endFile(track);
+  }
+  const runs: RunReport[] = [];
+  for (const run of set.runs.values()) {
+    const rep = runReport(run, true);
+    runs.push(rep);
+    if (rep.status === 'unrecognized') {
+      report({ input: inputs.join(' '), file: rep.source, kind: 'unrecognized', message: `${rep.source}: ${rep.reason ?? 'no known log format'}` });
+    }
+  }
+  runs.sort((a, b) => a.source.localeCompare(b.source, 'en', { numeric: true }));
+  const groups = aggregate(runs, {
+    aggregate: opts.aggregate ?? 'median',
+    ...(opts.outlier ? { outlier: opts.outlier } : {}),
+    roundTo: (r) => (r.format ? formatById(r.format)?.window.roundTo : undefined),
+  });
+  return { inputs, runs, groups, problems, skipped, files, lines };
+}

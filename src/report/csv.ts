@@ -1,0 +1,21 @@
+import type { SummaryResult } from '../pipeline/summarize.ts';
+
+function cell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = typeof v === 'number' ? String(v) : String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+const RUN_COLS = ['source', 'format', 'framework', 'model', 'precision', 'num_nodes', 'gpu_num_per_node', 'batch_size_per_device', 'repeat', 'throughput', 'throughput_method', 'latency_ms', 'memory_mib', 'status'] as const;
+const GROUP_COLS = ['framework', 'model', 'precision', 'num_nodes', 'gpu_num_per_node', 'batch_size_per_device', 'runs', 'runs_expected', 'median_throughput', 'mean_throughput', 'min_throughput', 'max_throughput', 'cv', 'speedup', 'scaling_efficiency', 'latency_ms', 'memory_mib'] as const;
+
+/** `summary --format csv`: the runs table, a blank line, then the groups table (full precision). */
+export function summaryCsv(s: SummaryResult): string {
+  const lines: string[] = [];
+  lines.push([...RUN_COLS, 'flags'].join(','));
+  for (const r of s.runs) lines.push([...RUN_COLS.map((c) => cell(r[c])), cell(r.flags.map((f) => f.kind + (f.confidence ? `:${f.confidence}` : '')).join(' '))].join(','));
+  lines.push('');
+  lines.push([...GROUP_COLS, 'flags'].join(','));
+  for (const g of s.groups) lines.push([...GROUP_COLS.map((c) => cell(g[c])), cell(g.flags.map((f) => f.kind).join(' '))].join(','));
+  return lines.join('\n') + '\n';
+}

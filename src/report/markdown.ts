@@ -1,0 +1,94 @@
+import type { Flag } from '../core/types.ts';
+import type { GroupReport } from '../metrics/aggregate.ts';
+import { fmt } from '../metrics/round.ts';
+import type { RunReport } from '../metrics/run-report.ts';
+import type { SummaryResult } from '../pipeline/summarize.ts';
+import { stripEscapes } from '../formats/unwrap.ts';
+
+function table(header: string[], rows: (string | number)[][]): string {
+  const esc = (v: string | number) => String(v).replace(/\|/g, '\\|');
+  const out = [`| ${header.join(' | ')} |`, `| ${header.map(() => '--------').join(' | ')} |`];
+  for (const r of rows) out.push(`| ${r.map(esc).join(' | ')} |`);
+  return out.join('\n');
+}
+
+const num = (v: number | null | undefined) => (v === null || v === undefined ? '-' : String(v));
+const flagWord = (f: Flag) => f.kind + (f.confidence ? ` (${f.confidence})` : '');
+const isGpt = (g: GroupReport) => g.latency_ms !== null || g.memory_mib !== null || g.global_batch_size != null;
+
+function findings(s: SummaryResult): string[] {
+  const out: string[] = [];
+  for (const r of s.runs) {
+    for (const f of r.flags) {
+      if (f.kind === 'outlier') continue; // listed with its group
+      const where = f.file ? `${f.file}${f.line ? `:${f.line}` : ''}` : r.source;
+      out.push(`- **${flagWord(f)}** — ${r.source}${f.detail ? `: ${f.detail}` : ''}\n  \`${where}\`: \`${stripEscapes(f.evidence).replace(/`/g, "'")}\``);
+    }
+  }
+  for (const g of s.groups) {
+    const name = `${g.model ?? '?'} ${g.precision ?? ''} ${g.num_nodes ?? '?'}n${g.gpu_num_per_node ?? '?'}g b${g.batch_size_per_device ?? '?'}`;
+    for (const f of g.flags) out.push(`- **${flagWord(f)}** — ${name}: ${f.detail ?? ''}\n  ${f.evidence}`);
+  }
+  for (const p of s.problems) out.push(`- **${p.kind}** — ${p.file ? `${p.file}${p.line ? `:${p.line}` : ''}: ` : ''}${p.message}`);
+  if (s.skipped.length) out.push(`- ${s.skipped.length} file(s) skipped as not training logs (${[...new Set(s.skipped.map((x) => x.file.split('.').pop()))].join(', ')})`);
+  return out;
+}
+
+/** Rows: GPU count; columns: each precision × batch size (the layout of DLPerf's report tables). */
+function sideBySide(groups: GroupReport[]): string | null {
+  const byModel = new Map<string, GroupReport[]>();
+  for (const g of groups) {
+    if (isGpt(g)) continue;
+    const k = `${g.framework ?? '?'} ${g.model ?? '?'}`;
+    byModel.set(k, [...(byModel.get(k) ?? []), g]);
+  }
+  const parts: string[] = [];
+  for (const [model, gs] of byModel) {
+    const cols = [...new Set(gs.map((g) => `${(g.precision ?? '?').toUpperCase()} (BS=${g.batch_size_per_device ?? '?'})`))];
+    if (cols.length < 2) continue;
+    const gpus = [...new Set(gs.map((g) => (g.num_nodes ?? 0) * (g.gpu_num_per_node ?? 0)))].sort((a, b) => a - b);
+    const rows = gpus.map((n) => [
+      n,
+      ...cols.map((c) => {
+        const g = gs.find((x) => (x.num_nodes ?? 0) * (x.gpu_num_per_node ?? 0) === n && `${(x.precision ?? '?').toUpperCase()} (BS=${x.batch_size_per_device ?? '?'})` === c);
+        return g ? `${fmt(g.throughput)}${g.speedup !== null ? ` (×${fmt(g.speedup)})` : ''}` : '-';
+      }),
+    ]);
+    parts.push(`### ${model}\n\n${table(['GPUs', ...cols], rows)}`);
+  }
+  return parts.length ? parts.join('\n\n') : null;
+}
+
+/** `summary --format md`: findings first, then DLPerf's "All Results" and "median" tables. */
+export function summaryMarkdown(s: SummaryResult): string {
+  const out: string[] = ['# dlperf-top summary', ''];
+  const f = findings(s);
+  out.push('## Findings', '', f.length ? f.join('\n') : 'No findings: every run completed its window and nothing suspicious was seen.', '');
+  out.push('## All Results', '');
+  out.push(
+    table(
+      ['source', 'num_nodes', 'gpu_num_per_node', 'batch_size_per_device', 'precision', 'throughput', 'method', 'status', 'flags'],
+      s.runs.map((r: RunReport) => [r.source, num(r.num_nodes), num(r.gpu_num_per_node), num(r.batch_size_per_device), r.precision ?? '-', fmt(r.throughput), r.throughput_method ?? '-', r.status, r.flags.map(flagWord).join(', ') || '-']),
+    ),
+    '',
+  );
+  const agg = s.groups[0]?.aggregate ?? 'median';
+  out.push(`## Filtered Result \`${agg} value\``, '');
+  const gpt = s.groups.some(isGpt);
+  const header = ['framework', 'model', 'precision', 'num_nodes', 'gpu_num_per_node', 'batch_size_per_device', 'throughput', 'speedup', 'scaling_efficiency', 'runs', 'cv'];
+  if (gpt) header.push('dp×tp×pp', 'global_batch', 'latency (ms)', 'memory (MiB)');
+  out.push(
+    table(
+      header,
+      s.groups.map((g) => {
+        const row: (string | number)[] = [g.framework ?? '-', g.model ?? '-', g.precision ?? '-', num(g.num_nodes), num(g.gpu_num_per_node), num(g.batch_size_per_device), fmt(g.throughput), fmt(g.speedup), fmt(g.scaling_efficiency, 3), `${g.runs}/${g.runs_expected}`, g.cv === null ? '-' : `${(g.cv * 100).toFixed(2)} %`];
+        if (gpt) row.push(g.data_parallel_size != null ? `${g.data_parallel_size}×${g.tensor_model_parallel_size ?? 1}×${g.pipeline_model_parallel_size ?? 1}` : '-', num(g.global_batch_size), fmt(g.latency_ms, 3), num(g.memory_mib));
+        return row;
+      }),
+    ),
+    '',
+  );
+  const sbs = sideBySide(s.groups);
+  if (sbs) out.push('## Side by side', '', sbs, '');
+  return out.join('\n');
+}
