@@ -1,6 +1,6 @@
 import type { LineEvent, RunIdentity } from '../core/types.ts';
 import type { IterRecord, LineParser, LogFormat, ParsedRecord } from '../formats/types.ts';
-import { RollingWindow, median } from './rolling.ts';
+import { RollingWindow, Ring, median } from './rolling.ts';
 import { WindowTracker, elapsedSeconds, type Phase } from './window-tracker.ts';
 
 /** Where a piece of the run's identity was read, so a mismatch can show its proof. */
@@ -9,6 +9,14 @@ export interface Evidence {
   line: number;
   file: string;
 }
+
+export interface SeriesPoint {
+  t: number;
+  v: number;
+  warmup: boolean;
+}
+
+const SERIES_CAP = 600;
 
 export type ContentFields = Partial<RunIdentity> & { world_size?: number; log_interval?: number };
 
@@ -54,6 +62,8 @@ export class FileTrack {
   /** Event-clock gaps between progress lines (ms), to tell a stall in live mode. */
   readonly arrivalGaps = new RollingWindow(20);
   ended = false;
+  /** Throughput over time for charts: (event time ms, samples/s, warmup?), bounded. */
+  readonly series = new Ring<SeriesPoint>(SERIES_CAP);
 
   constructor(
     readonly node: string,
@@ -135,6 +145,9 @@ export class FileTrack {
       }
       if (step !== null) this.stepTimes.push(step);
     } else if (inst !== null) this.instant = inst;
+    if (inst !== null && !r.skipped) {
+      this.series.push({ t: ev.time, v: inst, warmup: after === 'warmup' });
+    }
     return before !== after;
   }
 

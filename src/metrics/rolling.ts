@@ -37,3 +37,38 @@ export function median(values: readonly number[]): number | null {
   const mid = s.length >> 1;
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
+
+/** Fixed-capacity ring buffer keeping the newest items (O(1) push). */
+export class Ring<T> {
+  private readonly buf: T[] = [];
+  private head = 0;
+
+  constructor(readonly capacity: number) {}
+
+  push(v: T): void {
+    if (this.buf.length < this.capacity) this.buf.push(v);
+    else {
+      this.buf[this.head] = v;
+      this.head = (this.head + 1) % this.capacity;
+    }
+  }
+
+  get size(): number {
+    return this.buf.length;
+  }
+
+  /** Oldest first. */
+  toArray(): T[] {
+    return this.buf.length < this.capacity ? [...this.buf] : [...this.buf.slice(this.head), ...this.buf.slice(0, this.head)];
+  }
+
+  last(): T | undefined {
+    if (this.buf.length === 0) return undefined;
+    return this.buf[(this.head + this.buf.length - 1) % this.buf.length];
+  }
+
+  clear(): void {
+    this.buf.length = 0;
+    this.head = 0;
+  }
+}

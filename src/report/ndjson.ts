@@ -1,0 +1,32 @@
+import type { Flag } from '../core/types.ts';
+import type { SessionSnapshot } from '../session/types.ts';
+
+/** spec/ndjson.md: one JSON object per line. Keys are a public interface (schema 1). */
+export function snapshotLine(s: SessionSnapshot): string {
+  const obj = {
+    type: 'snapshot',
+    schema: 1,
+    time: isoTime(s.now, s.clock),
+    clock: s.clock,
+    runs: s.runs.map(({ series: _series, first_seen: _f, last_seen: _l, key, ...r }) => ({ ...r, run: key })),
+    nodes: s.nodes.map(({ series: _series, ...n }) => n),
+    ...(s.replay ? { replay: { ...s.replay, runNames: undefined } } : {}),
+    totals: s.totals,
+  };
+  return JSON.stringify(obj) + '\n';
+}
+
+export type StreamEvent =
+  | { event: 'flag'; time: number; run: string; node: string; source: string; flag: Flag }
+  | { event: 'phase'; time: number; run: string; node: string; source: string; phase: string }
+  | { event: 'state'; time: number; node: string; source: string; state: string; message?: string };
+
+export function eventLine(e: StreamEvent, clock: 'wall' | 'replay'): string {
+  return JSON.stringify({ type: 'event', schema: 1, ...e, time: isoTime(e.time, clock) }) + '\n';
+}
+
+/** Session times are ms; in replay they are log times (which may be relative when the log has no date). */
+function isoTime(ms: number, _clock: 'wall' | 'replay'): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? new Date(0).toISOString() : d.toISOString();
+}

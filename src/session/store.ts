@@ -1,0 +1,226 @@
+import type { InputProblem } from '../core/types.ts';
+import type { FileTrack } from '../metrics/file-track.ts';
+import { Ring } from '../metrics/rolling.ts';
+import type { RunSet } from '../metrics/run-set.ts';
+import type { NodeState, SourceEvent } from '../sources/types.ts';
+import { buildSnapshot, type SnapshotContext } from './snapshot.ts';
+import { StallWatch } from './stall.ts';
+import type { FlagEntry, LogLine, ReplayInfo, SessionSnapshot } from './types.ts';
+
+export interface StoreOptions {
+  runSet: RunSet;
+  now: () => number;
+  clock: 'wall' | 'replay';
+  /** Snapshots are published at most this often, however fast lines arrive. @default 100 */
+  publishEveryMs?: number;
+  /** Recent raw lines kept per file for the log pane. @default 200 */
+  tailLines?: number;
+  /** Speedup baseline: samples/s of one GPU, from --baseline. */
+  baselinePerGpu?: number;
+  /** A node is quiet after this long without a line, stale after `staleMs`. */
+  quietMs?: number;
+  staleMs?: number;
+  /** Progress gaps this many times the median gap raise `stall`. @default 5 */
+  stallFactor?: number;
+  /** How a source file maps to the path that decides its run (SSH: the remote path). */
+  runPathOf?: (file: string) => string;
+}
+
+export interface NodeStatus {
+  state: NodeState;
+  message?: string;
+  since: number;
+}
+
+/**
+ * The single session store: sources dispatch events as fast as they come; the store feeds the
+ * run model at once, but publishes an immutable snapshot at most every `publishEveryMs`, so a
+ * thousand lines a second cost no more renders than ten. Presenters (Ink, NDJSON) subscribe.
+ */
+export class SessionStore {
+  readonly runSet: RunSet;
+  private readonly listeners = new Set<() => void>();
+  private snapshot: SessionSnapshot;
+  private version = 0;
+  private dirty = false;
+  private timer: NodeJS.Timeout | null = null;
+  private lastPublish = 0;
+  readonly status = new Map<string, NodeStatus>();
+  readonly tails = new Map<string, Ring<LogLine>>();
+  readonly flagLog = new Ring<FlagEntry>(500);
+  readonly problems = new Ring<InputProblem>(200);
+  readonly tracks = new Map<string, FileTrack>();
+  private readonly stall: StallWatch;
+  private totals = { lines: 0, bytes: 0, files: 0, dropped: 0 };
+  replay: ReplayInfo | undefined;
+  readonly startedAt: number;
+  /** Listeners for raw events (NDJSON event lines), called synchronously. */
+  private readonly eventListeners = new Set<(e: { kind: 'flag'; entry: FlagEntry } | { kind: 'phase'; run: string; node: string; file: string; phase: string; time: number } | { kind: 'state'; node: string; file: string; state: NodeState; message?: string; time: number }) => void>();
+
+  constructor(private readonly opts: StoreOptions) {
+    this.runSet = opts.runSet;
+    this.startedAt = opts.now();
+    this.stall = new StallWatch(opts.stallFactor ?? 5);
+    this.snapshot = this.build();
+  }
+
+  now(): number {
+    return this.opts.now();
+  }
+
+  /** Feed source events (lines, status changes, problems). */
+  ingest(events: SourceEvent[]): void {
+    for (const e of events) {
+      if (e.type === 'line') {
+        let t = this.tracks.get(e.file);
+        if (!t) {
+          const path = this.opts.runPathOf ? this.opts.runPathOf(e.file) : e.file;
+          const opened = this.runSet.openFile(path, e.file, e.node);
+          if (!opened) {
+            this.totals.dropped++;
+            continue;
+          }
+          t = opened;
+          this.tracks.set(e.file, t);
+          this.totals.files++;
+          if (!this.status.has(e.file)) this.setState(e.node, e.file, 'streaming', e.time);
+        }
+        this.runSet.line(t, e);
+        this.totals.lines++;
+        this.totals.bytes += e.text.length + 1;
+        let tail = this.tails.get(e.file);
+        if (!tail) this.tails.set(e.file, (tail = new Ring<LogLine>(this.opts.tailLines ?? 200)));
+        tail.push({ lineNo: e.lineNo, text: e.text, time: e.time });
+        const st = this.status.get(e.file);
+        if (st && st.state !== 'streaming' && st.state !== 'reconnecting') this.setState(e.node, e.file, 'streaming', e.time);
+      } else if (e.type === 'status') {
+        this.setState(e.node, e.file, e.state, e.time, e.message);
+        if (e.state === 'ended') {
+          const t = this.tracks.get(e.file);
+          if (t && !t.ended) this.runSet.endFile(t);
+        }
+      } else {
+        this.problems.push(e.problem);
+      }
+    }
+    this.forwardRunEvents();
+    this.markDirty();
+  }
+
+  /** Mark a file ended (replay reached its end; summary-equivalent finish). */
+  endFile(file: string): void {
+    const t = this.tracks.get(file);
+    if (t && !t.ended) this.runSet.endFile(t);
+    this.forwardRunEvents();
+    this.markDirty();
+  }
+
+  private setState(node: string, file: string, state: NodeState, time: number, message?: string): void {
+    const prev = this.status.get(file);
+    if (prev && prev.state === state && prev.message === message) return;
+    this.status.set(file, { state, since: time, ...(message !== undefined ? { message } : {}) });
+    for (const l of this.eventListeners) l({ kind: 'state', node, file, state, time, ...(message !== undefined ? { message } : {}) });
+  }
+
+  private forwardRunEvents(): void {
+    for (const e of this.runSet.drainEvents()) {
+      if (e.type === 'flag') {
+        const entry: FlagEntry = { time: e.time, run: e.run, node: e.node, file: e.file, flag: e.flag };
+        this.flagLog.push(entry);
+        for (const l of this.eventListeners) l({ kind: 'flag', entry });
+      } else {
+        for (const l of this.eventListeners) l({ kind: 'phase', run: e.run, node: e.node, file: e.file, phase: e.phase, time: e.time });
+      }
+    }
+  }
+
+  /** Periodic housekeeping: quiet/stale node states and stalls, judged on the session clock. */
+  tick(): void {
+    const now = this.opts.now();
+    const quiet = this.opts.quietMs ?? 10_000;
+    const stale = this.opts.staleMs ?? 60_000;
+    for (const [file, t] of this.tracks) {
+      const st = this.status.get(file);
+      if (!st || t.lastLineAt === null) continue;
+      const age = now - t.lastLineAt;
+      if ((st.state === 'streaming' || st.state === 'quiet') && age >= stale) this.setState(t.node, file, 'stale', now);
+      else if (st.state === 'streaming' && age >= quiet) this.setState(t.node, file, 'quiet', now);
+    }
+    for (const entry of this.stall.check(this.runSet, now)) {
+      this.flagLog.push(entry);
+      for (const l of this.eventListeners) l({ kind: 'flag', entry });
+    }
+    this.markDirty();
+  }
+
+  stalled(runKey: string): boolean {
+    return this.stall.isStalled(runKey);
+  }
+
+  onEvent(fn: Parameters<SessionStore['eventListeners']['add']>[0]): () => void {
+    this.eventListeners.add(fn);
+    return () => this.eventListeners.delete(fn);
+  }
+
+  subscribe(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  getSnapshot = (): SessionSnapshot => this.snapshot;
+
+  /** Build and publish now (tests, shutdown, headless intervals). */
+  flush(): SessionSnapshot {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.dirty = false;
+    this.snapshot = this.build();
+    this.lastPublish = Date.now();
+    for (const l of this.listeners) l();
+    return this.snapshot;
+  }
+
+  private markDirty(): void {
+    this.dirty = true;
+    if (this.timer || this.listeners.size === 0) return;
+    const every = this.opts.publishEveryMs ?? 100;
+    const wait = Math.max(0, every - (Date.now() - this.lastPublish));
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.dirty) this.flush();
+    }, wait);
+    this.timer.unref?.();
+  }
+
+  private build(): SessionSnapshot {
+    const ctx: SnapshotContext = {
+      now: this.opts.now(),
+      clock: this.opts.clock,
+      startedAt: this.startedAt,
+      runSet: this.runSet,
+      status: this.status,
+      flagLog: this.flagLog.toArray(),
+      problems: this.problems.toArray(),
+      totals: { ...this.totals },
+      stalled: (k) => this.stall.isStalled(k),
+      ...(this.opts.baselinePerGpu !== undefined ? { baselinePerGpu: this.opts.baselinePerGpu } : {}),
+      ...(this.replay ? { replay: this.replay } : {}),
+      version: ++this.version,
+    };
+    return buildSnapshot(ctx);
+  }
+
+  /** Recent raw lines of a file for the log pane (escape sequences are stripped by the view). */
+  tail(file: string): LogLine[] {
+    return this.tails.get(file)?.toArray() ?? [];
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.listeners.clear();
+    this.eventListeners.clear();
+  }
+}

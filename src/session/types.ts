@@ -1,0 +1,100 @@
+import type { Flag, InputProblem, RunIdentity } from '../core/types.ts';
+import type { SeriesPoint } from '../metrics/file-track.ts';
+import type { NodeState } from '../sources/types.ts';
+import type { Transport } from '../signals/types.ts';
+
+export type RunPhase = 'warmup' | 'measuring' | 'done' | 'stalled' | 'failed';
+
+/** One run as every presenter sees it (Ink screen, NDJSON, final table). */
+export interface RunView extends RunIdentity {
+  key: string;
+  source: string;
+  format: string | null;
+  phase: RunPhase;
+  iteration: number | null;
+  throughput_instant: number | null;
+  throughput_rolling_median: number | null;
+  /** The final figure, set once the window is complete (equals `summary`). */
+  throughput: number | null;
+  throughput_method: 'timestamps' | 'reported' | null;
+  latency_ms: number | null;
+  memory_mib: number | null;
+  /** Median step time (s) over recent iterations. */
+  step_time_s: number | null;
+  speedup: number | null;
+  scaling_efficiency: number | null;
+  status: string;
+  flags: Flag[];
+  nodes: string[];
+  transport: Transport | null;
+  /** Cluster throughput over time (primary node), for the chart. */
+  series: SeriesPoint[];
+  /** Time (session clock, ms) the run's first and latest lines were seen. */
+  first_seen: number | null;
+  last_seen: number | null;
+}
+
+/** One source stream (a file on a node). */
+export interface NodeView {
+  node: string;
+  source: string;
+  run: string;
+  state: NodeState;
+  message?: string;
+  bytes: number;
+  lines: number;
+  last_line_age_s: number | null;
+  iteration: number | null;
+  phase: string | null;
+  throughput_instant: number | null;
+  throughput_rolling_median: number | null;
+  step_time_s: number | null;
+  /** Relative deviation of this node's rolling median from the median of its run's nodes. */
+  deviation: number | null;
+  flags: Flag[];
+  series: SeriesPoint[];
+}
+
+export interface FlagEntry {
+  time: number;
+  run: string;
+  node: string;
+  file: string;
+  flag: Flag;
+}
+
+export interface LogLine {
+  lineNo: number;
+  text: string;
+  time: number;
+}
+
+export interface ReplayInfo {
+  speed: number | 'max';
+  paused: boolean;
+  runIndex: number;
+  runCount: number;
+  runNames: string[];
+  /** Log time position and the current run's span (ms). */
+  position: number;
+  start: number;
+  end: number;
+  /** Set when the log has no clock and pacing comes from its reported step times. */
+  pacing: 'clock' | 'step-times' | 'line-order';
+  finished: boolean;
+}
+
+export interface SessionSnapshot {
+  /** Session clock (ms): wall time in live mode, log time in replay. */
+  now: number;
+  clock: 'wall' | 'replay';
+  startedAt: number;
+  runs: RunView[];
+  nodes: NodeView[];
+  flags: FlagEntry[];
+  problems: InputProblem[];
+  totals: { lines: number; bytes: number; files: number; dropped: number };
+  replay?: ReplayInfo;
+  /** Monotonic version, bumped on every publish. */
+  version: number;
+}
