@@ -33,7 +33,7 @@ const MPI_TAG = /(?:[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4})?\[
 const SRUN_LABEL = /^\s{0,3}(\d{1,5}): /;
 const LAUNCHER_TAG = /^\[(\d{1,5})\] /;
 // pdsh: `host: rest` where the rest repeats the host (NCCL lines) or is a known payload start.
-const PDSH = /^([A-Za-z0-9][\w.-]{0,62}): (?=\1[:\s]|\[|DLL |:::MLLOG| iteration |train: |step: |NCCL )/;
+const PDSH = /^([A-Za-z0-9][\w.-]{0,62}): (?=\1[:\s]|\[\d{4}-|DLL |:::MLLOG| iteration |train: |step: |NCCL )/;
 
 /** Split off wrappers and escape sequences; returns the payload and what the wrappers said. */
 export function unwrap(raw: string): UnwrappedLine {

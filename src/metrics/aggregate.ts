@@ -22,6 +22,10 @@ const LAYOUT_KEYS = [
 /** Fields a GPT-style group shares with its 1-node-1-GPU baseline (the model itself and its micro batch). */
 const MODEL_SHAPE_KEYS = ['micro_batch_size', 'seq_length', 'num_layers', 'hidden_size', 'num_attention_heads'] as const;
 
+export function isLayoutGroup(r: Partial<RunIdentity>): boolean {
+  return LAYOUT_KEYS.some((k) => r[k] !== null && r[k] !== undefined);
+}
+
 export interface GroupReport extends Partial<RunIdentity> {
   framework: string | null;
   model: string | null;
@@ -69,9 +73,9 @@ function baselineKey(r: RunIdentity): string {
   return JSON.stringify(base);
 }
 
-/** Siblings: the same sweep (framework, model, precision, batch), any scale. */
+/** Siblings: the same sweep (framework, model, precision, batch), any scale. GPT layouts are each their own sweep. */
 function siblingKey(r: RunIdentity): string {
-  return JSON.stringify([r.framework, r.model, r.precision, r.batch_size_per_device]);
+  return isGptLike(r) ? groupKey(r) : JSON.stringify([r.framework, r.model, r.precision, r.batch_size_per_device]);
 }
 
 function aggregateOf(values: number[], how: Aggregate): number | null {
@@ -141,12 +145,19 @@ export function aggregate(runs: RunReport[], opts: { aggregate?: Aggregate; outl
   // Speedup and completeness need the whole set.
   const baselines = new Map<string, GroupReport>();
   for (const g of groups) if (g.num_nodes === 1 && g.gpu_num_per_node === 1 && g.throughput !== null) baselines.set(baselineKey(g as RunIdentity), g);
+  // Repeats a configuration should have: the most any sibling (same sweep, other scale) has, or
+  // what the repeat indices span (they start at 0 for OneFlow, 1 for NGC).
   const siblingsMax = new Map<string, number>();
-  for (const [k, members] of byKey) {
+  const siblingMin = new Map<string, number>();
+  for (const members of byKey.values()) {
     const s = siblingKey(members[0]!);
-    const maxRepeat = Math.max(0, ...members.map((m) => (m.repeat ?? -1) + 1));
-    void k;
-    siblingsMax.set(s, Math.max(siblingsMax.get(s) ?? 0, members.length, maxRepeat));
+    for (const m of members) if (m.repeat !== null) siblingMin.set(s, Math.min(siblingMin.get(s) ?? m.repeat, m.repeat));
+  }
+  for (const members of byKey.values()) {
+    const s = siblingKey(members[0]!);
+    const reps = members.map((m) => m.repeat).filter((r): r is number => r !== null);
+    const span = reps.length ? Math.max(...reps) - (siblingMin.get(s) ?? 0) + 1 : 0;
+    siblingsMax.set(s, Math.max(siblingsMax.get(s) ?? 0, members.length, span));
   }
   for (const g of groups) {
     const base = baselines.get(baselineKey(g as RunIdentity));

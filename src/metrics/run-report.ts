@@ -47,12 +47,10 @@ export function runFlags(run: Run, ended: boolean): Flag[] {
     const t = run.files.find((x) => x.file === f.file);
     return !!t && f.line !== undefined && t.lastIterLineNo > f.line;
   };
-  for (const f of run.lineFlags) {
-    // A traceback followed by more training was survived: not a crash.
-    if (f.kind === 'crashed' && progressedAfter(f)) continue;
-    add(f);
-  }
+  // The detectors' verdicts (evaluate() supersedes what onLine() first noticed). A traceback
+  // followed by more training was survived: not a crash.
   for (const d of run.detectors) for (const f of d.evaluate(ctx)) if (!(f.kind === 'crashed' && progressedAfter(f))) add(f);
+  for (const f of run.liveFlags) add(f);
   for (const f of run.mismatches()) add(f);
   if (ended) {
     const r = run.result();

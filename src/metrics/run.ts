@@ -19,8 +19,10 @@ const CHECKED: (keyof RunIdentity)[] = ['model', 'precision', 'num_nodes', 'gpu_
 export class Run {
   readonly files: FileTrack[] = [];
   readonly detectors: LineDetector[];
-  /** Findings raised line by line (detectors), kept in order. */
+  /** Findings as detectors first noticed them, line by line (for live notices; the verdict is evaluate()). */
   readonly lineFlags: Flag[] = [];
+  /** Findings only live watching can make (stalls), kept for the run's flags. */
+  readonly liveFlags: Flag[] = [];
   errors: string[] = [];
 
   constructor(

@@ -1,5 +1,5 @@
 import type { Flag } from '../core/types.ts';
-import type { GroupReport } from '../metrics/aggregate.ts';
+import { isLayoutGroup, type GroupReport } from '../metrics/aggregate.ts';
 import { fmt } from '../metrics/round.ts';
 import type { RunReport } from '../metrics/run-report.ts';
 import type { SummaryResult } from '../pipeline/summarize.ts';
@@ -14,7 +14,7 @@ function table(header: string[], rows: (string | number)[][]): string {
 
 const num = (v: number | null | undefined) => (v === null || v === undefined ? '-' : String(v));
 const flagWord = (f: Flag) => f.kind + (f.confidence ? ` (${f.confidence})` : '');
-const isGpt = (g: GroupReport) => g.latency_ms !== null || g.memory_mib !== null || g.global_batch_size != null;
+const isGpt = (g: GroupReport) => isLayoutGroup(g) || g.memory_mib !== null;
 
 function findings(s: SummaryResult): string[] {
   const out: string[] = [];

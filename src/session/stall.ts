@@ -45,7 +45,7 @@ export class StallWatch {
         time: now,
         detail: `no progress for ${(idle / 1000).toFixed(0)} s (${this.factor}× the median gap of ${(med / 1000).toFixed(1)} s between progress lines)`,
       };
-      run.lineFlags.push(flag);
+      run.liveFlags.push(flag);
       out.push({ time: now, run: run.key, node: p.node, file: p.file, flag });
     }
     return out;

@@ -46,6 +46,8 @@ export class SessionStore {
   private timer: NodeJS.Timeout | null = null;
   private lastPublish = 0;
   readonly status = new Map<string, NodeStatus>();
+  /** Node-level states (SSH connections report with an empty file). */
+  readonly nodeStatus = new Map<string, NodeStatus>();
   readonly tails = new Map<string, Ring<LogLine>>();
   readonly flagLog = new Ring<FlagEntry>(500);
   readonly problems = new Ring<InputProblem>(200);
@@ -83,7 +85,10 @@ export class SessionStore {
           t = opened;
           this.tracks.set(e.file, t);
           this.totals.files++;
-          if (!this.status.has(e.file)) this.setState(e.node, e.file, 'streaming', e.time);
+          if (!this.status.has(e.file)) {
+            const ns = this.nodeStatus.get(e.node);
+            this.setState(e.node, e.file, ns && ns.state !== 'connecting' ? ns.state : 'streaming', e.time);
+          }
         }
         this.runSet.line(t, e);
         this.totals.lines++;
@@ -94,6 +99,13 @@ export class SessionStore {
         const st = this.status.get(e.file);
         if (st && st.state !== 'streaming' && st.state !== 'reconnecting') this.setState(e.node, e.file, 'streaming', e.time);
       } else if (e.type === 'status') {
+        if (e.file === '') {
+          // Node-level state (an SSH connection): applies to every file of that node.
+          this.nodeStatus.set(e.node, { state: e.state, since: e.time, ...(e.message !== undefined ? { message: e.message } : {}) });
+          for (const [file, t] of this.tracks) if (t.node === e.node) this.setState(e.node, file, e.state, e.time, e.message);
+          if (e.state === 'ended') for (const t of this.tracks.values()) if (t.node === e.node && !t.ended) this.runSet.endFile(t);
+          continue;
+        }
         this.setState(e.node, e.file, e.state, e.time, e.message);
         if (e.state === 'ended') {
           const t = this.tracks.get(e.file);
@@ -124,11 +136,10 @@ export class SessionStore {
 
   private forwardRunEvents(): void {
     for (const e of this.runSet.drainEvents()) {
-      if (e.type === 'flag') {
-        const entry: FlagEntry = { time: e.time, run: e.run, node: e.node, file: e.file, flag: e.flag };
-        this.flagLog.push(entry);
-        for (const l of this.eventListeners) l({ kind: 'flag', entry });
-      } else {
+      // Flags are announced from the run's verdicts when a snapshot is built (see announceFlags):
+      // a detector's first notice can still change confidence, so it is not announced on its own.
+      if (e.type === 'flag') continue;
+      else {
         for (const l of this.eventListeners) l({ kind: 'phase', run: e.run, node: e.node, file: e.file, phase: e.phase, time: e.time });
       }
     }
@@ -146,10 +157,7 @@ export class SessionStore {
       if ((st.state === 'streaming' || st.state === 'quiet') && age >= stale) this.setState(t.node, file, 'stale', now);
       else if (st.state === 'streaming' && age >= quiet) this.setState(t.node, file, 'quiet', now);
     }
-    for (const entry of this.stall.check(this.runSet, now)) {
-      this.flagLog.push(entry);
-      for (const l of this.eventListeners) l({ kind: 'flag', entry });
-    }
+    this.stall.check(this.runSet, now);
     this.markDirty();
   }
 
@@ -177,6 +185,7 @@ export class SessionStore {
     }
     this.dirty = false;
     this.snapshot = this.build();
+    if (this.announceFlags(this.snapshot)) this.snapshot = { ...this.snapshot, flags: this.flagLog.toArray() };
     this.lastPublish = Date.now();
     for (const l of this.listeners) l();
     return this.snapshot;
@@ -192,6 +201,25 @@ export class SessionStore {
       if (this.dirty) this.flush();
     }, wait);
     this.timer.unref?.();
+  }
+
+  private readonly announced = new Set<string>();
+
+  /** Announce each finding once, the first time it appears in a run's verdicts. */
+  private announceFlags(snap: SessionSnapshot): boolean {
+    let any = false;
+    for (const run of snap.runs) {
+      for (const f of run.flags) {
+        const key = `${run.key}|${f.kind}|${f.confidence ?? ''}|${f.node ?? ''}|${f.file ?? ''}`;
+        if (this.announced.has(key)) continue;
+        this.announced.add(key);
+        const entry: FlagEntry = { time: f.time ?? snap.now, run: run.key, node: f.node ?? run.nodes[0] ?? '', file: f.file ?? run.source, flag: f };
+        this.flagLog.push(entry);
+        for (const l of this.eventListeners) l({ kind: 'flag', entry });
+        any = true;
+      }
+    }
+    return any;
   }
 
   private build(): SessionSnapshot {

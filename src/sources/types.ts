@@ -34,3 +34,21 @@ export interface SourceStatus {
 
 /** What a live source emits: lines, and changes of its state. */
 export type SourceEvent = ({ type: 'line' } & LineEvent) | SourceStatus | { type: 'problem'; problem: InputProblem; time: number };
+
+/**
+ * A live source (local tail, SSH tail): started once, emits events through `emit` in batches
+ * (one call may carry many lines), until `stop()` resolves. It never throws for a problem with a
+ * file or a host: it reports it as a status or problem event and keeps going (retrying where that
+ * makes sense). `now()` is the injected wall clock used to stamp `time` on every event.
+ */
+export interface LiveSourceOptions {
+  emit: (events: SourceEvent[]) => void;
+  now: () => number;
+}
+
+export interface LiveSource {
+  /** Resolves once every watched file has been opened or has reported why not. */
+  start(): Promise<void>;
+  /** Stops reading, closes connections and watchers, leaves no remote process behind. */
+  stop(): Promise<void>;
+}

@@ -1,0 +1,213 @@
+/**
+ * One remote log file followed through an SFTP session: saved byte offset, held partial line,
+ * and an identity (sha256 of the first ≤ 4 KiB read + size ≥ offset) to tell, after a
+ * reconnect or a periodic check, whether the path still names the same file.
+ *
+ * - grows → complete lines are emitted (at most `maxReadBytes` read per poll);
+ * - shrinks below the offset (copytruncate) → read again from 0, with a status message;
+ * - head bytes changed in place → read again from 0;
+ * - path now names another file (rotated by rename, recreated) → finish the old one, follow the new.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import type { SFTPWrapper } from 'ssh2';
+import { type CutLine, LineCutter } from './line-cutter.ts';
+import { sftpClose, sftpFstatSize, sftpOpen, sftpRead, sftpReadFully } from './sftp-ops.ts';
+
+export const HEAD_BYTES = 4096;
+
+export interface RemoteFileEvents {
+  lines(file: RemoteFile, lines: CutLine[]): void;
+  /** Something happened to the file worth telling the user (truncated, replaced, …). */
+  note(file: RemoteFile, message: string): void;
+}
+
+export type OpenOutcome = 'new' | 'resumed' | 'replaced';
+
+export class RemoteFile {
+  private handle: Buffer | null = null;
+  /** The SFTP session the handle belongs to (handles mean nothing in another session). */
+  private owner: SFTPWrapper | null = null;
+  private readonly cutter: LineCutter;
+  private head: Hash = createHash('sha256');
+  private headLen = 0;
+  private everOpened = false;
+  private lastIdentityCheck = 0;
+
+  constructor(
+    /** Remote path as sent over SFTP. */
+    readonly path: string,
+    /** `host:path` label used on events. */
+    readonly label: string,
+    private readonly events: RemoteFileEvents,
+    private readonly maxReadBytes = 1024 * 1024,
+    maxLineBytes = 1024 * 1024,
+  ) {
+    this.cutter = new LineCutter(maxLineBytes);
+  }
+
+  /** Byte offset up to which the file has been read. */
+  get offset(): number {
+    return this.cutter.position;
+  }
+
+  /** Is the file open in this SFTP session? */
+  isOpenOn(sftp: SFTPWrapper): boolean {
+    return this.handle !== null && this.owner === sftp;
+  }
+
+  /** The SFTP session is gone: forget the handle (the server closed it), keep the position. */
+  detach(): void {
+    this.handle = null;
+    this.owner = null;
+  }
+
+  private handleFor(sftp: SFTPWrapper): Buffer | null {
+    return this.owner === sftp ? this.handle : null;
+  }
+
+  private setHandle(sftp: SFTPWrapper, h: Buffer): void {
+    this.handle = h;
+    this.owner = sftp;
+  }
+
+  /**
+   * Open the path (first time, or again after a reconnect). After a reconnect the head bytes
+   * are compared: the same file resumes at the saved offset, another file is read from 0.
+   * Throws the SFTP error when the path cannot be opened.
+   */
+  async open(sftp: SFTPWrapper, now: number): Promise<OpenOutcome> {
+    const h = await sftpOpen(sftp, this.path);
+    try {
+      this.lastIdentityCheck = now;
+      if (!this.everOpened) {
+        this.everOpened = true;
+        this.setHandle(sftp, h);
+        return 'new';
+      }
+      const same = await this.sameFile(sftp, h);
+      this.setHandle(sftp, h);
+      if (same) return 'resumed';
+      this.restart();
+      return 'replaced';
+    } catch (err) {
+      await sftpClose(sftp, h);
+      throw err;
+    }
+  }
+
+  async close(sftp: SFTPWrapper): Promise<void> {
+    const h = this.handleFor(sftp);
+    this.detach();
+    if (h) await sftpClose(sftp, h);
+  }
+
+  /**
+   * Read what was appended since the last poll (at most maxReadBytes) and emit its complete
+   * lines. Returns the number of bytes read and whether more is waiting.
+   */
+  async poll(sftp: SFTPWrapper): Promise<{ bytes: number; more: boolean }> {
+    const h = this.handleFor(sftp);
+    if (!h) return { bytes: 0, more: false };
+    const size = await sftpFstatSize(sftp, h);
+    if (size < this.offset) {
+      this.events.note(this, `file shrank from ${this.offset} to ${size} bytes (truncated); reading it again from the start`);
+      this.restart();
+    }
+    if (size <= this.offset) return { bytes: 0, more: false };
+    const want = Math.min(size - this.offset, this.maxReadBytes);
+    const buf = await sftpRead(sftp, h, want, this.offset);
+    if (buf.length === 0) return { bytes: 0, more: false };
+    this.consume(buf);
+    return { bytes: buf.length, more: size > this.offset };
+  }
+
+  /** Whether the periodic identity check is due. */
+  identityCheckDue(now: number, everyMs: number): boolean {
+    return this.handle !== null && now - this.lastIdentityCheck >= everyMs;
+  }
+
+  /**
+   * Periodic check that the open handle and the path still hold the file we have been reading:
+   * catches a truncate-then-regrow between polls and a rename-rotation (new file at the path).
+   */
+  async checkIdentity(sftp: SFTPWrapper, now: number): Promise<void> {
+    this.lastIdentityCheck = now;
+    const h = this.handleFor(sftp);
+    if (!h) return;
+    // (a) Rewritten in place: the head under our own handle changed.
+    if (this.headLen > 0) {
+      const bytes = await sftpReadFully(sftp, h, this.headLen, 0);
+      if (!this.headMatches(bytes)) {
+        this.events.note(this, 'file was rewritten in place; reading it again from the start');
+        this.restart();
+        return;
+      }
+    }
+    // (b) The path names another file now.
+    let h2: Buffer;
+    try {
+      h2 = await sftpOpen(sftp, this.path);
+    } catch {
+      return; // deleted or unreadable for now: keep reading the open file
+    }
+    let same: boolean;
+    try {
+      if (this.headLen === 0) {
+        const [oldSize, newSize] = await Promise.all([sftpFstatSize(sftp, h), sftpFstatSize(sftp, h2)]);
+        same = !(oldSize === 0 && newSize > 0);
+      } else {
+        same = await this.sameFile(sftp, h2);
+      }
+    } catch (err) {
+      await sftpClose(sftp, h2);
+      throw err;
+    }
+    if (same) {
+      await sftpClose(sftp, h2);
+      return;
+    }
+    // Finish the old file (bounded), then follow the new one from its start.
+    for (let i = 0; i < 8; i++) {
+      const r = await this.poll(sftp);
+      if (!r.more) break;
+    }
+    const rest = this.cutter.flush();
+    if (rest) this.events.lines(this, [rest]);
+    await sftpClose(sftp, h);
+    this.setHandle(sftp, h2);
+    this.restart();
+    this.events.note(this, 'path now names a new file (rotated or recreated); following it from the start');
+  }
+
+  private async sameFile(sftp: SFTPWrapper, h: Buffer): Promise<boolean> {
+    const size = await sftpFstatSize(sftp, h);
+    if (size < this.offset) return false;
+    if (this.headLen === 0) return true;
+    const bytes = await sftpReadFully(sftp, h, this.headLen, 0);
+    return this.headMatches(bytes);
+  }
+
+  private headMatches(bytes: Buffer): boolean {
+    if (bytes.length !== this.headLen) return false;
+    const a = createHash('sha256').update(bytes).digest();
+    const b = this.head.copy().digest();
+    return a.equals(b);
+  }
+
+  private restart(): void {
+    this.cutter.reset(0);
+    this.head = createHash('sha256');
+    this.headLen = 0;
+  }
+
+  private consume(buf: Buffer): void {
+    const at = this.offset;
+    if (at < HEAD_BYTES) {
+      const take = Math.min(buf.length, HEAD_BYTES - at);
+      this.head.update(buf.subarray(0, take));
+      this.headLen += take;
+    }
+    const lines = this.cutter.push(buf);
+    if (lines.length > 0) this.events.lines(this, lines);
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * Remote globs (`/logs/*.log`, `/runs/job-*\/rank?.log`, `rank[0-7].log`) expanded by SFTP
+ * readdir, one directory level per wildcard segment. Shell-like: `*`, `?`, `[abc]`, `[a-z]`,
+ * `[!x]`/`[^x]`, `\` escapes; a wildcard never matches a leading `.`. No shell is involved.
+ */
+import type { SFTPWrapper } from 'ssh2';
+import { fileType, S_IFDIR, S_IFLNK, S_IFREG, sftpReaddir } from './sftp-ops.ts';
+
+type Token = { t: 'star' } | { t: 'any' } | { t: 'lit'; c: string } | { t: 'class'; neg: boolean; items: Array<[string, string]> };
+
+/** True when the path has an unescaped wildcard (`*`, `?`, `[`). */
+export function hasGlob(path: string): boolean {
+  for (let i = 0; i < path.length; i++) {
+    const c = path[i];
+    if (c === '\\') i++;
+    else if (c === '*' || c === '?' || c === '[') return true;
+  }
+  return false;
+}
+
+function tokenize(pattern: string): Token[] {
+  const out: Token[] = [];
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\' && i + 1 < pattern.length) {
+      out.push({ t: 'lit', c: pattern[++i]! });
+    } else if (c === '*') {
+      if (out[out.length - 1]?.t !== 'star') out.push({ t: 'star' });
+    } else if (c === '?') {
+      out.push({ t: 'any' });
+    } else if (c === '[') {
+      // Find the closing bracket (a `]` right after `[` or `[!` is literal).
+      let j = i + 1;
+      let neg = false;
+      if (pattern[j] === '!' || pattern[j] === '^') {
+        neg = true;
+        j++;
+      }
+      const bodyStart = j;
+      if (pattern[j] === ']') j++;
+      while (j < pattern.length && pattern[j] !== ']') j++;
+      if (j >= pattern.length) {
+        out.push({ t: 'lit', c: '[' });
+        continue;
+      }
+      const body = [...pattern.slice(bodyStart, j)];
+      const items: Array<[string, string]> = [];
+      for (let k = 0; k < body.length; k++) {
+        const a = body[k]!;
+        if (body[k + 1] === '-' && k + 2 < body.length) {
+          items.push([a, body[k + 2]!]);
+          k += 2;
+        } else {
+          items.push([a, a]);
+        }
+      }
+      out.push({ t: 'class', neg, items });
+      i = j;
+    } else {
+      out.push({ t: 'lit', c });
+    }
+  }
+  return out;
+}
+
+function tokenMatches(tok: Token, ch: string): boolean {
+  switch (tok.t) {
+    case 'any':
+      return true;
+    case 'lit':
+      return tok.c === ch;
+    case 'class': {
+      const hit = tok.items.some(([lo, hi]) => ch >= lo && ch <= hi);
+      return tok.neg ? !hit : hit;
+    }
+    case 'star':
+      return false;
+  }
+}
+
+/** Match one path segment (a file name) against one glob segment. */
+export function globMatch(name: string, pattern: string): boolean {
+  const toks = tokenize(pattern);
+  const chars = [...name];
+  if (chars[0] === '.' && toks[0]?.t !== 'lit') return false;
+  let ti = 0;
+  let pi = 0;
+  let starP = -1;
+  let starT = 0;
+  while (ti < chars.length) {
+    const tok = toks[pi];
+    if (tok && tok.t !== 'star' && tokenMatches(tok, chars[ti]!)) {
+      ti++;
+      pi++;
+    } else if (tok && tok.t === 'star') {
+      starP = pi++;
+      starT = ti;
+    } else if (starP >= 0) {
+      pi = starP + 1;
+      ti = ++starT;
+    } else {
+      return false;
+    }
+  }
+  while (toks[pi]?.t === 'star') pi++;
+  return pi === toks.length;
+}
+
+/** Remove `\` escapes from a literal segment. */
+function unescape(seg: string): string {
+  return seg.replace(/\\(.)/g, '$1');
+}
+
+const collator = new Intl.Collator('en', { numeric: true });
+
+export interface GlobResult {
+  readonly paths: string[];
+  /** True when more than `limit` files matched (the rest were left out). */
+  readonly truncated: boolean;
+}
+
+/**
+ * Expand a remote path with wildcards into existing files (regular files or symlinks), sorted
+ * naturally (`rank2` before `rank10`). Unreadable or missing directories contribute nothing.
+ */
+export async function expandRemoteGlob(sftp: SFTPWrapper, pattern: string, limit = 1000): Promise<GlobResult> {
+  const absolute = pattern.startsWith('/');
+  const segs = pattern.split('/').filter((s) => s !== '' && s !== '.');
+  let current: string[] = [absolute ? '/' : ''];
+  let truncated = false;
+  for (let i = 0; i < segs.length; i++) {
+    const seg = segs[i]!;
+    const last = i === segs.length - 1;
+    const join = (dir: string, name: string): string => (dir === '' ? name : dir.endsWith('/') ? dir + name : `${dir}/${name}`);
+    if (!hasGlob(seg)) {
+      current = current.map((d) => join(d, unescape(seg)));
+      continue;
+    }
+    const next: string[] = [];
+    for (const dir of current) {
+      let list;
+      try {
+        list = await sftpReaddir(sftp, dir === '' ? '.' : dir);
+      } catch {
+        continue;
+      }
+      const names = list
+        .filter((e) => {
+          if (e.filename === '.' || e.filename === '..' || e.filename.includes('/')) return false;
+          const type = fileType(e.attrs?.mode);
+          if (last ? type !== S_IFREG && type !== S_IFLNK : type !== S_IFDIR && type !== S_IFLNK) return false;
+          return globMatch(e.filename, seg);
+        })
+        .map((e) => e.filename)
+        .sort(collator.compare);
+      for (const n of names) {
+        if (next.length >= limit) {
+          truncated = true;
+          break;
+        }
+        next.push(join(dir, n));
+      }
+    }
+    current = next;
+    if (current.length === 0) break;
+  }
+  return { paths: current, truncated };
+}

@@ -1,0 +1,37 @@
+import { Text } from 'ink';
+import type { SessionSnapshot } from '../../session/types.ts';
+import type { SortKey } from '../state/ui-reducer.ts';
+import { useTheme } from '../theme.ts';
+
+export interface FooterProps {
+  prompt: string | null;
+  sort: SortKey;
+  mode: 'live' | 'replay';
+  totals: SessionSnapshot['totals'];
+  problems: number;
+}
+
+/** The `/` prompt while it is open; otherwise key hints and the session's counters. */
+export function Footer({ prompt, sort, mode, totals, problems }: FooterProps) {
+  const t = useTheme();
+  if (prompt !== null) {
+    return (
+      <Text wrap="truncate-end">
+        <Text color={t.color('accent')} bold>
+          /
+        </Text>
+        {prompt}
+        <Text inverse={t.styled}>{t.styled ? ' ' : '_'}</Text>
+        <Text color={t.color('muted')}>  enter: apply · esc: clear</Text>
+      </Text>
+    );
+  }
+  const keys = mode === 'replay' ? 'space pause · +/- speed · ←/→ seek · n/N run · ' : '';
+  return (
+    <Text wrap="truncate-end" color={t.color('muted')}>
+      ? help · q quit · s sort:{sort} · {keys}p freeze · w warmup · / filter │ {totals.lines} lines · {totals.files} files
+      {totals.dropped ? ` · ${totals.dropped} dropped` : ''}
+      {problems ? ` · ${problems} problems` : ''}
+    </Text>
+  );
+}

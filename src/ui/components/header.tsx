@@ -1,0 +1,69 @@
+import { Box, Text } from 'ink';
+import { stripEscapes } from '../../formats/unwrap.ts';
+import type { RunView, SessionSnapshot } from '../../session/types.ts';
+import { fmtDuration, fmtPct, fmtRate, fmtStep, fmtTimes } from '../format.ts';
+import { elapsedMs, ibAlert, transportLabel } from '../selectors.ts';
+import { useTheme, type Tone } from '../theme.ts';
+
+const PHASE_TONE: Record<RunView['phase'], Tone> = { warmup: 'warn', measuring: 'ok', done: 'info', stalled: 'bad', failed: 'bad' };
+
+/** `resnet50 · oneflow · amp · 2 nodes × 8 GPUs · batch 128/GPU`. */
+export function identityText(r: RunView): string {
+  const parts = [r.model ?? 'model ?', r.framework ?? r.format ?? 'framework ?'];
+  if (r.precision) parts.push(r.precision);
+  parts.push(`${r.num_nodes ?? '?'} node${r.num_nodes === 1 ? '' : 's'} × ${r.gpu_num_per_node ?? '?'} GPUs`);
+  if (r.batch_size_per_device !== null) parts.push(`batch ${r.batch_size_per_device}/GPU`);
+  else if (r.global_batch_size) parts.push(`global batch ${r.global_batch_size}`);
+  if (r.tensor_model_parallel_size || r.pipeline_model_parallel_size) parts.push(`tp${r.tensor_model_parallel_size ?? 1} pp${r.pipeline_model_parallel_size ?? 1}`);
+  if (r.repeat !== null) parts.push(`repeat ${r.repeat}`);
+  return parts.join(' · ');
+}
+
+export function Header({ snapshot, run, paused, width }: { snapshot: SessionSnapshot; run: RunView | undefined; paused: boolean; width: number }) {
+  const t = useTheme();
+  const badge = paused ? (
+    <Text color={t.color('warn')} bold inverse={t.styled}>
+      {' PAUSED '}
+    </Text>
+  ) : null;
+  if (!run) {
+    return (
+      <Box width={width}>
+        <Text wrap="truncate-end">
+          {badge}
+          {paused ? ' ' : ''}
+          <Text bold>dlperf-top</Text> · {fmtDuration(elapsedMs(snapshot))} · waiting for log lines…
+        </Text>
+      </Box>
+    );
+  }
+  const alert = ibAlert(run);
+  const rate =
+    run.throughput_instant !== null || run.throughput_rolling_median !== null
+      ? `throughput ${fmtRate(run.throughput_instant)}/s (median ${fmtRate(run.throughput_rolling_median)})`
+      : `step ${fmtStep(run.step_time_s)}`;
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text wrap="truncate-end">
+        {badge}
+        {paused ? ' ' : ''}
+        <Text color={t.color(PHASE_TONE[run.phase])} bold>
+          {run.phase.toUpperCase()}
+        </Text>{' '}
+        {fmtDuration(elapsedMs(snapshot))} │ <Text bold>{identityText(run)}</Text>
+      </Text>
+      <Text wrap="truncate-end">
+        {rate}
+        {run.throughput !== null ? <Text bold> · final {fmtRate(run.throughput)}/s</Text> : null}
+        {run.speedup !== null ? ` · speedup ${fmtTimes(run.speedup)}` : ''}
+        {run.scaling_efficiency !== null ? ` · efficiency ${fmtPct(run.scaling_efficiency, false)}` : ''} · transport:{' '}
+        <Text color={t.color(run.transport === 'socket' ? 'bad' : run.transport === 'suspected_socket' ? 'warn' : 'accent')}>{transportLabel(run.transport)}</Text>
+      </Text>
+      {alert ? (
+        <Text color={t.color('bad')} bold wrap="truncate-end">
+          !! InfiniBand fallback: NCCL on sockets — {alert.node ?? '?'}: {stripEscapes(alert.evidence)}
+        </Text>
+      ) : null}
+    </Box>
+  );
+}

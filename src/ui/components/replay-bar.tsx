@@ -1,0 +1,29 @@
+import { Text } from 'ink';
+import type { ReplayInfo } from '../../session/types.ts';
+import { fmtDuration, fmtSpeed } from '../format.ts';
+import { useTheme } from '../theme.ts';
+
+/** `▶ 10× · run 2/5 rn50 · 0:45 / 2:00 · paced from reported step times`. */
+export function ReplayBar({ replay }: { replay: ReplayInfo }) {
+  const t = useTheme();
+  const name = replay.runNames[replay.runIndex] ?? '';
+  const pos = fmtDuration(Math.max(0, replay.position - replay.start));
+  const total = fmtDuration(Math.max(0, replay.end - replay.start));
+  return (
+    <Text wrap="truncate-end">
+      <Text color={t.color(replay.paused ? 'warn' : 'ok')} bold>
+        {replay.paused ? '⏸ paused' : '▶'}
+      </Text>{' '}
+      {fmtSpeed(replay.speed)} · run {replay.runIndex + 1}/{replay.runCount} {name} · {pos} / {total}
+      {replay.pacing !== 'clock' ? (
+        <Text color={t.color('muted')}> · {replay.pacing === 'step-times' ? 'paced from reported step times' : 'paced by line order'}</Text>
+      ) : null}
+      {replay.finished ? (
+        <Text color={t.color('info')} bold>
+          {' '}
+          · done — final numbers = summary
+        </Text>
+      ) : null}
+    </Text>
+  );
+}

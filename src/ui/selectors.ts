@@ -1,0 +1,150 @@
+import type { Flag } from '../core/types.ts';
+import type { Transport } from '../signals/types.ts';
+import type { NodeView, RunView, SessionSnapshot } from '../session/types.ts';
+import type { RunItem } from './components/run-list.tsx';
+import type { SortKey } from './state/ui-reducer.ts';
+
+/** A node this far below its run's median gets a `SLOW` badge (no flag carries it). */
+export const SLOW_DEVIATION = -0.1;
+
+/**
+ * The run the screen is about: in replay the replay's current run; in a live session the run
+ * picked with n/N, else the most recently active one.
+ */
+export function currentRun(s: SessionSnapshot, runKey: string | null): RunView | undefined {
+  if (s.runs.length === 0) return undefined;
+  if (s.replay) {
+    const name = s.replay.runNames[s.replay.runIndex];
+    if (name !== undefined) {
+      const hit = s.runs.find((r) => r.key === name || r.source === name) ?? s.runs.find((r) => r.source.includes(name) || name.includes(r.key));
+      if (hit) return hit;
+    }
+  } else if (runKey !== null) {
+    const hit = s.runs.find((r) => r.key === runKey);
+    if (hit) return hit;
+  }
+  return s.runs.reduce((a, r) => ((r.last_seen ?? -Infinity) > (a.last_seen ?? -Infinity) ? r : a));
+}
+
+/** Nodes of a run (every node when the session has no run yet). */
+export function nodesOf(s: SessionSnapshot, run: RunView | undefined): NodeView[] {
+  return run ? s.nodes.filter((n) => n.run === run.key) : s.nodes;
+}
+
+const rate = (n: NodeView) => n.throughput_rolling_median ?? n.throughput_instant ?? (n.step_time_s ? 1 / n.step_time_s : null);
+
+function byNull<T>(get: (x: T) => number | null, dir: 1 | -1): (a: T, b: T) => number {
+  return (a, b) => {
+    const x = get(a);
+    const y = get(b);
+    if (x === null && y === null) return 0;
+    if (x === null) return 1;
+    if (y === null) return -1;
+    return (x - y) * dir;
+  };
+}
+
+/**
+ * Rows in display order: by node name; throughput (fastest first); deviation (slowest first);
+ * last-line age (quietest first). Ties fall back to node, then source, so the order is stable.
+ */
+export function sortNodes(nodes: readonly NodeView[], sort: SortKey): NodeView[] {
+  const byName = (a: NodeView, b: NodeView) => a.node.localeCompare(b.node, undefined, { numeric: true }) || a.source.localeCompare(b.source);
+  const primary =
+    sort === 'throughput' ? byNull(rate, -1) : sort === 'deviation' ? byNull<NodeView>((n) => n.deviation, 1) : sort === 'age' ? byNull<NodeView>((n) => n.last_line_age_s, -1) : () => 0;
+  return [...nodes].sort((a, b) => primary(a, b) || byName(a, b));
+}
+
+const BADGES: Record<string, string> = {
+  ib_fallback: 'IB!',
+  oom: 'OOM',
+  nan_loss: 'NaN',
+  crashed: 'CRASH',
+  stall: 'STALL',
+  outlier: 'OUT',
+  nccl_error: 'NCCL',
+  too_short: 'SHORT',
+  name_mismatch: 'NAME',
+  incomplete: 'INC',
+};
+
+/** Short badge for a flag: `IB!` (confirmed) / `IB?` (suspected), `OOM`, `NaN`, `CRASH`… */
+export function badgeOf(f: Flag): string {
+  if (f.kind === 'ib_fallback' && f.confidence === 'suspected') return 'IB?';
+  return BADGES[f.kind] ?? f.kind.slice(0, 5).toUpperCase();
+}
+
+/** A node row's badges, deduplicated, plus `SLOW` when it lags its run's median. */
+export function nodeBadges(n: NodeView): string[] {
+  const out = [...new Set(n.flags.map(badgeOf))];
+  if (n.deviation !== null && n.deviation <= SLOW_DEVIATION) out.push('SLOW');
+  if (n.state === 'stale' && !out.includes('STALL')) out.push('STALL');
+  return out;
+}
+
+/** How the header names a transport. */
+export function transportLabel(t: Transport | null): string {
+  switch (t) {
+    case 'ib':
+      return 'IB';
+    case 'socket':
+      return 'sockets';
+    case 'suspected_socket':
+      return 'suspected sockets';
+    case 'intra_node':
+      return 'intra-node';
+    case 'not_visible':
+      return 'transport not visible (NCCL_DEBUG not INFO)';
+    default:
+      return '—';
+  }
+}
+
+/** The confirmed IB-fallback flag of a run, for the red alert line. */
+export function ibAlert(run: RunView | undefined): Flag | undefined {
+  return run?.flags.find((f) => f.kind === 'ib_fallback' && f.confidence === 'confirmed');
+}
+
+export interface FlagRow {
+  key: string;
+  time: number | null;
+  run: string;
+  node: string;
+  flag: Flag;
+}
+
+/** Every finding once: the session's flag log and each run's flags, newest first. */
+export function flagRows(s: SessionSnapshot): FlagRow[] {
+  const out = new Map<string, FlagRow>();
+  const add = (run: string, node: string, time: number | null, flag: Flag) => {
+    const key = `${run}|${flag.kind}|${flag.confidence ?? ''}|${flag.file ?? ''}|${flag.line ?? ''}|${flag.node ?? node}`;
+    if (!out.has(key)) out.set(key, { key, time, run, node: flag.node ?? node, flag });
+  };
+  for (const e of s.flags) add(e.run, e.node, e.time, e.flag);
+  for (const r of s.runs) for (const f of r.flags) add(r.key, f.node ?? '', f.time ?? null, f);
+  return [...out.values()].sort((a, b) => (b.time ?? -Infinity) - (a.time ?? -Infinity) || a.key.localeCompare(b.key));
+}
+
+/** Elapsed time of the session (live) or of the replayed run (replay), ms. */
+export function elapsedMs(s: SessionSnapshot): number {
+  return s.replay ? s.replay.position - s.replay.start : s.now - s.startedAt;
+}
+
+/** The run list: replay's archive order (runs not yet fed included), else the session's runs. */
+export function runItems(s: SessionSnapshot, current: RunView | undefined): RunItem[] {
+  const item = (key: string, name: string, r: RunView | undefined, isCurrent: boolean): RunItem => ({
+    key,
+    name,
+    phase: r?.phase ?? null,
+    throughput: r?.throughput ?? r?.throughput_rolling_median ?? null,
+    final: r?.throughput !== null && r?.throughput !== undefined,
+    current: isCurrent,
+  });
+  if (s.replay && s.replay.runNames.length > 0) {
+    return s.replay.runNames.map((name, i) => {
+      const r = s.runs.find((x) => x.key === name || x.source === name) ?? s.runs.find((x) => x.source.includes(name) || name.includes(x.key));
+      return item(`${i}:${name}`, name, r, i === s.replay!.runIndex);
+    });
+  }
+  return s.runs.map((r) => item(r.key, r.key, r, r.key === current?.key));
+}
