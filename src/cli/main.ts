@@ -46,8 +46,12 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       case 'launch':
         throw new UserError(`'${cmd}' is not available yet in this version`, "use 'dlperf-top summary' for now");
       case 'live':
+        return await (await import('./live-command.ts')).liveCommand(rest, io);
+      case undefined:
+        return await (await import('./live-command.ts')).liveCommand([], io);
       default:
-        throw new UserError(`'live' is not available yet in this version`, "use 'dlperf-top summary' for now");
+        // `dlperf-top logs/*.log` is `dlperf-top live logs/*.log`.
+        return await (await import('./live-command.ts')).liveCommand(argv, io);
     }
   } catch (e) {
     if (e instanceof UserError) {

@@ -214,7 +214,7 @@ export class FileTimeline {
     const di = this.iterationsSince(r);
     this.prevIter = r.iter;
     if (r.time !== undefined && Number.isFinite(r.time)) {
-      return this.clockAnchor(r.timeUs !== undefined ? r.timeUs / 1000 / 1000 : r.time);
+      return this.clockAnchor(r.time);
     }
     if (this.stats.base === null) this.stats.base = 'synthetic';
     const from = this.lastAnchor ?? 0;

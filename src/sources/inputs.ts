@@ -149,6 +149,34 @@ async function readHead(fullPath: string, n: number): Promise<Buffer> {
   }
 }
 
+/**
+ * Decompresses the deflate data in a gzip file's first bytes, without the CRC check (a small
+ * file's head holds its trailer: a bad CRC must not hide the members; the streaming pass reports
+ * it). Returns the output, or an error when even the start cannot be decompressed; `incomplete`
+ * when the gzip header itself is longer than the head.
+ */
+function gunzipHead(head: Buffer): { data: Buffer; error?: unknown; incomplete?: boolean } {
+  const empty = Buffer.alloc(0);
+  if (head.length < 10) return { data: empty, incomplete: true };
+  if (head[2] !== 8) return { data: empty, error: Object.assign(new Error('unknown compression method'), { code: 'Z_DATA_ERROR' }) };
+  const flags = head[3]!;
+  let pos = 10;
+  if (flags & 4) pos = head.length >= 12 ? pos + 2 + head.readUInt16LE(10) : head.length + 1;
+  for (const bit of [8, 16]) {
+    if (flags & bit) {
+      const z = head.indexOf(0, pos);
+      pos = z === -1 ? head.length + 1 : z + 1;
+    }
+  }
+  if (flags & 2) pos += 2;
+  if (pos > head.length) return { data: empty, incomplete: true };
+  try {
+    return { data: zlib.inflateRawSync(head.subarray(pos), { finishFlush: zlib.constants.Z_SYNC_FLUSH }) };
+  } catch (err) {
+    return { data: empty, error: err };
+  }
+}
+
 const isGzip = (head: Buffer): boolean => head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
 
 const problemItem = (problem: InputProblem): InputItem => ({ type: 'problem', problem });
@@ -216,15 +244,18 @@ async function* openPath(input: string, fullPath: string, displayPath: string, s
   const memberPrefix = inDir ? `${displayPath}/` : '';
 
   if (isGzip(head)) {
-    let inner: Buffer;
-    try {
-      // Decompress what the head holds (a truncated stream is fine with a sync flush).
-      inner = zlib.gunzipSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
-    } catch (err) {
-      yield problemItem({ input, ...where, kind: 'corrupt_archive', offset: 0, message: `${displayPath}: corrupt gzip data (${errMessage(err)})` });
+    const { data: inner, error, incomplete } = gunzipHead(head);
+    if (incomplete && st.size <= head.length) {
+      yield problemItem({ input, ...where, kind: 'truncated_archive', offset: 0, message: `${displayPath}: gzip data ends inside its header` });
       return;
     }
-    if (looksLikeTar(inner) || (/\.(tgz|tar\.gz)$/.test(lower) && inner.length >= 512 && inner.subarray(0, 512).every((b) => b === 0))) {
+    if (error !== undefined) {
+      yield problemItem({ input, ...where, kind: 'corrupt_archive', offset: 0, message: `${displayPath}: corrupt gzip data (${errMessage(error)})` });
+      return;
+    }
+    const tgzName = /\.(tgz|tar\.gz)$/.test(lower);
+    const zeroBlock = inner.length >= 512 && inner.subarray(0, 512).every((b) => b === 0);
+    if (looksLikeTar(inner) || (tgzName && (inner.length < 512 || zeroBlock))) {
       const { out, destroy } = gunzipFile(fullPath);
       yield* readArchive(input, memberPrefix, out, destroy);
     } else {

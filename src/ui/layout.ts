@@ -50,8 +50,8 @@ export function computeLayout(i: LayoutInput): Layout {
   grow('nodeRows', Math.min(i.nodeCount, 2));
   grow('chartRows', 2);
   grow('flagRows', Math.min(i.flagCount, 1));
-  grow('runRows', Math.min(i.runCount, 1));
   if (i.logForced) grow('logRows', 4);
+  grow('runRows', Math.min(i.runCount, 1));
   // then more of each
   grow('nodeRows', Math.min(i.nodeCount, 8));
   grow('chartRows', 3);

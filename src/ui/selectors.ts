@@ -7,6 +7,11 @@ import type { SortKey } from './state/ui-reducer.ts';
 /** A node this far below its run's median gets a `SLOW` badge (no flag carries it). */
 export const SLOW_DEVIATION = -0.1;
 
+/** A replay run name matched to a run of the session (exact key or source, then containment). */
+export function runByName(runs: readonly RunView[], name: string): RunView | undefined {
+  return runs.find((r) => r.key === name || r.source === name) ?? runs.find((r) => r.source.includes(name) || name.includes(r.key));
+}
+
 /**
  * The run the screen is about: in replay the replay's current run; in a live session the run
  * picked with n/N, else the most recently active one.
@@ -15,10 +20,8 @@ export function currentRun(s: SessionSnapshot, runKey: string | null): RunView |
   if (s.runs.length === 0) return undefined;
   if (s.replay) {
     const name = s.replay.runNames[s.replay.runIndex];
-    if (name !== undefined) {
-      const hit = s.runs.find((r) => r.key === name || r.source === name) ?? s.runs.find((r) => r.source.includes(name) || name.includes(r.key));
-      if (hit) return hit;
-    }
+    const hit = name === undefined ? undefined : runByName(s.runs, name);
+    if (hit) return hit;
   } else if (runKey !== null) {
     const hit = s.runs.find((r) => r.key === runKey);
     if (hit) return hit;
@@ -142,8 +145,7 @@ export function runItems(s: SessionSnapshot, current: RunView | undefined): RunI
   });
   if (s.replay && s.replay.runNames.length > 0) {
     return s.replay.runNames.map((name, i) => {
-      const r = s.runs.find((x) => x.key === name || x.source === name) ?? s.runs.find((x) => x.source.includes(name) || name.includes(x.key));
-      return item(`${i}:${name}`, name, r, i === s.replay!.runIndex);
+      return item(`${i}:${name}`, name, runByName(s.runs, name), i === s.replay!.runIndex);
     });
   }
   return s.runs.map((r) => item(r.key, r.key, r, r.key === current?.key));

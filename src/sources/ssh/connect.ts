@@ -4,7 +4,12 @@
  * checked against known_hosts (see known-hosts.ts). Auth: the agent, then identity files.
  */
 import { readFileSync } from 'node:fs';
-import { Client, utils, type ConnectConfig, type ParsedKey } from 'ssh2';
+// ssh2 is CommonJS: Node's ESM loader sees only its default export (vitest's loader hides this).
+import ssh2 from 'ssh2';
+import type { ConnectConfig, ParsedKey } from 'ssh2';
+
+const { Client, utils } = ssh2;
+type Client = InstanceType<typeof ssh2.Client>;
 import type { Duplex } from 'node:stream';
 import { loadKnownHosts, preferredHostKeyAlgorithms, verifyHostKey } from './known-hosts.ts';
 

@@ -298,7 +298,7 @@ describe('readTar on damaged archives', () => {
 
   it('a flipped byte in a header is corrupt_archive at that header offset; reading stops', async () => {
     const bad = Buffer.from(tar);
-    bad[2048 + 5] ^= 0x01; // in two.log's name
+    bad[2048 + 5]! ^= 0x01; // in two.log's name
     const got = await collect(once(bad));
     expect(got.files.map((f) => f.path)).toEqual(['one.log']);
     expect(got.problems).toEqual([expect.objectContaining({ kind: 'corrupt_archive', offset: 2048 })]);

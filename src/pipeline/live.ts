@@ -1,0 +1,110 @@
+import { existsSync } from 'node:fs';
+import { RunSet, type RunSetOptions } from '../metrics/run-set.ts';
+import { SessionStore } from '../session/store.ts';
+import { createLocalSource } from '../sources/local-tail.ts';
+import { clusterTargets, loadClusterFile, type ClusterSpec } from '../sources/ssh/cluster-file.ts';
+import { expandHostlist } from '../sources/ssh/hostlist.ts';
+import { createSshSource } from '../sources/ssh/ssh-tail.ts';
+import type { LiveSource, SourceEvent } from '../sources/types.ts';
+
+export interface LiveOptions extends RunSetOptions {
+  /** Local files/globs/directories and remote `[user@]host:/path` (hostlists allowed: `node[01-04]:/logs/x.log`). */
+  sources: string[];
+  cluster?: string;
+  acceptNew?: boolean;
+  /** Polling for shared filesystems where inotify sees nothing (true), events (false), or both ('auto'). */
+  poll?: boolean | 'auto';
+  pollMs?: number;
+  sshConfigPath?: string;
+  knownHostsPath?: string;
+  identityFiles?: string[];
+  jump?: string;
+  baselinePerGpu?: number;
+  now?: () => number;
+  /** Extra consumer of every source event (the recorder). */
+  tap?: (events: SourceEvent[]) => void;
+}
+
+export interface RemoteSpec {
+  user?: string;
+  host: string;
+  path: string;
+}
+
+/** `[user@]host:/path` (not a local path that happens to contain a colon). */
+export function parseRemote(arg: string): RemoteSpec[] | null {
+  if (existsSync(arg)) return null;
+  const m = /^(?:([A-Za-z0-9._-]+)@)?((?:[A-Za-z0-9._-]|\[[0-9,\- ]+\])+):(.+)$/.exec(arg);
+  if (!m) return null;
+  const hosts = expandHostlist(m[2]!);
+  return hosts.map((host) => ({ ...(m[1] ? { user: m[1] } : {}), host, path: m[3]! }));
+}
+
+/** Remote files are shown as `host:/path`; their run is decided by the path alone (same path on every node = one run). */
+export function runPathOf(file: string): string {
+  const m = /^[A-Za-z0-9._-]+:(\/.*|~.*)$/.exec(file);
+  return m ? m[1]! : file;
+}
+
+export interface Live {
+  store: SessionStore;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Wire sources → session store. The math is the RunSet's: the same as summary and replay. */
+export async function createLive(opts: LiveOptions): Promise<Live> {
+  const now = opts.now ?? Date.now;
+  const runSet = new RunSet(opts);
+  const store = new SessionStore({ runSet, now, clock: 'wall', runPathOf, ...(opts.baselinePerGpu !== undefined ? { baselinePerGpu: opts.baselinePerGpu } : {}) });
+  const emit = (events: SourceEvent[]) => {
+    opts.tap?.(events);
+    store.ingest(events);
+  };
+  const local: string[] = [];
+  const remote = new Map<string, { node: string; host: string; user?: string; paths: string[] }>();
+  for (const s of opts.sources) {
+    const r = parseRemote(s);
+    if (!r) {
+      local.push(s);
+      continue;
+    }
+    for (const spec of r) {
+      const key = `${spec.user ?? ''}@${spec.host}`;
+      const t = remote.get(key) ?? { node: spec.host, host: spec.host, ...(spec.user ? { user: spec.user } : {}), paths: [] };
+      t.paths.push(spec.path);
+      remote.set(key, t);
+    }
+  }
+  let cluster: ClusterSpec | undefined;
+  if (opts.cluster) cluster = await loadClusterFile(opts.cluster);
+  const sources: LiveSource[] = [];
+  if (local.length) sources.push(createLocalSource({ patterns: local, emit, now, ...(opts.poll !== undefined ? { poll: opts.poll } : {}), ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}) }));
+  const targets = [...remote.values(), ...(cluster ? clusterTargets(cluster) : [])];
+  if (targets.length) {
+    const identityFiles = [...(opts.identityFiles ?? []), ...(cluster?.identityFiles ?? [])];
+    const jump = opts.jump ?? cluster?.jump;
+    sources.push(
+      createSshSource({
+        targets,
+        emit,
+        now,
+        ...(opts.acceptNew ? { acceptNew: true } : {}),
+        ...(opts.sshConfigPath ? { sshConfigPath: opts.sshConfigPath } : {}),
+        ...(opts.knownHostsPath ? { knownHostsPath: opts.knownHostsPath } : {}),
+        ...(identityFiles.length ? { identityFiles } : {}),
+        ...(jump ? { jump } : {}),
+        ...((opts.pollMs ?? cluster?.pollMs) !== undefined ? { pollMs: opts.pollMs ?? cluster!.pollMs! } : {}),
+      }),
+    );
+  }
+  return {
+    store,
+    async start() {
+      await Promise.all(sources.map((s) => s.start()));
+    },
+    async stop() {
+      await Promise.all(sources.map((s) => s.stop()));
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import type { SessionStore } from '../session/store.ts';
+import { eventLine, snapshotLine } from './ndjson.ts';
+
+/**
+ * Headless presenter (live and replay): an event line per finding, phase change and node state
+ * change as they happen, and a snapshot whenever `snapshot()` is called (on an interval by the
+ * caller, and once more at exit). Writes to `out` only: diagnostics belong on stderr.
+ */
+export function attachNdjson(store: SessionStore, out: NodeJS.WritableStream, clock: 'wall' | 'replay') {
+  const off = store.onEvent((e) => {
+    if (e.kind === 'flag') {
+      out.write(eventLine({ event: 'flag', time: e.entry.time, run: e.entry.run, node: e.entry.node, source: e.entry.file, flag: e.entry.flag }, clock));
+    } else if (e.kind === 'phase') {
+      out.write(eventLine({ event: 'phase', time: e.time, run: e.run, node: e.node, source: e.file, phase: e.phase }, clock));
+    } else {
+      out.write(eventLine({ event: 'state', time: e.time, node: e.node, source: e.file, state: e.state, ...(e.message !== undefined ? { message: e.message } : {}) }, clock));
+    }
+  });
+  return {
+    snapshot() {
+      out.write(snapshotLine(store.flush()));
+    },
+    detach() {
+      off();
+    },
+  };
+}

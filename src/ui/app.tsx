@@ -1,0 +1,95 @@
+import { Box } from 'ink';
+import { useMemo, useReducer } from 'react';
+import type { ReplayControls } from '../session/controls.ts';
+import type { SessionStore } from '../session/store.ts';
+import { chartModel } from './chart-model.ts';
+import { Chart } from './components/chart.tsx';
+import { FlagsPanel } from './components/flags-panel.tsx';
+import { Footer } from './components/footer.tsx';
+import { Header } from './components/header.tsx';
+import { HelpOverlay } from './components/help-overlay.tsx';
+import { LogPane } from './components/log-pane.tsx';
+import { NodeTable } from './components/node-table.tsx';
+import { ReplayBar } from './components/replay-bar.tsx';
+import { RunList } from './components/run-list.tsx';
+import { useSession } from './hooks/use-session.ts';
+import { useTerminalSize } from './hooks/use-terminal-size.ts';
+import { computeLayout } from './layout.ts';
+import { currentRun, flagRows, ibAlert, nodesOf, runItems, sortNodes } from './selectors.ts';
+import { effectiveSelection, initialUiState, uiReducer } from './state/ui-reducer.ts';
+import { makeTheme, ThemeContext } from './theme.ts';
+import { useKeymap } from './use-keymap.ts';
+
+export interface AppProps {
+  store: SessionStore;
+  mode: 'live' | 'replay';
+  /** Replay keys drive these (replay mode only). */
+  controls?: ReplayControls;
+  /** Called on `q` / Ctrl-C; the owner unmounts. */
+  onQuit: () => void;
+  /** No colours (runTui also honours NO_COLOR). @default false */
+  noColor?: boolean;
+}
+
+/** The whole screen: reads the store's snapshots, keeps view state in a reducer, lays out panels. */
+export function App({ store, mode, controls, onQuit, noColor = false }: AppProps) {
+  const [state, dispatch] = useReducer(uiReducer, initialUiState);
+  const snapshot = useSession(store, state.frozen);
+  const { columns, rows } = useTerminalSize();
+  const theme = useMemo(() => makeTheme(noColor), [noColor]);
+
+  const run = currentRun(snapshot, state.runKey);
+  const nodes = useMemo(() => sortNodes(nodesOf(snapshot, run), state.sort), [snapshot, run, state.sort]);
+  const rowKeys = useMemo(() => nodes.map((n) => n.source), [nodes]);
+  const selected = effectiveSelection(state, rowKeys);
+  const detailKey = state.focused !== null && rowKeys.includes(state.focused) ? state.focused : selected;
+  const detail = nodes.find((n) => n.source === detailKey);
+  const flags = useMemo(() => flagRows(snapshot), [snapshot]);
+  const runs = useMemo(() => runItems(snapshot, run), [snapshot, run]);
+  const showRuns = mode === 'replay' || runs.length > 1;
+  // Keyed on the snapshot version, so a paused display keeps its log lines too.
+  const logLines = useMemo(() => (detail ? store.tail(detail.source) : []), [store, detail?.source, snapshot.version]);
+
+  useKeymap({ state, dispatch, rowKeys, runKeys: snapshot.runs.map((r) => r.key), currentRun: run?.key ?? null, snapshot, mode, ...(controls ? { controls } : {}), onQuit });
+
+  const replayBar = mode === 'replay' && snapshot.replay;
+  const headerLines = (run ? 2 + (ibAlert(run) ? 1 : 0) : 1) + (replayBar ? 1 : 0);
+  const layout = computeLayout({
+    rows,
+    headerLines,
+    nodeCount: Math.max(1, nodes.length),
+    flagCount: flags.length,
+    runCount: showRuns ? runs.length : 0,
+    logForced: state.focused !== null || state.prompt !== null || state.filter !== '',
+  });
+  const chart = useMemo(
+    () =>
+      chartModel({
+        run: run?.series ?? [],
+        node: detail && run && detail.source !== run.source ? detail.series : null,
+        width: columns,
+        rows: layout.chartRows,
+        showWarmup: state.showWarmup,
+      }),
+    [run, detail, columns, layout.chartRows, state.showWarmup],
+  );
+
+  return (
+    <ThemeContext.Provider value={theme}>
+      {state.help ? (
+        <HelpOverlay mode={mode} width={columns} />
+      ) : (
+        <Box flexDirection="column" width={columns}>
+          <Header snapshot={snapshot} run={run} paused={state.frozen !== null} width={columns} />
+          {replayBar ? <ReplayBar replay={snapshot.replay!} /> : null}
+          <NodeTable rows={nodes} selected={selected} focused={state.focused} sort={state.sort} maxRows={layout.nodeRows} width={columns} />
+          {layout.chartRows > 0 ? <Chart model={chart} nodeLabel={chart.empty || !detail || detail.source === run?.source ? null : detail.node} showWarmup={state.showWarmup} width={columns} /> : null}
+          {layout.flagRows > 0 ? <FlagsPanel rows={flags} maxRows={layout.flagRows} start={snapshot.startedAt} width={columns} /> : null}
+          {showRuns && layout.runRows > 0 ? <RunList items={runs} maxRows={layout.runRows} width={columns} hint={mode === 'replay' ? 'n/N next/previous' : 'n/N pick'} /> : null}
+          {layout.logRows > 0 ? <LogPane file={detail?.source ?? null} lines={logLines} filter={state.filter} maxRows={layout.logRows} width={columns} /> : null}
+          <Footer prompt={state.prompt} sort={state.sort} mode={mode} totals={snapshot.totals} problems={snapshot.problems.length} />
+        </Box>
+      )}
+    </ThemeContext.Provider>
+  );
+}

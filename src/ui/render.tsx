@@ -1,0 +1,52 @@
+import { render } from 'ink';
+import type { ReplayControls } from '../session/controls.ts';
+import type { SessionStore } from '../session/store.ts';
+import { App } from './app.tsx';
+import { colorsOff } from './theme.ts';
+
+export interface RunTuiOptions {
+  store: SessionStore;
+  mode: 'live' | 'replay';
+  /** Replay keys drive these (replay mode). */
+  controls?: ReplayControls;
+  /** @default process.stdout */
+  stdout?: NodeJS.WriteStream;
+  /** @default process.stdin */
+  stdin?: NodeJS.ReadStream;
+  /** Force colours off; NO_COLOR (present, non-empty) turns them off too. @default false */
+  noColor?: boolean;
+}
+
+const ALT_SCREEN_ON = '\u001b[?1049h\u001b[H';
+const ALT_SCREEN_OFF = '\u001b[?1049l';
+const SHOW_CURSOR = '\u001b[?25h';
+
+/**
+ * Show the session on the terminal until the user quits (`q`, Ctrl-C, SIGINT/SIGTERM), then
+ * unmount, restore the terminal (main screen, cursor, cooked mode) and resolve. Does not exit
+ * the process: the caller owns the exit code.
+ */
+export async function runTui(opts: RunTuiOptions): Promise<void> {
+  const stdout = opts.stdout ?? process.stdout;
+  const stdin = opts.stdin ?? process.stdin;
+  const tty = stdout.isTTY === true;
+  if (tty) stdout.write(ALT_SCREEN_ON);
+  let quit = () => {};
+  const instance = render(
+    <App store={opts.store} mode={opts.mode} {...(opts.controls ? { controls: opts.controls } : {})} onQuit={() => quit()} noColor={colorsOff(process.env, opts.noColor)} />,
+    // The store publishes at most ~10 snapshots/s; maxFps is only a backstop.
+    { stdout, stdin, exitOnCtrlC: false, maxFps: 10, patchConsole: true },
+  );
+  quit = () => instance.unmount();
+  const onSignal = () => quit();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await instance.waitUntilExit();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    instance.cleanup();
+    if (tty) stdout.write(SHOW_CURSOR + ALT_SCREEN_OFF);
+  }
+}
