@@ -41,6 +41,15 @@ Exit codes: 0 ok; ${EXIT.usage} bad arguments; ${EXIT.noRuns} no run recognised;
             ${EXIT.inputErrors} an input could not be read (the rest is still reported)
 `;
 
+/** `input: member:line: message`, without repeating what the message already names. */
+export function problemText(p: InputProblem): string {
+  const where = p.file && p.file !== p.input && !p.input.endsWith(p.file) ? `${p.input}: ${p.file}` : (p.file ?? p.input);
+  const at = `${where}${p.line ? `:${p.line}` : ''}`;
+  let msg = p.message;
+  for (const prefix of [`${p.file}:${p.line}: `, `${p.file}: `, `${p.input}: `]) if (msg.startsWith(prefix)) msg = msg.slice(prefix.length);
+  return `${at}: ${msg}`;
+}
+
 const INPUT_ERRORS = new Set<InputProblem['kind']>(['unreadable', 'corrupt_archive', 'truncated_archive']);
 
 export async function summaryCommand(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; stdin: NodeJS.ReadableStream; isTTY: boolean }): Promise<number> {
@@ -91,7 +100,7 @@ export async function summaryCommand(argv: string[], io: { stdout: NodeJS.Writab
     outlier: { minRelative: num('outlier-rel', v['outlier-rel'], 0.03), madK: num('outlier-mad', v['outlier-mad'], 3.5) },
     stdin: io.stdin,
     onProblem: (p) => {
-      if (!quiet) io.stderr.write(`dlperf-top: ${p.file ? `${p.input !== p.file ? `${p.input}: ` : ''}${p.file}${p.line ? `:${p.line}` : ''}: ` : `${p.input}: `}${p.message}\n`);
+      if (!quiet) io.stderr.write(`dlperf-top: ${problemText(p)}\n`);
     },
   });
   const text = format === 'json' ? summaryJson(result) : format === 'csv' ? summaryCsv(result) : summaryMarkdown(result);

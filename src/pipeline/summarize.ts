@@ -60,10 +60,12 @@ export async function summarize(inputs: string[], opts: SummaryOptions = {}): Pr
   }
   const runs: RunReport[] = [];
   for (const run of set.runs.values()) {
+    // A file that gave no line at all (binary, unreadable) is reported by its problem, not as a run.
+    if (run.files.every((f) => f.lines === 0)) continue;
     const rep = runReport(run, true);
     runs.push(rep);
     if (rep.status === 'unrecognized') {
-      report({ input: inputs.join(' '), file: rep.source, kind: 'unrecognized', message: `${rep.source}: ${rep.reason ?? 'no known log format'}` });
+      report({ input: run.files[0]?.path ?? rep.source, file: rep.source, kind: 'unrecognized', message: `${rep.reason ?? 'no known log format'} (${run.files.reduce((a, f) => a + f.lines, 0)} lines; skipped, counted)` });
     }
   }
   runs.sort((a, b) => a.source.localeCompare(b.source, 'en', { numeric: true }));

@@ -20,7 +20,7 @@ import * as zlib from 'node:zlib';
 import type { InputProblem, LineEvent } from '../core/types.ts';
 import { LineSplitter, looksBinary, BINARY_SNIFF_BYTES } from './split-lines.ts';
 import type { SplitProblem } from './split-lines.ts';
-import { looksLikeTar, readTar } from './tar-reader.ts';
+import { looksLikeTar, MemberCutError, readTar } from './tar-reader.ts';
 import type { InputFile, InputItem } from './types.ts';
 
 /** Read size for plain files. */
@@ -396,7 +396,8 @@ export interface ReadLinesOptions {
 /**
  * Reads a file's lines in batches (one batch per source chunk, `time` 0). Problems
  * (`binary`, `line_too_long`, `partial_line`, and read errors) go to `onProblem`; a file whose
- * start looks binary yields no lines. A partial last line (no final newline) is still delivered.
+ * start looks binary yields no lines. A partial last line (no final newline) is still delivered,
+ * unless the read ended in an error (then it is reported and dropped).
  */
 export async function* readLines(
   file: InputFile,
@@ -437,6 +438,7 @@ export async function* readLines(
     return;
   }
   let done = false;
+  let failed = false;
   try {
     for (;;) {
       let r: IteratorResult<Buffer>;
@@ -444,6 +446,8 @@ export async function* readLines(
         r = await it.next();
       } catch (err) {
         done = true;
+        failed = true;
+        if (err instanceof MemberCutError) break; // the archive reader reports the truncation itself
         const d = describeStreamError(err);
         onProblem({ input, file: fpath, offset: splitter.bytesSeen + headLen, kind: d.kind, message: `${fpath}: ${d.message}` });
         break;
@@ -475,14 +479,18 @@ export async function* readLines(
     }
     const last = splitter.flush();
     if (last !== null) {
-      batch.push({ node, file: fpath, offset: last.offset, lineNo: last.lineNo, text: last.text, time: 0 });
+      // A file that ended cleanly without a final newline keeps its last line; one cut by a read
+      // or archive error does not, because a half-written number must never become a figure.
+      if (!failed) batch.push({ node, file: fpath, offset: last.offset, lineNo: last.lineNo, text: last.text, time: 0 });
       onProblem({
         input,
         file: fpath,
         line: last.lineNo,
         offset: last.offset,
         kind: 'partial_line',
-        message: `${fpath}: the last line (${last.lineNo}) has no newline; it may be incomplete`,
+        message: failed
+          ? `${fpath}: the last line (${last.lineNo}) is cut short (the data ends inside it); dropped`
+          : `${fpath}: the last line (${last.lineNo}) has no newline; it may be incomplete`,
       });
     }
     if (batch.length > 0) yield batch;

@@ -472,12 +472,22 @@ export async function* readTar(source: AsyncIterable<AnyChunk>, opts: TarReaderO
   }
 }
 
+/**
+ * Thrown by a member's chunks when the archive ends inside its data, so that the consumer knows
+ * its last line is cut; the reader itself then reports the truncation (once) as a problem item.
+ */
+export class MemberCutError extends Error {
+  constructor(readonly path: string) {
+    super(`archive ends inside member ${path}`);
+  }
+}
+
 async function* memberChunks(r: ByteReader, state: MemberState): AsyncGenerator<Buffer> {
   for (;;) {
     if (state.stale) throw new Error(`tar member ${state.path}: data read after the reader moved on`);
     if (state.remaining <= 0) return;
     const b = await r.next(state.remaining);
-    if (b === null) return; // archive ended early: the reader reports it
+    if (b === null) throw new MemberCutError(state.path); // archive ended early: the reader reports it
     state.remaining -= b.length;
     yield b;
   }

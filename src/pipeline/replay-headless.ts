@@ -1,0 +1,67 @@
+/**
+ * `replay --headless`: the NDJSON stream of spec/ndjson.md with `clock: "replay"` (log time).
+ * - an `event` line for each flag raised, run phase change and node state change (store.onEvent);
+ * - a `snapshot` every `intervalMs` of log time while a run plays (timed mode), one at the end of
+ *   each run (both modes; at `--speed max` these are the only periodic ones), and a final one at
+ *   exit whose `runs[].throughput` equal `summary --format json` for the same inputs.
+ */
+import { once } from 'node:events';
+import { eventLine, snapshotLine, type StreamEvent } from '../report/ndjson.ts';
+import { createReplay, type ReplayOptions } from './replay.ts';
+
+export interface HeadlessReplayOptions extends ReplayOptions {
+  out: NodeJS.WritableStream;
+  /** Log-time ms between snapshots in timed mode. @default 1000 */
+  intervalMs?: number;
+}
+
+export interface HeadlessReplayResult {
+  runs: number;
+  snapshots: number;
+  events: number;
+}
+
+export async function replayHeadless(opts: HeadlessReplayOptions): Promise<HeadlessReplayResult> {
+  const { out, intervalMs, ...rest } = opts;
+  let snapshots = 0;
+  let events = 0;
+  let store: ReturnType<typeof createReplay>['store'] | null = null;
+  const write = async (line: string): Promise<void> => {
+    if (!out.write(line)) await once(out as unknown as NodeJS.EventEmitter, 'drain');
+  };
+  const snapshot = async (): Promise<void> => {
+    if (!store) return;
+    snapshots++;
+    await write(snapshotLine(store.flush()));
+  };
+  const replay = createReplay({
+    ...rest,
+    checkpointMs: intervalMs ?? 1000,
+    onCheckpoint: async (pos) => {
+      await opts.onCheckpoint?.(pos);
+      await snapshot();
+    },
+    onRunEnd: async (index, key) => {
+      await opts.onRunEnd?.(index, key);
+      await snapshot();
+    },
+  });
+  store = replay.store;
+  const off = replay.store.onEvent((e) => {
+    let ev: StreamEvent;
+    if (e.kind === 'flag') ev = { event: 'flag', time: e.entry.time, run: e.entry.run, node: e.entry.node, source: e.entry.file, flag: e.entry.flag };
+    else if (e.kind === 'phase') ev = { event: 'phase', time: e.time, run: e.run, node: e.node, source: e.file, phase: e.phase };
+    else ev = { event: 'state', time: e.time, node: e.node, source: e.file, state: e.state, ...(e.message !== undefined ? { message: e.message } : {}) };
+    events++;
+    out.write(eventLine(ev, 'replay'));
+  });
+  try {
+    const r = await replay.run();
+    await snapshot();
+    return { runs: r.runs, snapshots, events };
+  } finally {
+    off();
+    replay.stop();
+    replay.store.dispose();
+  }
+}
