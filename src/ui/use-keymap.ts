@@ -1,5 +1,5 @@
 import { useInput, type Key } from 'ink';
-import type { Dispatch } from 'react';
+import { useRef, type Dispatch } from 'react';
 import type { ReplayControls } from '../session/controls.ts';
 import type { SessionSnapshot } from '../session/types.ts';
 import type { UiAction, UiState } from './state/ui-reducer.ts';
@@ -94,7 +94,13 @@ export function handleKey(ctx: KeymapContext, input: string, key: Key): void {
   }
 }
 
-/** Wire {@link handleKey} to Ink's input. */
+/**
+ * Wire {@link handleKey} to Ink's input. The context goes through a ref updated on every render:
+ * Ink re-registers its handler in a passive effect, so a key arriving right after a commit would
+ * otherwise see the previous state (e.g. typing just after `/` opened the prompt).
+ */
 export function useKeymap(ctx: KeymapContext): void {
-  useInput((input, key) => handleKey(ctx, input, key));
+  const ref = useRef(ctx);
+  ref.current = ctx;
+  useInput((input, key) => handleKey(ref.current, input, key));
 }

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../src/ui/app.tsx';
 import { KEY_HELP } from '../../src/ui/use-keymap.ts';
 import { KEYS, waitForFrame, waitForText } from './render-tui.tsx';
-import { createFixture, SOCKET_LINE, twoNodeRun } from './session-fixture.ts';
+import { createFixture, SOCKET_LINE, trainLine, twoNodeRun } from './session-fixture.ts';
 
 afterEach(() => cleanup());
 
@@ -122,8 +122,7 @@ describe('App (live)', () => {
 
   it('hides and shows warmup points with w', async () => {
     const { r } = setup({ firstIter: 0 });
-    const f = await waitForText(r.lastFrame, '┴ end of warmup');
-    expect(f).toMatch(/└─*┴/);
+    await waitForFrame(r.lastFrame, (f) => /└─*┴/.test(f));
     r.stdin.write('w');
     const g = await waitForText(r.lastFrame, 'warmup hidden');
     expect(g).not.toContain('┴');
@@ -140,7 +139,7 @@ describe('App (live)', () => {
   it('picks another run with n/N in a live multi-run session', async () => {
     const fx = createFixture({ file: (node) => (node === 'gpt' ? 'gpt:/other/oneflow.log' : `${node}:/logs/oneflow.log`) });
     twoNodeRun(fx);
-    fx.feed('gpt', ['model = vgg16', 'batch_size_per_device = 64', 'gpu_num_per_node = 4', 'num_nodes = 1']);
+    fx.feed('gpt', ['model = vgg16', 'batch_size_per_device = 64', 'gpu_num_per_node = 4', 'num_nodes = 1', trainLine(20, 900, 1597933950)], 1000);
     const r = render(<App store={fx.store} mode="live" onQuit={() => {}} />);
     fx.store.flush();
     const f = await waitForText(r.lastFrame, 'runs (');

@@ -1,3 +1,4 @@
+import { MemberCutError } from '../../../src/sources/tar-reader.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import type { TarItem } from '../../../src/sources/tar-reader.ts';
 import { chunked, makeTar, paxRecord, sh, tarEntry, tmpDir } from './tar-fixtures.ts';
 
 interface Collected {
-  files: { path: string; size: number; mtimeMs: number; text: string }[];
+  files: { path: string; size: number; mtimeMs: number; text: string; cut?: boolean }[];
   problems: InputProblem[];
   order: string[];
 }
@@ -21,8 +22,15 @@ async function collect(source: AsyncIterable<Buffer>, opts: Parameters<typeof re
       out.order.push(`!${item.problem.kind}`);
     } else {
       const parts: Buffer[] = [];
-      for await (const c of item.chunks()) parts.push(Buffer.from(c));
-      out.files.push({ path: item.path, size: item.size, mtimeMs: item.mtimeMs, text: Buffer.concat(parts).toString() });
+      let cut = false;
+      try {
+        for await (const c of item.chunks()) parts.push(Buffer.from(c));
+      } catch (e) {
+        // The archive ended inside this member: its chunks say so; the reader reports it next.
+        if (!(e instanceof MemberCutError)) throw e;
+        cut = true;
+      }
+      out.files.push({ path: item.path, size: item.size, mtimeMs: item.mtimeMs, text: Buffer.concat(parts).toString(), ...(cut ? { cut } : {}) });
       out.order.push(item.path);
     }
   }
