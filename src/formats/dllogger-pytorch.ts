@@ -1,5 +1,5 @@
 import { normaliseModel } from './common/name-value-header.ts';
-import { dllPairs, dllParameterFields, parseDllLine } from './common/dllogger-line.ts';
+import { dllPairs, dllParameterFields, dllValue, parseDllLine } from './common/dllogger-line.ts';
 import type { LogFormat, ParsedRecord } from './types.ts';
 
 /**
@@ -34,12 +34,11 @@ export const dlloggerPytorch: LogFormat = {
           const isRn = d.rest.startsWith(' train.loss : ');
           const isBert = s.training === true && d.rest.startsWith(' average_loss : ');
           if (!isRn && !isBert) return { kind: 'clock', time: d.timeUs / 1e6 };
-          const kv = dllPairs(d.rest);
           const rec: ParsedRecord = { kind: 'iter', iter: s.iter, timeUs: d.timeUs, time: d.timeUs / 1e6 };
           if (s.epoch !== undefined) rec.epoch = s.epoch;
-          const loss = Number(kv.get(isRn ? 'train.loss' : 'average_loss'));
-          if (!Number.isNaN(loss) || /nan/i.test(kv.get(isRn ? 'train.loss' : 'average_loss') ?? '')) rec.loss = loss;
-          const ips = Number(kv.get('train.total_ips'));
+          const lossText = dllValue(d.rest, isRn ? 'train.loss' : 'average_loss');
+          if (lossText !== undefined) rec.loss = Number(lossText);
+          const ips = isRn ? Number(dllValue(d.rest, 'train.total_ips')) : NaN;
           if (Number.isFinite(ips)) rec.throughput = ips;
           return rec;
         }

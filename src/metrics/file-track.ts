@@ -41,6 +41,8 @@ export class FileTrack {
   heldDropped = 0;
 
   readonly content: ContentFields = {};
+  /** Bumped whenever `content` or the progress state that picks a run's primary file changes (cache key). */
+  version = 0;
   readonly contentEvidence = new Map<string, Evidence>();
   memoryMib: number | null = null;
 
@@ -76,6 +78,7 @@ export class FileTrack {
   }
 
   lock(format: LogFormat, window?: { start: number; end: number | null }): void {
+    this.version++;
     this.format = format;
     this.parser = format.createParser();
     this.tracker = new WindowTracker(format.window, window);
@@ -91,6 +94,7 @@ export class FileTrack {
             if (v === undefined || v === null) continue;
             // A plain "fp32" flag never overrides a mixed-precision flag read earlier (Megatron prints bf16 then fp16).
             if (k === 'precision' && v === 'fp32' && this.content.precision && this.content.precision !== 'fp32') continue;
+            if ((this.content as Record<string, unknown>)[k] !== v) this.version++;
             (this.content as Record<string, unknown>)[k] = v;
             this.contentEvidence.set(k, { text: ev.text, line: ev.lineNo, file: ev.file });
           }
@@ -102,7 +106,11 @@ export class FileTrack {
           this.noteLogTime(r.time);
           break;
         case 'iter':
-          if (r.globalBatch !== undefined && this.content.global_batch_size === undefined) this.content.global_batch_size = r.globalBatch;
+          if (r.globalBatch !== undefined && this.content.global_batch_size === undefined) {
+            this.content.global_batch_size = r.globalBatch;
+            this.version++;
+          }
+          if (this.lastIter === null) this.version++;
           changed = this.onIter(r, ev, totalBatch()) || changed;
           break;
       }

@@ -2,7 +2,7 @@ import type { Flag, LineEvent } from '../core/types.ts';
 import { detectFormat, formatById } from '../formats/registry.ts';
 import { toArray, type LogFormat } from '../formats/types.ts';
 import { unwrap } from '../formats/unwrap.ts';
-import { createLineDetectors } from '../signals/registry.ts';
+import { createLineDetectors, lineDetectors } from '../signals/registry.ts';
 import { FileTrack } from './file-track.ts';
 import { pathInfo } from './path-identity.ts';
 import { Run } from './run.ts';
@@ -24,6 +24,9 @@ export interface RunSetOptions {
   /** Bytes held per file while its format is unknown. @default 8 MiB */
   sniffBytes?: number;
 }
+
+/** Detectors that need progress lines too (a NaN loss is printed on them); the others skip them. */
+const METRIC_DETECTORS: readonly boolean[] = lineDetectors.map((f) => f.id === 'nan-loss');
 
 /** Something a live view or NDJSON stream reports as it happens. */
 export type RunSetEvent =
@@ -81,35 +84,44 @@ export class RunSet {
     t.bytes += ev.text.length + 1;
     t.lastLineAt = ev.time;
     const u = unwrap(ev.text);
-    for (const d of run.detectors) {
-      const raised = d.onLine(u, ev);
+    // A progress line of the run's own format carries no failure signature but a loss value:
+    // only the detectors that read metric lines see it (the bulk of a long log; see bench).
+    const isProgress = t.format !== null && this.parse(run, t, u.payload, ev);
+    for (let i = 0; i < run.detectors.length; i++) {
+      if (isProgress && !METRIC_DETECTORS[i]) continue;
+      const raised = run.detectors[i]!.onLine(u, ev);
       if (raised) for (const f of raised) this.raise(run, t, f, ev.time);
     }
-    if (!t.format) {
-      const hint = run.files.find((f) => f.format)?.format ?? undefined;
-      const f = detectFormat(u.payload, hint);
-      if (!f) {
-        t.hold({ payload: u.payload, lineNo: ev.lineNo, text: ev.text, time: ev.time }, this.opts.sniffLines ?? 20000, this.opts.sniffBytes ?? 8 << 20);
-        return;
-      }
-      t.lock(f, this.windowFor(f));
-      for (const h of t.takeHeld()) this.parse(run, t, h.payload, { lineNo: h.lineNo, text: h.text, time: h.time, file: ev.file });
-    }
-    this.parse(run, t, u.payload, ev);
+    if (!t.format) this.sniff(run, t, u.payload, ev);
   }
 
-  private parse(run: Run, t: FileTrack, payload: string, ev: { lineNo: number; text: string; time: number; file: string }): void {
+  /** Format still unknown: hold the line, or lock the format it proves and replay what was held. */
+  private sniff(run: Run, t: FileTrack, payload: string, ev: LineEvent): void {
+    const hint = run.files.find((f) => f.format)?.format ?? undefined;
+    const f = detectFormat(payload, hint);
+    if (!f) {
+      t.hold({ payload, lineNo: ev.lineNo, text: ev.text, time: ev.time }, this.opts.sniffLines ?? 20000, this.opts.sniffBytes ?? 8 << 20);
+      return;
+    }
+    t.lock(f, this.windowFor(f));
+    for (const h of t.takeHeld()) this.parse(run, t, h.payload, { lineNo: h.lineNo, text: h.text, time: h.time, file: ev.file });
+    this.parse(run, t, payload, ev);
+  }
+
+  /** Parse one payload with the file's parser and apply the records. Returns true for a progress line. */
+  private parse(run: Run, t: FileTrack, payload: string, ev: { lineNo: number; text: string; time: number; file: string }): boolean {
     let recs;
     try {
       recs = toArray(t.parser!.parse(payload));
     } catch (e) {
       run.errors.push(`${ev.file}:${ev.lineNo}: parser failed: ${(e as Error).message}`);
-      return;
+      return false;
     }
-    if (recs.length === 0) return;
+    if (recs.length === 0) return false;
     if (t.apply(recs, ev, () => run.totalBatch())) {
       this.push({ type: 'phase', run: run.key, node: t.node, file: t.file, phase: t.phase!, time: ev.time });
     }
+    return recs.some((r) => r.kind === 'iter');
   }
 
   /** The file ended (summary, replay, or a live file that went away). */

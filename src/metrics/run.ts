@@ -52,8 +52,29 @@ export class Run {
     return out;
   }
 
+  private cacheKey = '';
+  private cachedIdentity: RunIdentity | null = null;
+  private cachedTotalBatch: number | null = null;
+
+  /** Cheap key that changes whenever identity or total batch could (called on every progress line). */
+  private stateKey(): string {
+    let v = this.files.length;
+    for (const f of this.files) v = v * 31 + f.version;
+    return String(v);
+  }
+
   /** Identity: the log's content first, then its path, then what the format implies. */
   identity(): RunIdentity {
+    const key = this.stateKey();
+    if (key !== this.cacheKey || !this.cachedIdentity) {
+      this.cachedIdentity = this.computeIdentity();
+      this.cachedTotalBatch = this.computeTotalBatch(this.cachedIdentity);
+      this.cacheKey = key;
+    }
+    return { ...this.cachedIdentity };
+  }
+
+  private computeIdentity(): RunIdentity {
     const path = this.pathInfo.identity;
     const c = this.contentFields();
     const fmt = this.primary()?.format;
@@ -71,7 +92,11 @@ export class Run {
 
   /** Samples per iteration for the whole job. */
   totalBatch(): number | null {
-    const id = this.identity();
+    if (this.stateKey() !== this.cacheKey || !this.cachedIdentity) this.identity();
+    return this.cachedTotalBatch;
+  }
+
+  private computeTotalBatch(id: RunIdentity): number | null {
     if (id.global_batch_size) return id.global_batch_size;
     const ws = this.contentFields().world_size;
     if (id.batch_size_per_device && ws && (id.num_nodes === null || id.gpu_num_per_node === null)) return id.batch_size_per_device * ws;

@@ -15,7 +15,7 @@ import { RunList } from './components/run-list.tsx';
 import { useSession } from './hooks/use-session.ts';
 import { useTerminalSize } from './hooks/use-terminal-size.ts';
 import { computeLayout } from './layout.ts';
-import { currentRun, flagRows, ibAlert, nodesOf, runItems, sortNodes } from './selectors.ts';
+import { currentRun, flagRows, flagTimeLabel, ibAlert, nodesOf, runItems, sortNodes } from './selectors.ts';
 import { effectiveSelection, initialUiState, uiReducer } from './state/ui-reducer.ts';
 import { makeTheme, ThemeContext } from './theme.ts';
 import { useKeymap } from './use-keymap.ts';
@@ -84,7 +84,7 @@ export function App({ store, mode, controls, onQuit, noColor = false }: AppProps
           {replayBar ? <ReplayBar replay={snapshot.replay!} /> : null}
           <NodeTable rows={nodes} selected={selected} focused={state.focused} sort={state.sort} maxRows={layout.nodeRows} width={columns} />
           {layout.chartRows > 0 ? <Chart model={chart} nodeLabel={chart.empty || !detail || detail.source === run?.source ? null : detail.node} showWarmup={state.showWarmup} width={columns} /> : null}
-          {layout.flagRows > 0 ? <FlagsPanel rows={flags} maxRows={layout.flagRows} start={snapshot.startedAt} width={columns} /> : null}
+          {layout.flagRows > 0 ? <FlagsPanel rows={flags} maxRows={layout.flagRows} timeOf={(f) => flagTimeLabel(snapshot, f, run)} width={columns} /> : null}
           {showRuns && layout.runRows > 0 ? <RunList items={runs} maxRows={layout.runRows} width={columns} hint={mode === 'replay' ? 'n/N next/previous' : 'n/N pick'} /> : null}
           {layout.logRows > 0 ? <LogPane file={detail?.source ?? null} lines={logLines} filter={state.filter} maxRows={layout.logRows} width={columns} /> : null}
           <Footer prompt={state.prompt} sort={state.sort} mode={mode} totals={snapshot.totals} problems={snapshot.problems.length} />

@@ -2,6 +2,7 @@ import type { Flag } from '../core/types.ts';
 import type { Transport } from '../signals/types.ts';
 import type { NodeView, RunView, SessionSnapshot } from '../session/types.ts';
 import type { RunItem } from './components/run-list.tsx';
+import { fmtOffset } from './format.ts';
 import type { SortKey } from './state/ui-reducer.ts';
 
 /** A node this far below its run's median gets a `SLOW` badge (no flag carries it). */
@@ -120,12 +121,28 @@ export interface FlagRow {
 export function flagRows(s: SessionSnapshot): FlagRow[] {
   const out = new Map<string, FlagRow>();
   const add = (run: string, node: string, time: number | null, flag: Flag) => {
-    const key = `${run}|${flag.kind}|${flag.confidence ?? ''}|${flag.file ?? ''}|${flag.line ?? ''}|${flag.node ?? node}`;
+    const key = `${run}|${flag.kind}|${flag.confidence ?? ''}|${flag.file ?? ''}|${flag.line ?? ''}|${flag.node ?? ''}`;
     if (!out.has(key)) out.set(key, { key, time, run, node: flag.node ?? node, flag });
   };
   for (const e of s.flags) add(e.run, e.node, e.time, e.flag);
   for (const r of s.runs) for (const f of r.flags) add(r.key, f.node ?? '', f.time ?? null, f);
   return [...out.values()].sort((a, b) => (b.time ?? -Infinity) - (a.time ?? -Infinity) || a.key.localeCompare(b.key));
+}
+
+/**
+ * When a finding was seen, as the flags panel shows it: live, relative to the session start;
+ * in replay, relative to the current run's start, or `run k` for a finding of another run
+ * (log clocks of different runs are not comparable).
+ */
+export function flagTimeLabel(s: SessionSnapshot, row: FlagRow, current: RunView | undefined): string {
+  if (s.replay) {
+    if (row.run !== current?.key) {
+      const i = s.replay.runNames.findIndex((n) => runByName([{ key: row.run, source: row.run } as RunView], n));
+      return i >= 0 ? `run ${i + 1}` : '—';
+    }
+    return row.time === null ? '—' : fmtOffset(row.time, s.replay.start);
+  }
+  return row.time === null ? '—' : fmtOffset(row.time, s.startedAt);
 }
 
 /** Elapsed time of the session (live) or of the replayed run (replay), ms. */

@@ -76,7 +76,7 @@ export function handleKey(ctx: KeymapContext, input: string, key: Key): void {
   else if (key.downArrow) dispatch({ type: 'move', delta: 1, keys: ctx.rowKeys });
   else if (key.tab) dispatch({ type: 'move', delta: key.shift ? -1 : 1, keys: ctx.rowKeys, wrap: true });
   else if (key.return) dispatch({ type: 'toggleFocus', keys: ctx.rowKeys });
-  else if (input === 's') dispatch({ type: 'cycleSort' });
+  else if (input === 's') dispatch({ type: 'cycleSort', keys: ctx.rowKeys });
   else if (input === 'p') dispatch({ type: 'togglePause', snapshot: ctx.snapshot });
   else if (input === 'w') dispatch({ type: 'toggleWarmup' });
   else if (input === '/') dispatch({ type: 'openPrompt' });

@@ -56,6 +56,16 @@ describe('App (live)', () => {
     expect(f).toContain('s sort:deviation');
   });
 
+  it('keeps the default selection on its node when the order changes', async () => {
+    const { r } = setup();
+    await waitForText(r.lastFrame, 'node2');
+    r.stdin.write('s');
+    r.stdin.write('s'); // deviation: node2 first
+    const f = await waitForText(r.lastFrame, 'dev▾');
+    expect(tableOrder(f)).toEqual(['node2', 'node1']);
+    expect(selectedRow(f)).toBe('node1');
+  });
+
   it('moves the selection with arrows and tab, and focuses with enter', async () => {
     const { r } = setup();
     await waitForText(r.lastFrame, 'node2');

@@ -1,4 +1,4 @@
-import { parseDateTimeUs } from '../timestamps.ts';
+import { fastDateTimeUs, parseDateTimeUs } from '../timestamps.ts';
 
 /**
  * The dllogger text backend's line (formats.md F4):
@@ -26,11 +26,18 @@ const HEAD = /DLL (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{1,6}) - /;
 export function parseDllLine(payload: string): DllLine | undefined {
   const at = payload.indexOf('DLL ');
   if (at < 0) return undefined;
-  const h = HEAD.exec(at === 0 ? payload : payload.slice(at));
-  if (!h) return undefined;
-  const timeUs = parseDateTimeUs(h[1]!);
-  if (timeUs === undefined) return undefined;
-  const body = (at === 0 ? payload : payload.slice(at)).slice(h.index + h[0].length);
+  let timeUs: number | undefined;
+  let body: string;
+  // Fast path: `DLL YYYY-MM-DD HH:MM:SS.ffffff - ` at fixed offsets.
+  if (payload.charCodeAt(at + 30) === 32 && payload.charCodeAt(at + 31) === 45 && payload.charCodeAt(at + 32) === 32 && (timeUs = fastDateTimeUs(payload, at + 4)) !== undefined) {
+    body = payload.slice(at + 33);
+  } else {
+    const h = HEAD.exec(at === 0 ? payload : payload.slice(at));
+    if (!h) return undefined;
+    timeUs = parseDateTimeUs(h[1]!);
+    if (timeUs === undefined) return undefined;
+    body = (at === 0 ? payload : payload.slice(at)).slice(h.index + h[0].length);
+  }
   let m: RegExpExecArray | null;
   if (body.startsWith('PARAMETER ')) return { timeUs, step: { type: 'parameter' }, rest: body.slice(10) };
   if ((m = /^Training Epoch: (\d+) Training Iteration: (\d+) /.exec(body)))
@@ -45,6 +52,18 @@ export function parseDllLine(payload: string): DllLine | undefined {
 }
 
 const KV = /([A-Za-z_][\w.]*) : (\S*)(?: ([A-Za-z/]+)(?! :))?(?=\s|$)/g;
+
+/** The value of one `key : value` pair, found without building the whole map (hot path). */
+export function dllValue(rest: string, key: string): string | undefined {
+  let i = rest.indexOf(key + ' : ');
+  // The key must start a pair: preceded by a space (or the start).
+  while (i > 0 && rest.charCodeAt(i - 1) !== 32) i = rest.indexOf(key + ' : ', i + 1);
+  if (i < 0) return undefined;
+  const start = i + key.length + 3;
+  let end = rest.indexOf(' ', start);
+  if (end < 0) end = rest.length;
+  return rest.slice(start, end);
+}
 
 /** `key : value [unit]` pairs, in order. Values stay strings (units dropped). */
 export function dllPairs(rest: string): Map<string, string> {

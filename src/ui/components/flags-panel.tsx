@@ -1,13 +1,12 @@
 import { Box, Text } from 'ink';
 import { stripEscapes } from '../../formats/unwrap.ts';
-import { fmtOffset } from '../format.ts';
 import type { FlagRow } from '../selectors.ts';
 import { useTheme } from '../theme.ts';
 
 const SEVERE = new Set(['ib_fallback', 'oom', 'crashed', 'nan_loss', 'nccl_error', 'stall']);
 
 /** Findings, newest first: time, node, kind/confidence and the evidence line. */
-export function FlagsPanel({ rows, maxRows, start, width }: { rows: readonly FlagRow[]; maxRows: number; start: number; width: number }) {
+export function FlagsPanel({ rows, maxRows, timeOf, width }: { rows: readonly FlagRow[]; maxRows: number; timeOf: (r: FlagRow) => string; width: number }) {
   const t = useTheme();
   const visible = rows.slice(0, maxRows);
   return (
@@ -19,7 +18,7 @@ export function FlagsPanel({ rows, maxRows, start, width }: { rows: readonly Fla
         const tone = r.flag.confidence === 'suspected' ? 'warn' : SEVERE.has(r.flag.kind) ? 'bad' : 'warn';
         return (
           <Text key={r.key} wrap="truncate-end">
-            <Text color={t.color('muted')}>{r.time === null ? '     —' : fmtOffset(r.time, start).padStart(6)}</Text> {r.node || '—'}{' '}
+            <Text color={t.color('muted')}>{timeOf(r).padStart(6)}</Text> {r.node || 'run'}{' '}
             <Text color={t.color(tone)} bold>
               {r.flag.kind}
               {r.flag.confidence ? ` ${r.flag.confidence}` : ''}

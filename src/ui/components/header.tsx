@@ -11,7 +11,7 @@ const PHASE_TONE: Record<RunView['phase'], Tone> = { warmup: 'warn', measuring: 
 export function identityText(r: RunView): string {
   const parts = [r.model ?? 'model ?', r.framework ?? r.format ?? 'framework ?'];
   if (r.precision) parts.push(r.precision);
-  parts.push(`${r.num_nodes ?? '?'} node${r.num_nodes === 1 ? '' : 's'} × ${r.gpu_num_per_node ?? '?'} GPUs`);
+  parts.push(`${r.num_nodes ?? '?'} node${r.num_nodes === 1 ? '' : 's'} × ${r.gpu_num_per_node ?? '?'} GPU${r.gpu_num_per_node === 1 ? '' : 's'}`);
   if (r.batch_size_per_device !== null) parts.push(`batch ${r.batch_size_per_device}/GPU`);
   else if (r.global_batch_size) parts.push(`global batch ${r.global_batch_size}`);
   if (r.tensor_model_parallel_size || r.pipeline_model_parallel_size) parts.push(`tp${r.tensor_model_parallel_size ?? 1} pp${r.pipeline_model_parallel_size ?? 1}`);

@@ -24,7 +24,8 @@ export interface UiState {
 }
 
 export type UiAction =
-  | { type: 'cycleSort' }
+  /** Next sort order; the row selected now (`keys`: rows in display order) stays selected. */
+  | { type: 'cycleSort'; keys: readonly string[] }
   /** Move the selection by `delta` rows among `keys` (the rows in display order); tab wraps. */
   | { type: 'move'; delta: number; keys: readonly string[]; wrap?: boolean }
   | { type: 'toggleFocus'; keys: readonly string[] }
@@ -70,7 +71,7 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
   switch (action.type) {
     case 'cycleSort': {
       const i = SORT_KEYS.indexOf(state.sort);
-      return { ...state, sort: SORT_KEYS[(i + 1) % SORT_KEYS.length]! };
+      return { ...state, sort: SORT_KEYS[(i + 1) % SORT_KEYS.length]!, selected: effectiveSelection(state, action.keys) };
     }
     case 'move': {
       const keys = action.keys;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Flag } from '../../../src/core/types.ts';
-import type { NodeView, RunView, SessionSnapshot } from '../../../src/session/types.ts';
+import type { NodeView, ReplayInfo, RunView, SessionSnapshot } from '../../../src/session/types.ts';
 import { chartModel } from '../../../src/ui/chart-model.ts';
 import { badgeOf, currentRun, flagRows, nodeBadges, sortNodes, transportLabel } from '../../../src/ui/selectors.ts';
 
@@ -68,7 +68,7 @@ describe('runs and flags', () => {
     const runs = [run('a', 5), run('b', 9)];
     expect(currentRun(snap({ runs }), null)?.key).toBe('b');
     expect(currentRun(snap({ runs }), 'a')?.key).toBe('a');
-    const replay = { speed: 1, paused: false, runIndex: 0, runCount: 2, runNames: ['a/a.log', 'b/a.log'], position: 0, start: 0, end: 1, pacing: 'clock', finished: false } as const;
+    const replay: ReplayInfo = { speed: 1, paused: false, runIndex: 0, runCount: 2, runNames: ['a/a.log', 'b/a.log'], position: 0, start: 0, end: 1, pacing: 'clock' as const, finished: false };
     expect(currentRun(snap({ runs, replay }), 'b')?.key).toBe('a');
   });
 });

@@ -8,8 +8,14 @@ const snap = { version: 7 } as SessionSnapshot;
 
 describe('uiReducer', () => {
   it('cycles the sort: node → throughput → deviation → age → node', () => {
-    const sorts = [1, 2, 3, 4].map((n) => run(Array.from({ length: n }, () => ({ type: 'cycleSort' }) as const)).sort);
+    const sorts = [1, 2, 3, 4].map((n) => run(Array.from({ length: n }, () => ({ type: 'cycleSort', keys }) as const)).sort);
     expect(sorts).toEqual(['throughput', 'deviation', 'age', 'node']);
+  });
+
+  it('pins the row selected by default when the sort changes', () => {
+    const s = run([{ type: 'cycleSort', keys }]);
+    expect(s.selected).toBe('a');
+    expect(effectiveSelection(s, ['c', 'b', 'a'])).toBe('a');
   });
 
   it('selects the first row by default and moves with arrows, stopping at the ends', () => {
@@ -87,7 +93,7 @@ describe('uiReducer', () => {
 
   it('is pure: never mutates the state it is given', () => {
     const frozen = Object.freeze({ ...initialUiState });
-    expect(() => run([{ type: 'cycleSort' }, { type: 'move', delta: 1, keys }, { type: 'toggleHelp' }], frozen)).not.toThrow();
+    expect(() => run([{ type: 'cycleSort', keys }, { type: 'move', delta: 1, keys }, { type: 'toggleHelp' }], frozen)).not.toThrow();
     expect(frozen).toEqual(initialUiState);
   });
 });
