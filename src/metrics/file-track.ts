@@ -42,7 +42,18 @@ export class FileTrack {
 
   readonly content: ContentFields = {};
   /** Bumped whenever `content` or the progress state that picks a run's primary file changes (cache key). */
-  version = 0;
+  private ver = 0;
+  /** The run's own counter, bumped with ours, so the run can tell a change without visiting every file. */
+  owner: { version: number } = { version: 0 };
+
+  get version(): number {
+    return this.ver;
+  }
+
+  set version(v: number) {
+    this.ver = v;
+    this.owner.version++;
+  }
   readonly contentEvidence = new Map<string, Evidence>();
   memoryMib: number | null = null;
 

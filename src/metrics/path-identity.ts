@@ -57,11 +57,13 @@ export function pathInfo(path: string): PathInfo {
   if (sfx) {
     stem = sfx[1]! + (sfx[2] !== undefined ? '_pretrain' : '');
     const k = sfx[2] ?? sfx[3] ?? sfx[4];
-    node ??= sfx[3] !== undefined ? `rank${k}` : `node${k}`;
+    const label = sfx[3] !== undefined ? `rank${k}` : `node${k}`;
+    // A rank file inside a node directory is that node's rank: `node03/train_rank5.log` → node03/rank5.
+    node = node && sfx[3] !== undefined ? `${node}/${label}` : (node ?? label);
   }
   const gpu = /^(.*?)[_-]?GPU[_-]?(\d+)$/i.exec(stem);
   if (gpu) {
-    node ??= `rank${gpu[2]}`;
+    node = node ? `${node}/rank${gpu[2]}` : `rank${gpu[2]}`;
     stem = gpu[1] || 'GPU';
   }
   keyParts.push(stem);

@@ -66,6 +66,7 @@ export class RunSet {
       this.runs.set(info.runKey, run);
     }
     const t = new FileTrack(node, display, path);
+    t.owner = run.changes;
     run.files.push(t);
     this.tracks.set(display, t);
     this.trackRun.set(t, run);

@@ -35,6 +35,15 @@ export class Run {
 
   /** The file whose progress lines give the run's numbers: the first node (by label) that prints them. */
   primary(): FileTrack | null {
+    const key = this.stateKey();
+    if (key !== this.primaryKey) {
+      this.cachedPrimary = this.computePrimary();
+      this.primaryKey = key;
+    }
+    return this.cachedPrimary;
+  }
+
+  private computePrimary(): FileTrack | null {
     let best: FileTrack | null = null;
     for (const f of this.files) {
       if (!f.lastIter) continue;
@@ -56,11 +65,14 @@ export class Run {
   private cachedIdentity: RunIdentity | null = null;
   private cachedTotalBatch: number | null = null;
 
-  /** Cheap key that changes whenever identity or total batch could (called on every progress line). */
+  /** Bumped by every file of the run when its content or progress state changes (see FileTrack.owner). */
+  readonly changes = { version: 0 };
+  private cachedPrimary: FileTrack | null = null;
+  private primaryKey = '';
+
+  /** Cheap key that changes whenever identity, total batch or the primary file could (every progress line). */
   private stateKey(): string {
-    let v = this.files.length;
-    for (const f of this.files) v = v * 31 + f.version;
-    return String(v);
+    return `${this.files.length}:${this.changes.version}`;
   }
 
   /** Identity: the log's content first, then its path, then what the format implies. */

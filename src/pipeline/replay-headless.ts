@@ -6,7 +6,8 @@
  *   exit whose `runs[].throughput` equal `summary --format json` for the same inputs.
  */
 import { once } from 'node:events';
-import { eventLine, snapshotLine, type StreamEvent } from '../report/ndjson.ts';
+import { snapshotLine } from '../report/ndjson.ts';
+import { attachNdjson } from '../report/ndjson-presenter.ts';
 import { createReplay, type ReplayOptions } from './replay.ts';
 
 export interface HeadlessReplayOptions extends ReplayOptions {
@@ -47,13 +48,10 @@ export async function replayHeadless(opts: HeadlessReplayOptions): Promise<Headl
     },
   });
   store = replay.store;
-  const off = replay.store.onEvent((e) => {
-    let ev: StreamEvent;
-    if (e.kind === 'flag') ev = { event: 'flag', time: e.entry.time, run: e.entry.run, node: e.entry.node, source: e.entry.file, flag: e.entry.flag };
-    else if (e.kind === 'phase') ev = { event: 'phase', time: e.time, run: e.run, node: e.node, source: e.file, phase: e.phase };
-    else ev = { event: 'state', time: e.time, node: e.node, source: e.file, state: e.state, ...(e.message !== undefined ? { message: e.message } : {}) };
+  // Event lines as they happen (the same presenter as `live --headless`).
+  const presenter = attachNdjson(replay.store, out, 'replay');
+  const off = replay.store.onEvent(() => {
     events++;
-    out.write(eventLine(ev, 'replay'));
   });
   try {
     const r = await replay.run();
@@ -61,6 +59,7 @@ export async function replayHeadless(opts: HeadlessReplayOptions): Promise<Headl
     return { runs: r.runs, snapshots, events };
   } finally {
     off();
+    presenter.detach();
     replay.stop();
     replay.store.dispose();
   }

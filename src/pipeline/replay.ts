@@ -148,6 +148,10 @@ interface IndexedFile {
   floor: number;
   /** Timed lines kept from the index pass (times final), or null. */
   held: TimedLine[] | null;
+  /** Format the file's own lines proved (null: none). */
+  format: string | null;
+  /** Format its timeline is built with when its own lines prove none: its run's (see retime()). */
+  timedAs: LogFormat | null;
 }
 
 interface IndexedRun {
@@ -473,24 +477,22 @@ class ReplayEngine {
         if (this.stopped) break;
       }
       tl.end(out);
-      const s = tl.stats;
       files.push({
         key: info.runKey,
         input: f.input,
         path: f.path,
         node,
         order: order++,
-        lines: s.lines,
-        bytes: s.bytes,
-        first: s.first,
-        last: s.last,
-        base: s.base,
-        pacing: tl.pacing(),
-        anchors: s.clockAnchors + s.stepAnchors + s.nominalAnchors,
+        ...statsOf(tl),
         offset: 0,
         floor: 0,
         held: holding ? out : null,
+        timedAs: null,
       });
+    }
+    await this.retime(files);
+    if (!holding && this.opts.inputs.includes('-')) {
+      this.report({ input: '-', kind: 'skipped', message: 'stdin is larger than the replay memory cap and cannot be read twice: its runs may play without their lines; use --speed max, or give a file' });
     }
     const groups = new Map<string, IndexedFile[]>();
     for (const f of files) {
@@ -534,18 +536,64 @@ class ReplayEngine {
     this.updateInfo();
   }
 
-  private newTimeline(): FileTimeline {
+  private newTimeline(f?: IndexedFile): FileTimeline {
+    const format = this.forced ?? f?.timedAs ?? undefined;
     return new FileTimeline({
       ...(this.opts.lookaheadLines !== undefined ? { lookahead: this.opts.lookaheadLines } : {}),
       ...(this.opts.nominalGapMs !== undefined ? { nominalGapMs: this.opts.nominalGapMs } : {}),
-      ...(this.forced ? { format: this.forced } : {}),
+      ...(format ? { format } : {}),
     });
+  }
+
+  /**
+   * A file whose own lines prove no format gets its run's format for timing: Megatron's first node
+   * prints the `datetime:` lines but no iteration line (only the last pipeline stage does), and its
+   * clock is what places the run in time. (RunSet still parses such a file only where its own lines
+   * prove the format, so the numbers do not change.) Held files are re-timed from memory, the others
+   * in one more pass over the inputs.
+   */
+  private async retime(files: IndexedFile[]): Promise<void> {
+    if (this.forced) return;
+    const runFormat = new Map<string, string>();
+    for (const f of files) if (f.format && !runFormat.has(f.key)) runFormat.set(f.key, f.format);
+    const todo = files.filter((f) => !f.format && f.lines > 0 && runFormat.has(f.key));
+    if (todo.length === 0) return;
+    const stream = new Map<string, IndexedFile>();
+    for (const f of todo) {
+      f.timedAs = formatById(runFormat.get(f.key)!) ?? null;
+      if (!f.timedAs) continue;
+      if (f.held) {
+        const tl = this.newTimeline(f);
+        const out: TimedLine[] = [];
+        for (const l of f.held) tl.push(l, out);
+        tl.end(out);
+        Object.assign(f, statsOf(tl), { format: null, held: out });
+      } else stream.set(fileKey(f.input, f.path), f);
+    }
+    if (stream.size === 0) return;
+    for await (const item of enumerateInputs(this.opts.inputs, this.opts.stdin ? { stdin: this.opts.stdin } : {})) {
+      if (this.stopped) return;
+      if (item.type !== 'file') continue;
+      const f = stream.get(fileKey(item.file.input, item.file.path));
+      if (!f) continue;
+      stream.delete(fileKey(item.file.input, item.file.path));
+      const tl = this.newTimeline(f);
+      let out: TimedLine[] = [];
+      for await (const batch of readLines(item.file, f.node, () => {})) {
+        for (const ev of batch) tl.push(ev, out);
+        out = [];
+      }
+      tl.end(out);
+      Object.assign(f, statsOf(tl), { format: null });
+      if (stream.size === 0) break;
+    }
   }
 
   /**
    * Decide each file's time offset and the run's span; fix the times of held lines.
    * Merged runs: files without a clock (synthetic times from 0) are aligned with the run's clocked
-   * files — their end with the clocked files' end, but not starting before the clocked start.
+   * files — their end just before the clocked files' last clock, but not starting before the clocked
+   * start (Megatron: the iterations end as `[after training is done] datetime:` is printed).
    * Sequential runs: each file follows the previous one.
    */
   private layout(run: IndexedRun): void {
@@ -566,7 +614,8 @@ class ReplayEngine {
       const cStart = clocked.length ? Math.min(...clocked.map((f) => f.first!)) : null;
       const cEnd = clocked.length ? Math.max(...clocked.map((f) => f.last!)) : null;
       for (const f of fs) {
-        f.offset = f.base === 'synthetic' && cStart !== null && cEnd !== null && f.last !== null ? Math.max(cStart, cEnd - f.last) : 0;
+        // 1 ms before the last clock line: that line (e.g. `[after training is done] datetime:`) was printed after.
+        f.offset = f.base === 'synthetic' && cStart !== null && cEnd !== null && f.last !== null ? Math.max(cStart, cEnd - 1 - f.last) : 0;
       }
       const firsts = fs.filter((f) => f.first !== null).map((f) => f.first! + f.offset);
       const lasts = fs.filter((f) => f.last !== null).map((f) => f.last! + f.offset);
@@ -599,7 +648,7 @@ class ReplayEngine {
       if (item.type !== 'file') continue;
       const f = byKey.get(fileKey(item.file.input, item.file.path));
       if (!f || got.has(f)) continue;
-      const tl = this.newTimeline();
+      const tl = this.newTimeline(f);
       const out: TimedLine[] = [];
       for await (const batch of readLines(item.file, f.node, () => {})) for (const ev of batch) tl.push(ev, out);
       tl.end(out);
@@ -621,7 +670,7 @@ class ReplayEngine {
       const f = byKey.get(fileKey(item.file.input, item.file.path));
       if (!f || seen.has(f)) continue;
       seen.add(f);
-      const tl = this.newTimeline();
+      const tl = this.newTimeline(f);
       for await (const batch of readLines(item.file, f.node, () => {})) {
         const out: TimedLine[] = [];
         for (const ev of batch) tl.push(ev, out);
@@ -774,6 +823,9 @@ class ReplayEngine {
       if (!o.instant && this.nextCheckpoint <= limit && (!l || l.time > this.nextCheckpoint)) {
         flush();
         await this.checkpoint();
+        // The listener may have paused, changed speed or asked to navigate: honour it now.
+        if (this.request) break;
+        limit = Math.min(limit, this.clock.due());
         continue;
       }
       if (!l || l.time > limit) break;
@@ -887,6 +939,21 @@ class ReplayEngine {
     }
     await leaveRun();
   }
+}
+
+/** The index fields a finished file timeline gives. */
+function statsOf(tl: FileTimeline): Pick<IndexedFile, 'lines' | 'bytes' | 'first' | 'last' | 'base' | 'pacing' | 'anchors' | 'format'> {
+  const s = tl.stats;
+  return {
+    lines: s.lines,
+    bytes: s.bytes,
+    first: s.first,
+    last: s.last,
+    base: s.base,
+    pacing: tl.pacing(),
+    anchors: s.clockAnchors + s.stepAnchors + s.nominalAnchors,
+    format: s.format,
+  };
 }
 
 /** Final times of a file's lines: offset applied, unanchored lines at `floor` (idempotent per array). */

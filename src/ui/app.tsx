@@ -81,7 +81,7 @@ export function App({ store, mode, controls, onQuit, noColor = false }: AppProps
       ) : (
         <Box flexDirection="column" width={columns}>
           <Header snapshot={snapshot} run={run} paused={state.frozen !== null} width={columns} />
-          {replayBar ? <ReplayBar replay={snapshot.replay!} /> : null}
+          {replayBar ? <ReplayBar replay={snapshot.replay!} runDone={run?.phase === 'done'} /> : null}
           <NodeTable rows={nodes} selected={selected} focused={state.focused} sort={state.sort} maxRows={layout.nodeRows} width={columns} />
           {layout.chartRows > 0 ? <Chart model={chart} nodeLabel={chart.empty || !detail || detail.source === run?.source ? null : detail.node} showWarmup={state.showWarmup} width={columns} /> : null}
           {layout.flagRows > 0 ? <FlagsPanel rows={flags} maxRows={layout.flagRows} timeOf={(f) => flagTimeLabel(snapshot, f, run)} width={columns} /> : null}

@@ -8,9 +8,13 @@ import type { SortKey } from './state/ui-reducer.ts';
 /** A node this far below its run's median gets a `SLOW` badge (no flag carries it). */
 export const SLOW_DEVIATION = -0.1;
 
-/** A replay run name matched to a run of the session (exact key or source, then containment). */
+/** Whether a replay run name designates the run `key` (exact key or source, then containment). */
+const exact = (r: Pick<RunView, 'key' | 'source'>, name: string) => r.key === name || r.source === name;
+const loose = (r: Pick<RunView, 'key' | 'source'>, name: string) => r.source.includes(name) || name.includes(r.key);
+
+/** A replay run name matched to a run of the session. */
 export function runByName(runs: readonly RunView[], name: string): RunView | undefined {
-  return runs.find((r) => r.key === name || r.source === name) ?? runs.find((r) => r.source.includes(name) || name.includes(r.key));
+  return runs.find((r) => exact(r, name)) ?? runs.find((r) => loose(r, name));
 }
 
 /**
@@ -137,7 +141,9 @@ export function flagRows(s: SessionSnapshot): FlagRow[] {
 export function flagTimeLabel(s: SessionSnapshot, row: FlagRow, current: RunView | undefined): string {
   if (s.replay) {
     if (row.run !== current?.key) {
-      const i = s.replay.runNames.findIndex((n) => runByName([{ key: row.run, source: row.run } as RunView], n));
+      const r = { key: row.run, source: s.runs.find((x) => x.key === row.run)?.source ?? row.run };
+      let i = s.replay.runNames.findIndex((n) => exact(r, n));
+      if (i < 0) i = s.replay.runNames.findIndex((n) => loose(r, n));
       return i >= 0 ? `run ${i + 1}` : '—';
     }
     return row.time === null ? '—' : fmtOffset(row.time, s.replay.start);

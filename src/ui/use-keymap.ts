@@ -1,4 +1,4 @@
-import { useInput, type Key } from 'ink';
+import { useInput, useStdin, type Key } from 'ink';
 import { useRef, type Dispatch } from 'react';
 import type { ReplayControls } from '../session/controls.ts';
 import type { SessionSnapshot } from '../session/types.ts';
@@ -102,5 +102,7 @@ export function handleKey(ctx: KeymapContext, input: string, key: Key): void {
 export function useKeymap(ctx: KeymapContext): void {
   const ref = useRef(ctx);
   ref.current = ctx;
-  useInput((input, key) => handleKey(ref.current, input, key));
+  // Without a TTY on stdin (an archive piped in) there are no keys; Ctrl-C arrives as SIGINT.
+  const { isRawModeSupported } = useStdin();
+  useInput((input, key) => handleKey(ref.current, input, key), { isActive: isRawModeSupported === true });
 }

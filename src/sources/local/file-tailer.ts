@@ -49,6 +49,8 @@ const RELEASED_TTL_MS = 60_000;
  * write of a burst could otherwise wait for the next event or slow check.
  */
 const TRAILING_CHECK_MS = 50;
+/** How often a busy file's name is checked for rotation (a stat by name). */
+const IDENT_CHECK_MS = 1000;
 const RESTART = 'reading from the start; line numbers restart at 1';
 
 function errCode(e: unknown): string | undefined {
@@ -90,6 +92,8 @@ export class FileTailer {
   lastDataAt = 0;
   /** Monotonic ms of the last tick start. */
   lastCheck = 0;
+  /** When the name was last checked against the open file (rotation), ms of performance.now(). */
+  private lastIdentCheck = 0;
   private running = false;
   private again = false;
   /** The tick loop in flight, if any. */
@@ -236,7 +240,11 @@ export class FileTailer {
     await this.readToEof();
     if (!this.fh || this.ctx.stopped) return;
 
-    // Does the name still point at the file we read?
+    // Does the name still point at the file we read? A stat by name per read would dominate the
+    // cost of following hundreds of busy files, so it is asked at most every IDENT_CHECK_MS.
+    const mono = performance.now();
+    if (mono - this.lastIdentCheck < IDENT_CHECK_MS) return;
+    this.lastIdentCheck = mono;
     let pst: Stats | null = null;
     try {
       pst = await fsp.stat(this.abs);
@@ -387,6 +395,10 @@ export class FileTailer {
   private async readToEof(): Promise<void> {
     const fh = this.fh;
     if (!fh) return;
+    // Read first; only when nothing new came, ask the size (a file truncated below our offset
+    // reads as empty). Under load this saves an fstat per read.
+    if (await this.readAvailable(fh)) return;
+    if (this.ctx.stopped || this.fh !== fh) return;
     const st = await fh.stat();
     if (st.size < this.offset) {
       // copytruncate (or truncated by hand): whatever was pending was real content.
@@ -399,14 +411,20 @@ export class FileTailer {
       this.splitter.reset(0, 0);
       this.lastDataAt = this.ctx.now();
       this.setState('streaming', `truncated (size ${st.size} < offset ${was}); ${RESTART}`);
+      await this.readAvailable(fh);
     }
+  }
+
+  /** Read from the offset to the current end. Returns true when any byte was read. */
+  private async readAvailable(fh: FileHandle): Promise<boolean> {
+    let any = false;
     for (;;) {
-      if (this.ctx.stopped || this.fh !== fh) return;
+      if (this.ctx.stopped || this.fh !== fh) return any;
       const buf = await this.ctx.acquireBuffer();
       let n: number;
       const out: SplitLine[] = [];
       try {
-        if (this.ctx.stopped || this.fh !== fh) return;
+        if (this.ctx.stopped || this.fh !== fh) return any;
         ({ bytesRead: n } = await fh.read(buf, 0, buf.length, this.offset));
         if (n > 0) {
           this.splitter.push(n === buf.length ? buf : buf.subarray(0, n), this.offset, out);
@@ -415,13 +433,14 @@ export class FileTailer {
       } finally {
         this.ctx.releaseBuffer(buf);
       }
-      if (n === 0) return;
+      if (n === 0) return any;
+      any = true;
       this.gotBytes = true;
       this.lastDataAt = this.ctx.now();
       if (this.state !== 'streaming') this.setState('streaming');
       this.emitLines(out);
       // A short read means end of file for now; the next change event (or check) reads on.
-      if (n < buf.length) return;
+      if (n < buf.length) return any;
     }
   }
 

@@ -3,8 +3,11 @@ import type { ReplayInfo } from '../../session/types.ts';
 import { fmtDuration, fmtSpeed } from '../format.ts';
 import { useTheme } from '../theme.ts';
 
-/** `▶ 10× · run 2/5 rn50 · 0:45 / 2:00 · paced from reported step times`. */
-export function ReplayBar({ replay }: { replay: ReplayInfo }) {
+/**
+ * `▶ 10× · run 2/5 rn50 · 0:45 / 2:00 · paced from reported step times`; once the run (or the
+ * whole list) has played to its end, its figures are the summary's: the bar says so.
+ */
+export function ReplayBar({ replay, runDone }: { replay: ReplayInfo; runDone: boolean }) {
   const t = useTheme();
   const name = replay.runNames[replay.runIndex] ?? '';
   const pos = fmtDuration(Math.max(0, replay.position - replay.start));
@@ -18,7 +21,7 @@ export function ReplayBar({ replay }: { replay: ReplayInfo }) {
       {replay.pacing !== 'clock' ? (
         <Text color={t.color('muted')}> · {replay.pacing === 'step-times' ? 'paced from reported step times' : 'paced by line order'}</Text>
       ) : null}
-      {replay.finished ? (
+      {replay.finished || (runDone && replay.position >= replay.end) ? (
         <Text color={t.color('info')} bold>
           {' '}
           · done — final numbers = summary

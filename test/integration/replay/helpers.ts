@@ -52,7 +52,7 @@ export async function summaryFigures(inputs: string[]): Promise<Map<string, numb
   return new Map(s.runs.map((r) => [r.source, r.throughput]));
 }
 
-export function snapshotFigures(snap: { runs?: unknown }): Map<string, number | null> {
-  const runs = snap.runs as { source: string; throughput: number | null }[];
+export function snapshotFigures(snap: unknown): Map<string, number | null> {
+  const runs = (snap as { runs: { source: string; throughput: number | null }[] }).runs;
   return new Map(runs.map((r) => [r.source, r.throughput]));
 }

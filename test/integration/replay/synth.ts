@@ -82,3 +82,27 @@ export function megatronNoClock(iters = 100, interval = 10): string {
   }
   return out.join('\n') + '\n';
 }
+
+const dt = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+
+/**
+ * A 2-node Megatron run as DLPerf's scripts write it: node 0's log has the argument dump and the
+ * `datetime:` lines but no iteration line; node 1's (the last pipeline stage) has the iterations.
+ */
+export function megatronTwoNodes(start: number, iters = 100, interval = 10): { node0: string; node1: string; trainStart: number; trainEnd: number } {
+  const stepMs = 400;
+  const trainStart = start + 5000;
+  const trainEnd = trainStart + iters * stepMs + 1000;
+  const node0 = [
+    'using world size: 16, data-parallel-size: 16, tensor-model-parallel size: 1, pipeline-model-parallel size: 1',
+    `  log_interval .................................... ${interval}`,
+    '  global_batch_size ............................... 32',
+    `[after megatron is initialized] datetime: ${dt(start)} `,
+    `[before the start of training step] datetime: ${dt(trainStart)} `,
+    '[Rank 0] (after 10 iterations) memory (MB) | allocated: 3527.89 | max allocated: 10757.47',
+    `[after training is done] datetime: ${dt(trainEnd)} `,
+  ].join('\n') + '\n';
+  const n1: string[] = ['using world size: 16'];
+  for (let i = interval; i <= iters; i += interval) n1.push(megatronIter(i, iters, stepMs, 32));
+  return { node0, node1: n1.join('\n') + '\n', trainStart, trainEnd };
+}

@@ -38,3 +38,12 @@ describe('pathInfo', () => {
     expect(pathInfo('logs/oneflow/1n8g/bert_base_b128_fp32_0.log').notALog).toBeNull();
   });
 });
+
+describe('pathInfo: rank files inside node directories', () => {
+  it('labels them node/rank and keeps one run', () => {
+    const a = pathInfo('job/node03/train_rank5.log');
+    const b = pathInfo('job/node04/train_rank0.log');
+    expect(a.node).toBe('node03/rank5');
+    expect(a.runKey).toBe(b.runKey);
+  });
+});

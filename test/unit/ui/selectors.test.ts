@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Flag } from '../../../src/core/types.ts';
 import type { NodeView, ReplayInfo, RunView, SessionSnapshot } from '../../../src/session/types.ts';
 import { chartModel } from '../../../src/ui/chart-model.ts';
-import { badgeOf, currentRun, flagRows, nodeBadges, sortNodes, transportLabel } from '../../../src/ui/selectors.ts';
+import { badgeOf, currentRun, flagRows, flagTimeLabel, nodeBadges, sortNodes, transportLabel } from '../../../src/ui/selectors.ts';
 
 const node = (name: string, rate: number | null, deviation: number | null, age: number | null, flags: Flag[] = []): NodeView => ({
   node: name,
@@ -62,6 +62,16 @@ describe('runs and flags', () => {
   it('lists each finding once, newest first', () => {
     const s = snap({ runs: [run('r', 0, [flag, { ...flag, kind: 'nan_loss', time: 80 }])], flags: [{ time: 50, run: 'r', node: 'n1', file: 'f', flag }] });
     expect(flagRows(s).map((r) => r.flag.kind)).toEqual(['nan_loss', 'oom']);
+  });
+
+  it('times findings from the session start (live), or the current run start / run number (replay)', () => {
+    const runs = [run('a', 5), run('b', 9)];
+    const row = (r: string, time: number | null) => ({ key: r, time, run: r, node: 'n1', flag });
+    expect(flagTimeLabel(snap({ runs, startedAt: 8_000 }), row('a', 50_000), runs[0])).toBe('+0:42');
+    expect(flagTimeLabel(snap({ runs }), row('a', null), runs[0])).toBe('—');
+    const replay: ReplayInfo = { speed: 1, paused: false, runIndex: 1, runCount: 2, runNames: ['a', 'b'], position: 0, start: 1_000_000, end: 2_000_000, pacing: 'clock', finished: false };
+    expect(flagTimeLabel(snap({ runs, replay }), row('b', 1_065_000), runs[1])).toBe('+1:05');
+    expect(flagTimeLabel(snap({ runs, replay }), row('a', 5), runs[1])).toBe('run 1');
   });
 
   it('picks the replay run by name, else the picked run, else the most recently active', () => {

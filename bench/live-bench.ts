@@ -1,0 +1,87 @@
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { measure, percentile } from './measure.ts';
+
+/**
+ * Live mode under load: 256 log streams (32 nodes × 8 ranks) each written at 20 lines/s for 60 s
+ * into local files, watched by `dlperf-top live --headless`. Reports the tool's CPU time (as a
+ * share of one core), its peak RSS, and the delay from a line being written to it being counted in
+ * a headless snapshot (p50/p99). Targets: < 15 % of one core, < 200 MB, p99 < 250 ms.
+ */
+export async function liveBench(cli: string, opts: { nodes?: number; ranks?: number; rate?: number; seconds?: number } = {}): Promise<void> {
+  const nodes = opts.nodes ?? 32;
+  const ranks = opts.ranks ?? 8;
+  const rate = opts.rate ?? 20;
+  const seconds = opts.seconds ?? Number(process.env['LIVE_BENCH_SECONDS'] ?? 60);
+  console.log(`\n== live: ${nodes * ranks} streams × ${rate} lines/s for ${seconds} s`);
+  const dir = mkdtempSync(join(tmpdir(), 'dlperf-live-bench-'));
+  const files: string[] = [];
+  for (let n = 1; n <= nodes; n++) {
+    mkdirSync(join(dir, `node${String(n).padStart(2, '0')}`));
+    for (let r = 0; r < ranks; r++) {
+      const f = join(dir, `node${String(n).padStart(2, '0')}`, `train_rank${r}.log`);
+      writeFileSync(f, `DLL 2026-11-23 10:00:00.000000 - PARAMETER arch : resnet50  batch_size : 256  amp : True  world_size : ${nodes * ranks} \n`);
+      files.push(f);
+    }
+  }
+  const written: number[][] = files.map(() => [0]); // write time of line k (1-based; line 1 = header)
+  const seen = new Map<string, number>();
+  const latencies: number[] = [];
+  const index = new Map(files.map((f, i) => [f, i]));
+  let buf = '';
+  const onStdout = (d: Buffer) => {
+    buf += d.toString();
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      if (!line.startsWith('{"type":"snapshot"')) continue;
+      const now = performance.now();
+      const snap = JSON.parse(line) as { nodes: { source: string; lines: number }[] };
+      for (const n of snap.nodes) {
+        const i = index.get(n.source) ?? index.get(join(process.cwd(), n.source));
+        if (i === undefined) continue;
+        const before = seen.get(n.source) ?? 1;
+        for (let k = before + 1; k <= n.lines; k++) {
+          const t = written[i]![k - 1];
+          if (t !== undefined) latencies.push(now - t);
+        }
+        seen.set(n.source, Math.max(before, n.lines));
+      }
+    }
+  };
+  let proc: import('node:child_process').ChildProcess | undefined;
+  const child = measure([cli, 'live', '--headless', '--interval', '0.1', ...(process.env['LIVE_BENCH_ARGS'] ?? '').split(' ').filter(Boolean), join(dir, '**', '*.log')], { onStdout, onSpawn: (c) => (proc = c) });
+  await new Promise((r) => setTimeout(r, 2000)); // let it start and read the headers
+  let iter = 0;
+  const t0 = performance.now();
+  const tickMs = 1000 / rate;
+  await new Promise<void>((resolveRun) => {
+    const timer = setInterval(() => {
+      iter++;
+      const d = new Date(Date.UTC(2026, 10, 23, 10, 0, 0) + iter * tickMs);
+      const ts = `${d.toISOString().slice(0, 10)} ${d.toISOString().slice(11, 23)}000`;
+      for (let i = 0; i < files.length; i++) {
+        appendFileSync(files[i]!, `DLL ${ts} - Epoch: 0 Iteration: ${iter}  train.loss : 6.5  train.total_ips : ${(800 * nodes * ranks).toFixed(2)} img/s\n`);
+        written[i]!.push(performance.now());
+      }
+      if (performance.now() - t0 >= seconds * 1000) {
+        clearInterval(timer);
+        resolveRun();
+      }
+    }, tickMs);
+  });
+  await new Promise((r) => setTimeout(r, 1500));
+  // Stop the watcher: SIGINT makes live --headless print its last snapshot and exit.
+  proc?.kill('SIGINT');
+  const m = await child;
+  rmSync(dir, { recursive: true, force: true });
+  latencies.sort((a, b) => a - b);
+  const lines = files.length * iter;
+  console.log(`lines written             : ${lines} (${files.length} files)`);
+  console.log(`lines seen in snapshots   : ${latencies.length}`);
+  console.log(`CPU                       : ${m.cpuS.toFixed(2)} s over ${m.wallS.toFixed(1)} s = ${((m.cpuS / m.wallS) * 100).toFixed(1)} % of one core (target < 15 %)`);
+  console.log(`peak RSS                  : ${m.maxRssMiB.toFixed(0)} MiB (target < 200)`);
+  console.log(`write → snapshot latency  : p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms (target p99 < 250)`);
+}
