@@ -43,6 +43,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         for (const f of formats) io.stdout.write(`${f.id.padEnd(20)} ${f.title}\n`);
         return EXIT.ok;
       case 'replay':
+        return await (await import('./replay-command.ts')).replayCommand(rest, io);
       case 'launch':
         throw new UserError(`'${cmd}' is not available yet in this version`, "use 'dlperf-top summary' for now");
       case 'live':

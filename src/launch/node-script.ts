@@ -29,7 +29,13 @@ export function bashLogin(script: string): string {
 }
 
 function nodeBody(node: PlannedNode, opts: { rank: string; runDir: string; slurm: boolean }): string {
-  const lines: string[] = [`d=${opts.runDir}`, `k=${opts.rank}`];
+  const lines: string[] = [
+    `d=${opts.runDir}`,
+    `k=${opts.rank}`,
+    'mkdir -p -- "$d" && d=$(cd -- "$d" && pwd -P) || exit 125',
+    'DLPERF_TOP_RUN_DIR=$d',
+    'export DLPERF_TOP_RUN_DIR',
+  ];
   if (opts.slurm) {
     lines.push(
       'exec 2>&1',

@@ -294,7 +294,8 @@ export function planSweep(recipe: Recipe, opts: PlanOptions): Plan {
         } else {
           runDir = joinPath(opts.sharedDir!, opts.session, id);
         }
-        values.set('run_dir', { kind: 'static', value: runDir });
+        // The node script makes it absolute (a `~/` or relative workdir is resolved on the node).
+        values.set('run_dir', { kind: 'dynamic', shell: '${DLPERF_TOP_RUN_DIR}', display: runDir });
 
         const env: Record<string, string> = {};
         const envShell: Array<readonly [string, string]> = [];
@@ -309,6 +310,7 @@ export function planSweep(recipe: Recipe, opts: PlanOptions): Plan {
           { kind: 'ph', name: 'node_rank', index: 0, inQuotes: false, standalone: false },
         ];
         env.DLPERF_TOP_RUN = renderPlain(runTag, values);
+        env.DLPERF_TOP_RUN_DIR = runDir; // exported by the node script (made absolute there)
         envShell.push(['DLPERF_TOP_RUN', renderWord(runTag, values)]);
 
         const command = renderShell(t('command'), values);

@@ -114,7 +114,7 @@ export const BUILTIN_PLACEHOLDERS: Readonly<Record<string, string>> = {
   recipe: 'the recipe’s name',
   case: 'the case id (e.g. 003-2n8g-b128-fp32-r0)',
   case_name: 'the explicit case’s name (sweep.cases[].name), else the case id',
-  run_dir: 'the directory holding this case’s node logs on the node',
+  run_dir: 'the directory holding this case’s node logs on the node (absolute; fresh for every case)',
   session: 'the launch session id (also the archive’s name)',
 };
 

@@ -121,8 +121,12 @@ export class FileTrack {
             this.content.global_batch_size = r.globalBatch;
             this.version++;
           }
-          if (this.lastIter === null) this.version++;
-          changed = this.onIter(r, ev, totalBatch()) || changed;
+          {
+            // The first progress line can make this file the run's primary: bump after it is recorded.
+            const first = this.lastIter === null;
+            changed = this.onIter(r, ev, totalBatch()) || changed;
+            if (first) this.version++;
+          }
           break;
       }
     }

@@ -409,34 +409,44 @@ class ReplayEngine {
       return;
     }
     if (!this.finished) return; // still indexing: nothing to navigate yet
-    void this.restart(req);
+    this.restart(req);
   }
 
-  /** After the list finished: play again from where the request points. */
-  private async restart(req: Request): Promise<void> {
-    if (this.fastPath && !this.indexed) {
-      await this.buildIndex();
-      for (const r of this.runs) r.played = this.runSet.runs.has(r.key);
-      this.cur = this.runs.length - 1;
-      this.position = this.runs[this.cur]?.end ?? this.position;
-    }
-    if (this.loop || this.runs.length === 0) return;
-    let index: number;
-    let startPos: number | undefined;
-    if (req.kind === 'goto') {
-      index = Math.min(Math.max(0, req.index), this.runs.length - 1);
-      if (index === this.cur && req.index > this.cur) return; // nextRun past the last run
-    } else if (req.kind === 'seek') {
-      const r = this.runs[this.cur];
-      if (!r || req.target >= r.end) return;
-      index = this.cur;
-      startPos = Math.max(r.start, req.target);
-    } else return;
-    this.finished = false;
-    this.loop = this.playFrom(index, startPos);
-    await this.loop;
-    this.loop = null;
-    this.finish();
+  /** After the list finished: play again from where the request points (one restart at a time). */
+  private restart(req: Request): void {
+    const loop = (async () => {
+      if (this.fastPath && !this.indexed) {
+        // The fast pass kept no index: build it now (the store already holds every run).
+        await this.buildIndex();
+        for (const r of this.runs) r.played = this.runSet.runs.has(r.key);
+        this.cur = this.runs.length - 1;
+        this.position = this.runs[this.cur]?.end ?? this.position;
+      }
+      if (this.stopped || this.runs.length === 0) return;
+      let index: number;
+      let startPos: number | undefined;
+      if (req.kind === 'goto') {
+        index = Math.min(Math.max(0, req.index), this.runs.length - 1);
+        if (index === this.cur && req.index > this.cur) return; // nextRun past the last run
+      } else if (req.kind === 'seek') {
+        const r = this.runs[this.cur];
+        if (!r || req.target >= r.end) return;
+        index = this.cur;
+        startPos = Math.max(r.start, req.target);
+      } else return;
+      this.finished = false;
+      await this.playFrom(index, startPos);
+      this.finish();
+    })();
+    this.loop = loop;
+    const done = () => {
+      if (this.loop === loop) this.loop = null;
+    };
+    loop.then(done, (e: unknown) => {
+      done();
+      this.report({ input: this.opts.inputs.join(' '), kind: 'unreadable', message: `replay stopped: ${e instanceof Error ? e.message : String(e)}` });
+      this.finish();
+    });
   }
 
   // ---------------------------------------------------------------- index pass

@@ -15,12 +15,8 @@ const SOCKET = `dlperf-test-${process.pid}`;
 const PANE = 'tui';
 const PROMPT = 'e2e-shell$ ';
 
-let hasTmux = true;
-try {
-  execFileSync('tmux', ['-V'], { stdio: 'ignore' });
-} catch {
-  hasTmux = false;
-}
+// CI installs tmux (.ci/run): a missing tmux is a failure, never a silent skip.
+execFileSync('tmux', ['-V'], { stdio: 'ignore' });
 
 const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
 const capture = () => tmux('capture-pane', '-p', '-t', PANE);
@@ -41,7 +37,7 @@ const waitForText = (...texts: string[]) => waitForScreen((s) => texts.every((t)
 /** Node names in table order: rows start with the selection and focus markers. */
 const tableOrder = (screen: string) => screen.split('\n').filter((l) => /^[› ][* ]node\d+ /.test(l)).map((l) => l.slice(2).split(' ')[0]);
 
-describe.skipIf(!hasTmux)('TUI in tmux', () => {
+describe('TUI in tmux', () => {
   beforeAll(() => {
     // The pane's shell runs the command at once (typing into a starting shell can lose keys),
     // reports its exit status, then becomes an interactive shell whose prompt we look for.

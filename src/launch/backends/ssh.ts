@@ -264,6 +264,16 @@ async function readSmall(sftp: SFTPWrapper, path: string, max = 64): Promise<str
   }
 }
 
+/** Is process `pid` there (its /proc entry)? null when /proc cannot be read over SFTP. */
+function procAlive(sftp: SFTPWrapper, pid: number): Promise<boolean | null> {
+  return new Promise((resolve) => {
+    sftp.stat(`/proc/${pid}`, (err) => {
+      if (!err) resolve(true);
+      else resolve(sftpCode(err) === SFTP_NO_SUCH_FILE ? false : null);
+    });
+  });
+}
+
 function parseRc(text: string | null): number | null {
   if (text === null) return null;
   const m = /^\s*(\d{1,3})\s*$/.exec(text);
@@ -441,8 +451,11 @@ export function createSshBackend(opts: SshBackendOptions): Backend {
           let rc = parseRc(await readSmall(sftp, rcPath));
           if (rc === null && now - n.lastAliveCheck >= aliveCheckMs && n.out.pgid !== null) {
             n.lastAliveCheck = now;
-            const r = await n.conn.exec(bashPlain(aliveScript(n.out.pgid)), execTimeoutMs);
-            if (r.out.includes(MARK.gone)) {
+            // /proc/<pgid> over SFTP (the group leader is the node script: it lives until the exit
+            // status is written); a remote shell only where /proc cannot be read.
+            let alive = await procAlive(sftp, n.out.pgid);
+            if (alive === null) alive = !(await n.conn.exec(bashPlain(aliveScript(n.out.pgid)), execTimeoutMs)).out.includes(MARK.gone);
+            if (!alive) {
               rc = parseRc(await readSmall(sftp, rcPath));
               if (rc === null) n.vanished = true;
             }

@@ -96,6 +96,15 @@ async function expectSummaryNumbers(final: SessionSnapshot, inputs: string[], ke
   expect([...want.values()].every((t) => t !== null)).toBe(true);
 }
 
+/** Wait (event-loop turns, no timers) until `cond` holds; fails after many turns. */
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 200_000; i++) {
+    if (cond()) return;
+    await settle(1);
+  }
+  throw new Error('condition not reached');
+}
+
 const dedupe = <T>(xs: T[]) => xs.filter((x, i) => i === 0 || x !== xs[i - 1]);
 const phasesOf = (snaps: Session['snaps'], key: string) =>
   dedupe(snaps.map((s) => s.snap.runs.find((r) => r.key === key)?.phase).filter((x): x is NonNullable<typeof x> => x !== undefined));
@@ -332,8 +341,22 @@ describe('timed replay (fake clock)', () => {
     expect(first.final.replay!.finished).toBe(true);
     const endsBefore = s.snaps.filter((x) => x.end).length;
     s.replay.controls.goToRun(1);
-    for (let i = 0; i < 2000 && !(s.replay.store.replay!.finished && s.snaps.filter((x) => x.end).length > endsBefore); i++) await settle(1);
+    await until(() => s.replay.store.replay!.finished && s.snaps.filter((x) => x.end).length > endsBefore);
     expect(s.snaps.filter((x) => x.end).slice(endsBefore).map((x) => x.run)).toEqual([1, 2]);
+    await expectSummaryNumbers(s.replay.store.flush(), [dir]);
+  });
+
+  it('after a fast (max speed) pass, navigation indexes the inputs and re-plays the chosen run with timing', async () => {
+    const s = start([dir], { speed: 'max' });
+    const first = await s.done;
+    expect(first.final.replay!.finished).toBe(true);
+    expect(s.snaps.filter((x) => !x.end)).toHaveLength(0); // the fast pass has no timeline, no checkpoints
+    s.replay.controls.slower(); // 60×
+    s.replay.controls.goToRun(1);
+    await until(() => s.replay.store.replay!.finished && s.snaps.some((x) => !x.end));
+    expect(s.replay.store.replay!.runNames).toEqual(keys);
+    expect(s.snaps.filter((x) => !x.end).length).toBeGreaterThan(10);
+    expect(new Set(s.snaps.filter((x) => !x.end).map((x) => x.run))).toEqual(new Set([1, 2]));
     await expectSummaryNumbers(s.replay.store.flush(), [dir]);
   });
 

@@ -1,0 +1,119 @@
+import { parseArgs } from 'node:util';
+import { createReplay } from '../pipeline/replay.ts';
+import { replayHeadless } from '../pipeline/replay-headless.ts';
+import type { ReplaySpeed } from '../pipeline/replay-clock.ts';
+import { EXIT, UserError } from './errors.ts';
+import type { Io } from './main.ts';
+import { problemText } from './summary-command.ts';
+import { parseWindowArg } from './window-arg.ts';
+
+export const REPLAY_HELP = `Usage: dlperf-top replay ARCHIVE|DIR|LOG... [options]
+
+Play an archived run (DLPerf's .tgz bundles, or one recorded with 'live --record') through the
+live screen with its original timing. Accepts everything 'summary' accepts.
+
+Options:
+  --speed N|max       1, 2, 5, 10, 60 or max (default 1); change it on screen with + and -
+  --from T            start T seconds into the first run (or at an absolute log time ≥ 1e8 s)
+  --run PATTERN       play only the runs whose path matches this regular expression
+  --headless          print NDJSON (clock: "replay") instead of the screen
+  --interval S        snapshot period in seconds of log time for --headless (default 1)
+  --window [FMT=]A:B, --parser FMT, --baseline X   as for 'live' and 'summary'
+
+Keys: space pause, + / - speed, ← / → seek 10 s (shift: 1 min), n / N next / previous run,
+      e end of run, ? help, q quit.
+At the end of each run and of the archive the screen shows the final numbers, which are the
+numbers 'summary' prints for the same input.
+`;
+
+export async function replayCommand(argv: string[], io: Io): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        speed: { type: 'string' },
+        from: { type: 'string' },
+        run: { type: 'string' },
+        headless: { type: 'boolean' },
+        interval: { type: 'string' },
+        window: { type: 'string', multiple: true },
+        parser: { type: 'string' },
+        baseline: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    throw new UserError((e as Error).message, "see 'dlperf-top replay --help'");
+  }
+  const v = parsed.values;
+  if (v.help) {
+    io.stdout.write(REPLAY_HELP);
+    return EXIT.ok;
+  }
+  if (parsed.positionals.length === 0) throw new UserError('replay needs an archive, a directory or a log', "try 'dlperf-top replay replays/resnet50-scaling-demo.tgz'");
+  let speed: ReplaySpeed = 1;
+  if (v.speed !== undefined) {
+    if (v.speed === 'max') speed = 'max';
+    else {
+      const n = Number(v.speed.replace(/x$/i, ''));
+      if (!Number.isFinite(n) || n <= 0) throw new UserError(`--speed '${v.speed}': expected a positive number or max`);
+      speed = n;
+    }
+  }
+  const num = (name: string, s: string | undefined) => {
+    if (s === undefined) return undefined;
+    const n = Number(s);
+    if (!Number.isFinite(n) || n < 0) throw new UserError(`--${name} '${s}': expected a non-negative number`);
+    return n;
+  };
+  let runPattern: RegExp | undefined;
+  if (v.run) {
+    try {
+      runPattern = new RegExp(v.run);
+    } catch (e) {
+      throw new UserError(`--run '${v.run}': ${(e as Error).message}`);
+    }
+  }
+  const from = num('from', v.from);
+  const baseline = num('baseline', v.baseline);
+  const interval = num('interval', v.interval) ?? 1;
+  const headless = v.headless === true || !io.isTTY;
+  const problems: string[] = [];
+  const common = {
+    inputs: parsed.positionals,
+    speed,
+    stdin: io.stdin,
+    ...(from !== undefined ? { from } : {}),
+    ...(runPattern ? { runPattern } : {}),
+    ...(baseline !== undefined ? { baselinePerGpu: baseline } : {}),
+    ...(v.window ? { windows: v.window.map(parseWindowArg) } : {}),
+    ...(v.parser ? { format: v.parser } : {}),
+    onProblem: (p: Parameters<typeof problemText>[0]) => {
+      const t = problemText(p);
+      problems.push(t);
+      if (headless) io.stderr.write(`dlperf-top: ${t}\n`);
+    },
+  };
+  if (headless) {
+    const r = await replayHeadless({ ...common, out: io.stdout, intervalMs: interval * 1000 });
+    if (r.runs === 0) {
+      io.stderr.write(`dlperf-top: no run recognised in ${parsed.positionals.join(', ')}\n`);
+      return EXIT.noRuns;
+    }
+    return EXIT.ok;
+  }
+  const replay = createReplay(common);
+  const { runTui } = await import('../ui/render.tsx');
+  const done = replay.run().catch((e: unknown) => {
+    problems.push(`replay stopped: ${(e as Error).message}`);
+    return { runs: 0 };
+  });
+  await runTui({ store: replay.store, mode: 'replay', controls: replay.controls });
+  replay.stop();
+  await done;
+  replay.store.dispose();
+  for (const p of problems) io.stderr.write(`dlperf-top: ${p}\n`);
+  return EXIT.ok;
+}
