@@ -44,8 +44,14 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         return EXIT.ok;
       case 'replay':
         return await (await import('./replay-command.ts')).replayCommand(rest, io);
-      case 'launch':
-        throw new UserError(`'${cmd}' is not available yet in this version`, "use 'dlperf-top summary' for now");
+      case 'launch': {
+        const { launchCommand } = await import('../launch/index.ts');
+        const present = async (store: import('../session/store.ts').SessionStore, controls: { done: Promise<unknown> }) => {
+          const { runTui } = await import('../ui/render.tsx');
+          await runTui({ store, mode: 'live', until: controls.done });
+        };
+        return await launchCommand(rest, io, io.isTTY ? { present } : {});
+      }
       case 'live':
         return await (await import('./live-command.ts')).liveCommand(rest, io);
       case undefined:

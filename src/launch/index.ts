@@ -324,7 +324,10 @@ export async function launchCommand(argv: string[], io: LaunchIo, deps: LaunchDe
     if (deps.present && !ndjson) {
       const presented = deps.present(store, { plan, stop: (f) => sweep.stop(f), done });
       // Leaving the screen (q) stops the sweep; the sweep ending ends the screen's wait.
-      await Promise.race([presented.then(() => { if (!settled) sweep.stop(); }), done.then(() => undefined, () => undefined)]);
+      const leave = () => {
+        if (!settled) sweep.stop();
+      };
+      await Promise.race([presented.then(leave, leave), done.then(() => undefined, () => undefined)]);
     }
     result = await done;
   } finally {

@@ -5,7 +5,8 @@
  *
  * The node script (run under `setsid` over SSH, or as the task of a Slurm step):
  *   - writes its PID (= its process group id: it is a session leader) to `node<k>.pid`,
- *   - runs the recipe's command in the working directory with the recipe's environment,
+ *   - runs the recipe's command in the working directory (created if missing, as DLPerf's
+ *     launch_all.sh did) with the recipe's environment,
  *   - on SIGTERM passes it on and keeps waiting, so the exit status is still recorded,
  *   - writes the command's exit status to `node<k>.rc` (atomically, via a rename).
  * Its stdout and stderr go to `node<k>.log` next to them, on the node: a dropped connection loses
@@ -53,8 +54,8 @@ function nodeBody(node: PlannedNode, opts: { rank: string; runDir: string; slurm
   lines.push(
     'echo "$$" > "$d/node$k.pid.tmp" && mv -f "$d/node$k.pid.tmp" "$d/node$k.pid"',
     "trap '' HUP",
-    'finish() { echo "$1" > "$d/node$k.rc.tmp" && mv -f "$d/node$k.rc.tmp" "$d/node$k.rc"; exit "$1"; }',
-    `cd -- ${node.workdirShell} || finish 126`,
+    'finish() { case "$1" in \'\'|*[!0-9]*) set -- 255 ;; esac; echo "$1" > "$d/node$k.rc.tmp" && mv -f "$d/node$k.rc.tmp" "$d/node$k.rc"; exit "$1"; }',
+    `mkdir -p -- ${node.workdirShell} 2>/dev/null; cd -- ${node.workdirShell} || finish 126`,
   );
   for (const [name, word] of node.envShell) lines.push(`export ${name}=${word}`);
   lines.push(
@@ -62,10 +63,21 @@ function nodeBody(node: PlannedNode, opts: { rank: string; runDir: string; slurm
     node.command,
     ') &',
     'child=$!',
-    'trap \'kill -TERM "$child" 2>/dev/null\' TERM INT',
-    'wait "$child"; rc=$?',
-    'while kill -0 "$child" 2>/dev/null; do wait "$child"; rc=$?; done',
-    'wait "$child" 2>/dev/null; r=$?; if [ "$r" -ne 127 ]; then rc=$r; fi',
+    // A signal interrupts `wait`: pass it on and wait again until the command has really ended.
+    // (A second `wait` on a reaped child is unreliable in bash 5.2 — it may give -1 — so it is only
+    // asked when the first was interrupted, and only a status 0…255 is believed.)
+    'interrupted=0',
+    'trap \'interrupted=1; kill -TERM "$child" 2>/dev/null\' TERM INT',
+    'while :; do',
+    '  interrupted=0',
+    '  wait "$child"; rc=$?',
+    '  [ "$interrupted" = 1 ] || break',
+    '  if ! kill -0 "$child" 2>/dev/null; then',
+    '    wait "$child" 2>/dev/null; r=$?',
+    '    case "$r" in 127|-*|\'\') ;; *) [ "$r" -le 255 ] && rc=$r ;; esac',
+    '    break',
+    '  fi',
+    'done',
     'finish "$rc"',
   );
   return lines.join('\n') + '\n';
@@ -76,7 +88,7 @@ export function preflightScript(node: PlannedNode): string {
   return [
     `command -v setsid >/dev/null 2>&1 || { echo "${MARK.error} setsid is not installed on this node (util-linux)"; exit 3; }`,
     `mkdir -p -- ${shPath(node.runDir)} || { echo "${MARK.error} cannot create the run directory"; exit 3; }`,
-    `cd -- ${node.workdirShell} || { echo "${MARK.error} cannot enter the working directory"; exit 3; }`,
+    `mkdir -p -- ${node.workdirShell} 2>/dev/null; cd -- ${node.workdirShell} || { echo "${MARK.error} cannot enter the working directory"; exit 3; }`,
     `echo "${MARK.ready} $(uname -n)"`,
   ].join('\n');
 }
@@ -90,6 +102,7 @@ export function sshStartScript(node: PlannedNode): string {
   const inner = nodeBody(node, { rank: String(k), runDir: shPath(node.runDir), slurm: false });
   return [
     `d=${shPath(node.runDir)}`,
+    `mkdir -p -- "$d" || { echo "${MARK.error} cannot create the run directory"; exit 3; }`,
     `rm -f -- "$d/node${k}.rc" "$d/node${k}.pid" "$d/node${k}.log"`,
     `setsid bash -c ${shQuoteAlways(inner)} dlperf-top-node < /dev/null > "$d/node${k}.log" 2>&1 &`,
     'i=0',

@@ -14,13 +14,13 @@ const RESERVED = new Set(['if', 'then', 'else', 'elif', 'fi', 'case', 'esac', 'f
 
 /**
  * One shell word whose value is exactly `value`. Plain words made only of letters, digits and
- * `_ . / , : @ % + -` (that are not reserved words) are left bare for readability: the shell gives
- * them no meaning there (no `=`, `~`, globs, braces, quotes or expansions). Everything else is
- * single-quoted. NUL bytes cannot be passed through argv: refused.
+ * `_ . / , : @ % + = -` are left bare for readability — unless they are reserved words or look
+ * like an assignment (`NAME=…`): the shell gives them no meaning (no `~`, globs, braces, quotes or
+ * expansions). Everything else is single-quoted. NUL bytes cannot be passed through argv: refused.
  */
 export function shQuote(value: string): string {
   if (value.includes('\0')) throw new QuoteError('a NUL byte cannot be passed to a shell command');
-  if (/^[A-Za-z0-9_./,:@%+-]+$/.test(value) && !RESERVED.has(value)) return value;
+  if (/^[A-Za-z0-9_./,:@%+=-]+$/.test(value) && !RESERVED.has(value) && !/^[A-Za-z_][A-Za-z0-9_]*=/.test(value)) return value;
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 

@@ -15,6 +15,8 @@ export interface RunTuiOptions {
   stdin?: NodeJS.ReadStream;
   /** Force colours off; NO_COLOR (present, non-empty) turns them off too. @default false */
   noColor?: boolean;
+  /** Close the screen when this settles (a launch sweep that finished). */
+  until?: Promise<unknown>;
 }
 
 const ALT_SCREEN_ON = '\u001b[?1049h\u001b[H';
@@ -38,6 +40,10 @@ export async function runTui(opts: RunTuiOptions): Promise<void> {
     { stdout, stdin, exitOnCtrlC: false, maxFps: 10, patchConsole: true },
   );
   quit = () => instance.unmount();
+  opts.until?.then(
+    () => quit(),
+    () => quit(),
+  );
   const onSignal = () => quit();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);

@@ -26,6 +26,7 @@ export interface SlurmBackendOptions {
   /** Programs (default from PATH). */
   readonly srun?: string;
   readonly scancel?: string;
+  readonly squeue?: string;
   /** --partition for every case. */
   readonly partition?: string;
   /** Extra srun arguments for every case (after the recipe's). */
@@ -108,6 +109,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30
 export function createSlurmBackend(opts: SlurmBackendOptions = {}): Backend {
   const srun = opts.srun ?? 'srun';
   const scancel = opts.scancel ?? 'scancel';
+  const squeue = opts.squeue ?? 'squeue';
   const env = opts.env ?? process.env;
   const pollMs = opts.pollMs ?? 500;
   let current: { stop: null | 'graceful' | 'force'; wake: () => void; forceNow: () => void } | null = null;
@@ -213,6 +215,15 @@ export function createSlurmBackend(opts: SlurmBackendOptions = {}): Backend {
         }
         await run(scancel, ['--name', job, '--signal=TERM'], env);
       };
+      const jobGone = async (timeoutMs: number): Promise<boolean> => {
+        const end = Date.now() + timeoutMs;
+        for (;;) {
+          const r = await run(squeue, ['-h', '--name', job, '-o', '%i'], env);
+          if (r.code === 0 && r.out.trim() === '') return true;
+          if (Date.now() > end) return false;
+          await sleep(250);
+        }
+      };
       const poll = async () => {
         for (const n of nodes) {
           const r = await n.tail.poll(n.reader).catch(() => ({ bytes: 0, more: false }));
@@ -265,6 +276,20 @@ export function createSlurmBackend(opts: SlurmBackendOptions = {}): Backend {
         await sleep(pollMs, abort.signal);
       }
       await exitedP;
+      if (stopSent) {
+        // srun returns as soon as the step is cancelled: give the tasks their grace period to
+        // write their exit status, then make sure the job has left the queue (Slurm kills what is
+        // left after its KillWait); SIGKILL it if it lingers.
+        const until = ctx.now() + Math.max(1, grace) * 1000;
+        while (ctx.now() < until && nodes.some((n) => n.out.exitCode === null && n.out.startedAt !== null)) {
+          for (const n of nodes) if (n.out.exitCode === null) n.out.exitCode = await readRc(n.rcPath);
+          await sleep(100);
+        }
+        if (!(await jobGone(60_000))) {
+          await cancel(true);
+          await jobGone(15_000);
+        }
+      }
       const jobId = (await readFile(`${runDir}/jobid`, 'utf8').catch(() => '')).trim() || null;
       const srunExit = exited as { code: number | null; signal: NodeJS.Signals | null } | null;
       for (const n of nodes) {
