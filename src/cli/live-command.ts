@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import { attachNdjson } from '../report/ndjson-presenter.ts';
 import { createLive, type LiveOptions } from '../pipeline/live.ts';
 import type { SessionStore } from '../session/store.ts';
+import { numberOption, parseCommandArgs } from './args.ts';
 import { EXIT, UserError } from './errors.ts';
 import type { Io } from './main.ts';
 import { parseWindowArg } from './window-arg.ts';
@@ -45,46 +45,36 @@ function finishQuietRuns(store: SessionStore, idleMs: number): boolean {
 }
 
 export async function liveCommand(argv: string[], io: Io): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        cluster: { type: 'string' },
-        'accept-new': { type: 'boolean' },
-        'ssh-config': { type: 'string' },
-        'known-hosts': { type: 'string' },
-        identity: { type: 'string', short: 'i', multiple: true },
-        jump: { type: 'string' },
-        poll: { type: 'boolean' },
-        'poll-ms': { type: 'string' },
-        window: { type: 'string', multiple: true },
-        parser: { type: 'string' },
-        baseline: { type: 'string' },
-        record: { type: 'string' },
-        headless: { type: 'boolean' },
-        interval: { type: 'string' },
-        'exit-when-done': { type: 'boolean' },
-        idle: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UserError((e as Error).message, "see 'dlperf-top live --help'");
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      cluster: { type: 'string' },
+      'accept-new': { type: 'boolean' },
+      'ssh-config': { type: 'string' },
+      'known-hosts': { type: 'string' },
+      identity: { type: 'string', short: 'i', multiple: true },
+      jump: { type: 'string' },
+      poll: { type: 'boolean' },
+      'poll-ms': { type: 'string' },
+      window: { type: 'string', multiple: true },
+      parser: { type: 'string' },
+      baseline: { type: 'string' },
+      record: { type: 'string' },
+      headless: { type: 'boolean' },
+      interval: { type: 'string' },
+      'exit-when-done': { type: 'boolean' },
+      idle: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    'live',
+  );
   const v = parsed.values;
   if (v.help) {
     io.stdout.write(LIVE_HELP);
     return EXIT.ok;
   }
   if (parsed.positionals.length === 0 && !v.cluster) throw new UserError('live needs log files to watch (paths, globs, host:/path) or --cluster FILE', "try 'dlperf-top replay replays/resnet50-scaling-demo.tgz' to see the screen without a cluster");
-  const num = (name: string, s: string | undefined, def: number) => {
-    if (s === undefined) return def;
-    const n = Number(s);
-    if (!Number.isFinite(n) || n <= 0) throw new UserError(`--${name} '${s}': expected a positive number`);
-    return n;
-  };
+  const num = (name: string, s: string | undefined, def: number) => numberOption(name, s, 'positive') ?? def;
   const headless = v.headless === true || !io.isTTY;
   const intervalMs = num('interval', v.interval, 1) * 1000;
   const idleMs = num('idle', v.idle, 5) * 1000;

@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import { createReplay } from '../pipeline/replay.ts';
 import { replayHeadless } from '../pipeline/replay-headless.ts';
 import type { ReplaySpeed } from '../pipeline/replay-clock.ts';
+import { numberOption, parseCommandArgs } from './args.ts';
 import { EXIT, UserError } from './errors.ts';
 import type { Io } from './main.ts';
 import { problemText } from './summary-command.ts';
@@ -27,26 +27,21 @@ numbers 'summary' prints for the same input.
 `;
 
 export async function replayCommand(argv: string[], io: Io): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        speed: { type: 'string' },
-        from: { type: 'string' },
-        run: { type: 'string' },
-        headless: { type: 'boolean' },
-        interval: { type: 'string' },
-        window: { type: 'string', multiple: true },
-        parser: { type: 'string' },
-        baseline: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UserError((e as Error).message, "see 'dlperf-top replay --help'");
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      speed: { type: 'string' },
+      from: { type: 'string' },
+      run: { type: 'string' },
+      headless: { type: 'boolean' },
+      interval: { type: 'string' },
+      window: { type: 'string', multiple: true },
+      parser: { type: 'string' },
+      baseline: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    'replay',
+  );
   const v = parsed.values;
   if (v.help) {
     io.stdout.write(REPLAY_HELP);
@@ -62,12 +57,7 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
       speed = n;
     }
   }
-  const num = (name: string, s: string | undefined) => {
-    if (s === undefined) return undefined;
-    const n = Number(s);
-    if (!Number.isFinite(n) || n < 0) throw new UserError(`--${name} '${s}': expected a non-negative number`);
-    return n;
-  };
+  const num = (name: string, s: string | undefined) => numberOption(name, s, 'non-negative');
   let runPattern: RegExp | undefined;
   if (v.run) {
     try {

@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { InputProblem } from '../core/types.ts';
 import type { Aggregate } from '../metrics/aggregate.ts';
 import { summarize, type SummaryResult } from '../pipeline/summarize.ts';
 import { summaryCsv } from '../report/csv.ts';
 import { summaryJson } from '../report/json.ts';
 import { summaryMarkdown } from '../report/markdown.ts';
+import { numberOption, parseCommandArgs } from './args.ts';
 import { EXIT, UserError } from './errors.ts';
 import { parseWindowArg } from './window-arg.ts';
 
@@ -53,27 +53,22 @@ export function problemText(p: InputProblem): string {
 const INPUT_ERRORS = new Set<InputProblem['kind']>(['unreadable', 'corrupt_archive', 'truncated_archive']);
 
 export async function summaryCommand(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; stdin: NodeJS.ReadableStream; isTTY: boolean }): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        format: { type: 'string' },
-        output: { type: 'string', short: 'o' },
-        window: { type: 'string', multiple: true },
-        aggregate: { type: 'string' },
-        parser: { type: 'string' },
-        'fail-on': { type: 'string', multiple: true },
-        'outlier-rel': { type: 'string' },
-        'outlier-mad': { type: 'string' },
-        quiet: { type: 'boolean', short: 'q' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UserError((e as Error).message, "see 'dlperf-top summary --help'");
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      format: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+      window: { type: 'string', multiple: true },
+      aggregate: { type: 'string' },
+      parser: { type: 'string' },
+      'fail-on': { type: 'string', multiple: true },
+      'outlier-rel': { type: 'string' },
+      'outlier-mad': { type: 'string' },
+      quiet: { type: 'boolean', short: 'q' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    'summary',
+  );
   const v = parsed.values;
   if (v.help) {
     io.stdout.write(SUMMARY_HELP);
@@ -85,12 +80,7 @@ export async function summaryCommand(argv: string[], io: { stdout: NodeJS.Writab
   if (!['md', 'markdown', 'csv', 'json'].includes(format)) throw new UserError(`--format '${format}': expected md, csv or json`);
   const agg = (v.aggregate ?? 'median') as Aggregate;
   if (!['median', 'mean', 'olympic'].includes(agg)) throw new UserError(`--aggregate '${agg}': expected median, mean or olympic`);
-  const num = (name: string, s: string | undefined, def: number) => {
-    if (s === undefined) return def;
-    const n = Number(s);
-    if (!Number.isFinite(n) || n < 0) throw new UserError(`--${name} '${s}': expected a non-negative number`);
-    return n;
-  };
+  const num = (name: string, s: string | undefined, def: number) => numberOption(name, s, 'non-negative') ?? def;
   const failOn = new Set((v['fail-on'] ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean));
   const quiet = v.quiet === true;
   const result: SummaryResult = await summarize(inputs, {
