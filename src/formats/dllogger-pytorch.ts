@@ -2,6 +2,13 @@ import { normaliseModel } from './common/name-value-header.ts';
 import { dllPairs, dllParameterFields, dllValue, parseDllLine } from './common/dllogger-line.ts';
 import type { LogFormat, ParsedRecord } from './types.ts';
 
+/** A non-negative number from a `key : value` pair, or undefined. */
+function seconds(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  return v >= 0 ? v : undefined;
+}
+
 /**
  * F4a/F4b — NVIDIA DeepLearningExamples PyTorch (ResNet50 `main.py`, BERT `run_pretraining.py`).
  * DLPerf (extract_pytorch_logs_time.py): iteration lines are those matching
@@ -40,6 +47,16 @@ export const dlloggerPytorch: LogFormat = {
           if (lossText !== undefined) rec.loss = Number(lossText);
           const ips = isRn ? Number(dllValue(d.rest, 'train.total_ips')) : NaN;
           if (Number.isFinite(ips)) rec.throughput = ips;
+          // Per-rank times (seconds) of the printing rank: what differs between nodes when img/s does not.
+          // NGC prints the times after the throughput (`… img/s  train.data_time : 0.0013 s  train.compute_time :
+          // 0.2912 s`), both or neither: a line that ends with the throughput's `…/s` unit has none (no search).
+          const r = d.rest;
+          const c = isRn && !(r.charCodeAt(r.length - 1) === 115 && r.charCodeAt(r.length - 2) === 47) ? seconds(dllValue(r, 'train.compute_time')) : undefined;
+          if (c !== undefined) {
+            rec.computeS = c;
+            const dt = seconds(dllValue(r, 'train.data_time'));
+            if (dt !== undefined) rec.dataS = dt;
+          }
           return rec;
         }
         return { kind: 'clock', time: d.timeUs / 1e6 };
@@ -50,6 +67,10 @@ export const dlloggerPytorch: LogFormat = {
     {
       text: 'DLL 2020-09-15 14:29:18.553769 - Epoch: 0 Iteration: 12  train.loss : 6.67351  train.total_ips : 10393.54 img/s',
       expected: [{ kind: 'iter', iter: 12, epoch: 0, timeUs: 1600180158553769, time: 1600180158.553769, loss: 6.67351, throughput: 10393.54 }],
+    },
+    {
+      text: 'DLL 2021-03-15 01:21:56.433783 - Epoch: 0 Iteration: 40  train.loss : 6.69501  train.total_ips : 10771.21 img/s  train.data_time : 0.0014 s  train.compute_time : 0.3271 s',
+      expected: [{ kind: 'iter', iter: 40, epoch: 0, timeUs: 1615771316433783, time: 1615771316.433783, loss: 6.69501, throughput: 10771.21, dataS: 0.0014, computeS: 0.3271 }],
     },
     {
       text: 'Wed Jun  1 10:55:29 2022[1,0]<stdout>:DLL 2022-06-01 10:55:29.927306 - Epoch: 0  train.loss : 6.67479  train.total_ips : 21259.81 img/s',

@@ -23,6 +23,10 @@ export interface IterRecord {
   globalBatch?: number;
   /** Rank that printed the line, when several ranks print into one file. */
   rank?: number;
+  /** Seconds this iteration spent computing (forward, backward, step) on the printing rank (NGC `train.compute_time`). */
+  computeS?: number;
+  /** Seconds this iteration waited for its input batch on the printing rank (NGC `train.data_time`). */
+  dataS?: number;
 }
 
 /** Configuration read from the log's own content (argument dumps, PARAMETER lines). */

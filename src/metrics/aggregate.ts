@@ -3,6 +3,9 @@ import type { Flag, RunIdentity } from '../core/types.ts';
 import { median } from './rolling.ts';
 import { pyRound } from './round.ts';
 import type { RunReport } from './run-report.ts';
+import { DEFAULT_SCALING_RULE, flagScaling, type ScalingRule } from './scaling.ts';
+
+export { DEFAULT_SCALING_RULE, type ScalingRule } from './scaling.ts';
 
 export type Aggregate = 'median' | 'mean' | 'olympic';
 
@@ -89,15 +92,32 @@ function aggregateOf(values: number[], how: Aggregate): number | null {
   return median(values);
 }
 
+export interface AggregateOptions {
+  /** How repeats combine into the group's figure. @default 'median' */
+  aggregate?: Aggregate;
+  /** When a repeat is an `outlier`. @default {@link DEFAULT_OUTLIER_RULE} (≥ 3 % and > 3.5 robust SD) */
+  outlier?: OutlierRule;
+  /**
+   * When a group is marked `scaling`: its efficiency is more than `maxDrop` (absolute, default 0.10)
+   * below the best efficiency of its smaller siblings with more than one GPU; with `multiNodeOnly`
+   * (default true) only groups spanning several nodes are judged. Missing fields take the defaults
+   * of {@link DEFAULT_SCALING_RULE}.
+   */
+  scaling?: Partial<ScalingRule>;
+  /** Decimals a run's figure is rounded to before the median (DLPerf's NGC scripts: 2). */
+  roundTo?: (r: RunReport) => number | undefined;
+}
+
 /**
  * Group runs by configuration and compute DLPerf's figures: median (or mean/olympic) of the
  * repeats, speedup against the 1-node-1-GPU group of the same framework, model, precision and
  * batch size (null when that baseline is missing, never 0 or 1.0), scaling efficiency, and
- * group-level findings (outlier repeats, missing repeats).
+ * group-level findings (outlier repeats, missing repeats, scaling well below smaller siblings').
  */
-export function aggregate(runs: RunReport[], opts: { aggregate?: Aggregate; outlier?: OutlierRule; roundTo?: (r: RunReport) => number | undefined } = {}): GroupReport[] {
+export function aggregate(runs: RunReport[], opts: AggregateOptions = {}): GroupReport[] {
   const how = opts.aggregate ?? 'median';
   const rule = opts.outlier ?? DEFAULT_OUTLIER_RULE;
+  const groupMembers = new Map<GroupReport, RunReport[]>();
   const byKey = new Map<string, RunReport[]>();
   for (const r of runs) {
     if (r.status === 'unrecognized' || r.status === 'error') continue;
@@ -141,6 +161,7 @@ export function aggregate(runs: RunReport[], opts: { aggregate?: Aggregate; outl
     if (isGptLike(first)) for (const k of LAYOUT_KEYS) (g as unknown as Record<string, unknown>)[k] = first[k] ?? null;
     flagOutliers(g, members, med, rule);
     groups.push(g);
+    groupMembers.set(g, members);
   }
   // Speedup and completeness need the whole set.
   const baselines = new Map<string, GroupReport>();
@@ -178,6 +199,8 @@ export function aggregate(runs: RunReport[], opts: { aggregate?: Aggregate; outl
       });
     }
   }
+  // Scaling sanity needs every group's efficiency: same job (the speedup baseline's key), fewer GPUs.
+  flagScaling(groups, groupMembers, (g) => baselineKey(g as RunIdentity), { ...DEFAULT_SCALING_RULE, ...opts.scaling });
   groups.sort(compareGroups);
   return groups;
 }

@@ -1,5 +1,6 @@
 import type { LineEvent, RunIdentity } from '../core/types.ts';
 import type { IterRecord, LineParser, LogFormat, ParsedRecord } from '../formats/types.ts';
+import { IterWindows } from './iter-windows.ts';
 import { RollingWindow, Ring, median } from './rolling.ts';
 import { WindowTracker, elapsedSeconds, type Phase } from './window-tracker.ts';
 
@@ -74,6 +75,11 @@ export class FileTrack {
   readonly stepTimes = new RollingWindow(20);
   /** Event-clock gaps between progress lines (ms), to tell a stall in live mode. */
   readonly arrivalGaps = new RollingWindow(20);
+  /** Per-iteration compute / data-loading seconds the log prints for this node (NGC `train.compute_time`), recent values. */
+  readonly computeTimes = new RollingWindow(20);
+  readonly dataTimes = new RollingWindow(20);
+  /** Steady-state progress prints in windows aligned on the iteration number, for straggler analysis (bounded). */
+  readonly iterWindows = new IterWindows();
   ended = false;
   /** Throughput over time for charts: (event time ms, samples/s, warmup?), bounded. */
   readonly series = new Ring<SeriesPoint>(SERIES_CAP);
@@ -168,6 +174,12 @@ export class FileTrack {
       }
       if (step !== null) this.stepTimes.push(step);
     } else if (inst !== null) this.instant = inst;
+    // Straggler evidence keeps accruing after the measuring window closes (the node stays slow).
+    if (!r.skipped && after !== 'warmup') {
+      if (r.computeS !== undefined) this.computeTimes.push(r.computeS);
+      if (r.dataS !== undefined) this.dataTimes.push(r.dataS);
+      this.iterWindows.push(r, ev.text, ev.lineNo, ev.time);
+    }
     if (inst !== null && !r.skipped) {
       this.series.push({ t: ev.time, v: inst, warmup: after === 'warmup' });
     }
@@ -188,6 +200,16 @@ export class FileTrack {
       this.heldBytes -= old.text.length;
       this.heldDropped++;
     }
+  }
+
+  /** Keep only the first lines held (a file that ended unrecognised: its head has the argument dump). */
+  trimHeld(maxLines: number, maxBytes: number): void {
+    let bytes = 0;
+    let n = 0;
+    while (n < this.held.length && n < maxLines && bytes + this.held[n]!.text.length <= maxBytes) bytes += this.held[n++]!.text.length;
+    this.heldDropped += this.held.length - n;
+    this.held.length = n;
+    this.heldBytes = bytes;
   }
 
   takeHeld(): HeldLine[] {

@@ -62,6 +62,12 @@ export class Ring<T> {
     return this.buf.length < this.capacity ? [...this.buf] : [...this.buf.slice(this.head), ...this.buf.slice(0, this.head)];
   }
 
+  /** The item the next push drops once the ring is full (the oldest), if any. */
+  oldest(): T | undefined {
+    if (this.buf.length === 0) return undefined;
+    return this.buf.length < this.capacity ? this.buf[0] : this.buf[this.head];
+  }
+
   last(): T | undefined {
     if (this.buf.length === 0) return undefined;
     return this.buf[(this.head + this.buf.length - 1) % this.buf.length];

@@ -1,5 +1,7 @@
 import type { Flag, RunIdentity } from '../core/types.ts';
-import type { RunContext } from '../signals/types.ts';
+import { transportOf } from '../signals/ib-fallback.ts';
+import { isStragglerDetector, stragglerFlags } from '../signals/straggler.ts';
+import type { RunContext, Transport } from '../signals/types.ts';
 import type { Run, RunStatus } from './run.ts';
 import { isShortfall } from './window-tracker.ts';
 
@@ -18,6 +20,11 @@ export interface RunReport extends RunIdentity {
   reason?: string;
   /** Added: every file of the run (one per node or rank). */
   files: { file: string; node: string; lines: number; format: string | null }[];
+  /**
+   * Added: how NCCL carried the traffic as far as the log tells (`ib`, `socket`, `suspected_socket`,
+   * `intra_node`, `not_visible` when no NCCL INFO line was seen).
+   */
+  transport: Transport;
 }
 
 /** Context the detectors judge a run in. */
@@ -29,6 +36,7 @@ export function runContext(run: Run, ended: boolean): RunContext {
     nodes: [...new Set(run.files.map((f) => f.node))],
     ended,
     windowComplete: p?.phase === 'done' && (p.tracker?.spec.end !== null || ended),
+    gpusPerNode: id.gpu_num_per_node,
   };
 }
 
@@ -48,8 +56,13 @@ export function runFlags(run: Run, ended: boolean): Flag[] {
     return !!t && f.line !== undefined && t.lastIterLineNo > f.line;
   };
   // The detectors' verdicts (evaluate() supersedes what onLine() first noticed). A traceback
-  // followed by more training was survived: not a crash.
-  for (const d of run.detectors) for (const f of d.evaluate(ctx)) if (!(f.kind === 'crashed' && progressedAfter(f))) add(f);
+  // followed by more training was survived: not a crash. Stragglers are judged on the whole run
+  // (the `--log-straggler` detector's reports together with every node's per-iteration times).
+  for (const d of run.detectors) {
+    if (isStragglerDetector(d)) continue;
+    for (const f of d.evaluate(ctx)) if (!(f.kind === 'crashed' && progressedAfter(f))) add(f);
+  }
+  for (const f of stragglerFlags(run)) add(f);
   for (const f of run.liveFlags) add(f);
   for (const f of run.mismatches()) add(f);
   if (ended) {
@@ -86,6 +99,7 @@ export function runReport(run: Run, ended: boolean): RunReport {
     status: run.status(),
     flags: runFlags(run, ended),
     files: run.files.map((f) => ({ file: f.file, node: f.node, lines: f.lines, format: f.format?.id ?? null })),
+    transport: transportOf(run.detectors, runContext(run, ended)),
   };
   if (r && isShortfall(r)) rep.reason = r.reason;
   else if (!p?.format) rep.reason = run.errors[0] ?? 'no line matched a known log format';

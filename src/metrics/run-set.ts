@@ -70,7 +70,8 @@ export class RunSet {
     run.files.push(t);
     this.tracks.set(display, t);
     this.trackRun.set(t, run);
-    if (this.forced) t.lock(this.forced, this.windowFor(this.forced));
+    const known = this.forced ?? run.files.find((f) => f.format && f !== t)?.format ?? undefined;
+    if (known) t.lock(known, this.windowFor(known));
     return t;
   }
 
@@ -104,9 +105,17 @@ export class RunSet {
       t.hold({ payload, lineNo: ev.lineNo, text: ev.text, time: ev.time }, this.opts.sniffLines ?? 20000, this.opts.sniffBytes ?? 8 << 20);
       return;
     }
-    t.lock(f, this.windowFor(f));
-    for (const h of t.takeHeld()) this.parse(run, t, h.payload, { lineNo: h.lineNo, text: h.text, time: h.time, file: ev.file });
+    this.adopt(run, t, f);
     this.parse(run, t, payload, ev);
+    // The other files of the run (e.g. Megatron's node logs without progress lines, that only hold
+    // the argument dump) are in the same format: parse what they held too.
+    for (const other of run.files) if (!other.format) this.adopt(run, other, f);
+  }
+
+  /** Lock a file to a format and replay the lines it held while the format was unknown. */
+  private adopt(run: Run, t: FileTrack, f: LogFormat): void {
+    t.lock(f, this.windowFor(f));
+    for (const h of t.takeHeld()) this.parse(run, t, h.payload, { lineNo: h.lineNo, text: h.text, time: h.time, file: t.file });
   }
 
   /** Parse one payload with the file's parser and apply the records. Returns true for a progress line. */
@@ -130,7 +139,9 @@ export class RunSet {
     t.ended = true;
     t.tracker?.end();
     const run = this.trackRun.get(t)!;
-    if (!t.format && t.held.length) t.takeHeld();
+    // A file that ended before its format was known may still belong to a run whose format another
+    // file proves later (Megatron: only the last node prints progress): keep its head, bounded.
+    if (!t.format && t.held.length) t.trimHeld(2000, 1 << 20);
     if (t.phase === 'done') this.push({ type: 'phase', run: run.key, node: t.node, file: t.file, phase: 'done', time: t.lastLineAt ?? 0 });
   }
 

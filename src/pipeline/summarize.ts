@@ -1,6 +1,6 @@
 import type { InputProblem } from '../core/types.ts';
 import { formatById } from '../formats/registry.ts';
-import { aggregate, type Aggregate, type GroupReport, type OutlierRule } from '../metrics/aggregate.ts';
+import { aggregate, type Aggregate, type GroupReport, type OutlierRule, type ScalingRule } from '../metrics/aggregate.ts';
 import { runReport, type RunReport } from '../metrics/run-report.ts';
 import { RunSet, type RunSetOptions } from '../metrics/run-set.ts';
 import { enumerateInputs, readLines } from '../sources/inputs.ts';
@@ -8,6 +8,8 @@ import { enumerateInputs, readLines } from '../sources/inputs.ts';
 export interface SummaryOptions extends RunSetOptions {
   aggregate?: Aggregate;
   outlier?: OutlierRule;
+  /** When a group is marked `scaling` (see aggregate()). */
+  scaling?: Partial<ScalingRule>;
   stdin?: NodeJS.ReadableStream;
   /** Called for each problem as it is found (the CLI prints them to stderr at once). */
   onProblem?: (p: InputProblem) => void;
@@ -72,6 +74,7 @@ export async function summarize(inputs: string[], opts: SummaryOptions = {}): Pr
   const groups = aggregate(runs, {
     aggregate: opts.aggregate ?? 'median',
     ...(opts.outlier ? { outlier: opts.outlier } : {}),
+    ...(opts.scaling ? { scaling: opts.scaling } : {}),
     roundTo: (r) => (r.format ? formatById(r.format)?.window.roundTo : undefined),
   });
   return { inputs, runs, groups, problems, skipped, files, lines };

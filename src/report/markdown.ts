@@ -15,6 +15,7 @@ function table(header: string[], rows: (string | number)[][]): string {
 const num = (v: number | null | undefined) => (v === null || v === undefined ? '-' : String(v));
 const flagWord = (f: Flag) => f.kind + (f.confidence ? ` (${f.confidence})` : '');
 const isGpt = (g: GroupReport) => isLayoutGroup(g) || g.memory_mib !== null;
+const isMultiNode = (r: RunReport) => (r.num_nodes !== null ? r.num_nodes > 1 : new Set(r.files.map((f) => f.node)).size > 1);
 
 function findings(s: SummaryResult): string[] {
   const out: string[] = [];
@@ -24,6 +25,12 @@ function findings(s: SummaryResult): string[] {
       const where = f.file ? `${f.file}${f.line ? `:${f.line}` : ''}` : r.source;
       out.push(`- **${flagWord(f)}** — ${r.source}${f.detail ? `: ${f.detail}` : ''}\n  \`${where}\`: \`${stripEscapes(f.evidence).replace(/`/g, "'")}\``);
     }
+  }
+  // A multi-node run that shows no NCCL transport is unknown, not fine: say so once, with the runs.
+  const blind = s.runs.filter((r) => r.transport === 'not_visible' && isMultiNode(r));
+  if (blind.length) {
+    const list = blind.slice(0, 12).map((r) => r.source);
+    out.push(`- **transport not visible (NCCL_DEBUG not INFO)** — ${blind.length} multi-node run(s) with no NCCL INFO transport line, so IB vs sockets is unknown: ${list.join(', ')}${blind.length > list.length ? `, … (${blind.length - list.length} more)` : ''}`);
   }
   for (const g of s.groups) {
     const name = `${g.model ?? '?'} ${g.precision ?? ''} ${g.num_nodes ?? '?'}n${g.gpu_num_per_node ?? '?'}g b${g.batch_size_per_device ?? '?'}`;

@@ -1,4 +1,4 @@
-import type { InputProblem } from '../core/types.ts';
+import type { Flag, InputProblem } from '../core/types.ts';
 import { aggregate } from '../metrics/aggregate.ts';
 import type { FileTrack } from '../metrics/file-track.ts';
 import { median } from '../metrics/rolling.ts';
@@ -24,6 +24,52 @@ export interface SnapshotContext {
   baselinePerGpu?: number;
   replay?: ReplayInfo;
   version: number;
+  /** Reports of runs (and series of files) kept from earlier snapshots while they did not change. */
+  cache?: SnapshotCache;
+}
+
+interface CachedRun {
+  stamp: string;
+  report: RunReport;
+  /** The run's flags as its nodes show them (not judged as ended). */
+  nodeFlags: Flag[];
+  nodes: string[];
+  transport: RunView['transport'];
+}
+
+/**
+ * What a snapshot may reuse from the one before: a run's report (the detectors' verdicts, the
+ * expensive part) while nothing of the run changed, and each file's series while it got no line.
+ * The session store owns one; `buildSnapshot` without it computes everything.
+ */
+export class SnapshotCache {
+  readonly runs = new WeakMap<Run, CachedRun>();
+  readonly series = new WeakMap<FileTrack, { lines: number; series: NodeView['series'] }>();
+}
+
+/**
+ * Changes whenever anything a run's report is computed from may have changed: every line of its
+ * files (line counts), files added or ended, flags raised by lines or by the session (stalls),
+ * parse errors, and the run's own identity version. A replaced run (replay restarting a run) is
+ * another object, so it has no cached report at all.
+ */
+function runStamp(run: Run): string {
+  let lines = 0;
+  let ended = 0;
+  for (const f of run.files) {
+    lines += f.lines;
+    if (f.ended) ended++;
+  }
+  return `${run.files.length}:${lines}:${ended}:${run.changes.version}:${run.lineFlags.length}:${run.liveFlags.length}:${run.errors.length}`;
+}
+
+function seriesOf(f: FileTrack, cache: SnapshotCache | undefined): NodeView['series'] {
+  if (!cache) return f.series.toArray();
+  const c = cache.series.get(f);
+  if (c && c.lines === f.lines) return c.series;
+  const series = f.series.toArray();
+  cache.series.set(f, { lines: f.lines, series });
+  return series;
 }
 
 const FAILURE_KINDS = new Set(['crashed', 'oom', 'nccl_error']);
@@ -41,9 +87,26 @@ export function buildSnapshot(ctx: SnapshotContext): SessionSnapshot {
   const runs: RunView[] = [];
   const nodes: NodeView[] = [];
   const reports = new Map<Run, RunReport>();
+  const judged = new Map<Run, CachedRun>();
   for (const run of ctx.runSet.runs.values()) {
-    const ended = run.files.length > 0 && run.files.every((f) => f.ended);
-    reports.set(run, runReport(run, ended));
+    const stamp = ctx.cache ? runStamp(run) : '';
+    let c = ctx.cache?.runs.get(run);
+    if (!c || c.stamp !== stamp) {
+      const ended = run.files.length > 0 && run.files.every((f) => f.ended);
+      const report = runReport(run, ended);
+      const ctxRun = runContext(run, run.files.every((f) => f.ended));
+      c = {
+        stamp,
+        report,
+        // Not ended: the same verdicts as the report's (runFlags is pure), so judge only once.
+        nodeFlags: ended ? runFlags(run, false) : report.flags,
+        nodes: [...new Set(run.files.map((f) => f.node))],
+        transport: run.detectors.length ? transportOf(run.detectors, ctxRun) : null,
+      };
+      ctx.cache?.runs.set(run, c);
+    }
+    reports.set(run, c.report);
+    judged.set(run, c);
   }
   // Speedup baselines: groups of runs already complete in this session.
   const complete = [...reports.values()].filter((r) => r.throughput !== null);
@@ -58,7 +121,7 @@ export function buildSnapshot(ctx: SnapshotContext): SessionSnapshot {
     if (base?.throughput) baseline = base.throughput;
     else if (ctx.baselinePerGpu) baseline = ctx.baselinePerGpu;
     const speedup = baseline && current !== null ? current / baseline : null;
-    const ctxRun = runContext(run, run.files.every((f) => f.ended));
+    const c = judged.get(run)!;
     runs.push({
       ...rep,
       key: run.key,
@@ -69,16 +132,15 @@ export function buildSnapshot(ctx: SnapshotContext): SessionSnapshot {
       step_time_s: p?.medianStepS() ?? null,
       speedup,
       scaling_efficiency: speedup !== null && gpus ? speedup / gpus : null,
-      nodes: [...new Set(run.files.map((f) => f.node))],
-      transport: run.detectors.length ? transportOf(run.detectors, ctxRun) : null,
-      series: p?.series.toArray() ?? [],
+      nodes: c.nodes,
+      transport: c.transport,
+      series: p ? seriesOf(p, ctx.cache) : [],
       first_seen: minOf(run.files.map((f) => f.lastLineAt)),
       last_seen: maxOf(run.files.map((f) => f.lastLineAt)),
     });
     const medians = run.files.map((f) => f.rolling.median()).filter((v): v is number => v !== null);
     const runMed = median(medians);
-    const flags = runFlags(run, false);
-    for (const f of run.files) nodes.push(nodeView(f, run, ctx, runMed, flags));
+    for (const f of run.files) nodes.push(nodeView(f, run, ctx, runMed, c.nodeFlags));
   }
   return {
     now: ctx.now,
@@ -112,8 +174,9 @@ function nodeView(f: FileTrack, run: Run, ctx: SnapshotContext, runMed: number |
     throughput_rolling_median: rm,
     step_time_s: f.medianStepS(),
     deviation: rm !== null && runMed ? (rm - runMed) / runMed : null,
-    flags: flags.filter((x) => x.node === f.node || x.file === f.file),
-    series: f.series.toArray(),
+    // A straggler flag belongs to the slow node, not to the file that printed the report (Megatron's rank 0).
+    flags: flags.filter((x) => x.node === f.node || (x.kind !== 'straggler' && x.file === f.file)),
+    series: seriesOf(f, ctx.cache),
   };
 }
 

@@ -3,7 +3,7 @@ import type { FileTrack } from '../metrics/file-track.ts';
 import { Ring } from '../metrics/rolling.ts';
 import type { RunSet } from '../metrics/run-set.ts';
 import type { NodeState, SourceEvent } from '../sources/types.ts';
-import { buildSnapshot, type SnapshotContext } from './snapshot.ts';
+import { buildSnapshot, SnapshotCache, type SnapshotContext } from './snapshot.ts';
 import { StallWatch } from './stall.ts';
 import type { FlagEntry, LogLine, ReplayInfo, SessionSnapshot } from './types.ts';
 
@@ -53,6 +53,8 @@ export class SessionStore {
   readonly problems = new Ring<InputProblem>(200);
   readonly tracks = new Map<string, FileTrack>();
   private readonly stall: StallWatch;
+  /** Run reports and series reused by the next snapshot while unchanged. */
+  private readonly snapshotCache = new SnapshotCache();
   private totals = { lines: 0, bytes: 0, files: 0, dropped: 0 };
   replay: ReplayInfo | undefined;
   readonly startedAt: number;
@@ -236,6 +238,7 @@ export class SessionStore {
       ...(this.opts.baselinePerGpu !== undefined ? { baselinePerGpu: this.opts.baselinePerGpu } : {}),
       ...(this.replay ? { replay: this.replay } : {}),
       version: ++this.version,
+      cache: this.snapshotCache,
     };
     return buildSnapshot(ctx);
   }

@@ -15,10 +15,11 @@ import { ibFallback } from './ib-fallback.ts';
 import { nanLoss } from './nan-loss.ts';
 import { ncclError } from './nccl-error.ts';
 import { oom } from './oom.ts';
+import { straggler } from './straggler.ts';
 import type { Flag } from '../core/types.ts';
 import type { LineDetector, LineDetectorFactory, RunContext } from './types.ts';
 
-export const lineDetectors: LineDetectorFactory[] = [ibFallback, ncclError, oom, nanLoss, crash];
+export const lineDetectors: LineDetectorFactory[] = [ibFallback, ncclError, oom, nanLoss, crash, straggler];
 
 /** Fresh detector instances for one run, in {@link lineDetectors} order. */
 export function createLineDetectors(): LineDetector[] {

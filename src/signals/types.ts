@@ -11,6 +11,8 @@ export interface RunContext {
   readonly ended: boolean;
   /** True once the measuring window completed. */
   readonly windowComplete: boolean;
+  /** GPUs per node (from the run's identity), to map a global rank to its node; absent when unknown. */
+  readonly gpusPerNode?: number | null;
 }
 
 /** Which transport NCCL used between nodes, as far as the log tells. */

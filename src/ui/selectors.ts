@@ -74,6 +74,8 @@ const BADGES: Record<string, string> = {
   too_short: 'SHORT',
   name_mismatch: 'NAME',
   incomplete: 'INC',
+  straggler: 'SLOW',
+  scaling: 'SCALE',
 };
 
 /** Short badge for a flag: `IB!` (confirmed) / `IB?` (suspected), `OOM`, `NaN`, `CRASH`… */
@@ -82,10 +84,10 @@ export function badgeOf(f: Flag): string {
   return BADGES[f.kind] ?? f.kind.slice(0, 5).toUpperCase();
 }
 
-/** A node row's badges, deduplicated, plus `SLOW` when it lags its run's median. */
+/** A node row's badges, deduplicated, plus `SLOW` when it lags its run's median (or carries a `straggler` flag). */
 export function nodeBadges(n: NodeView): string[] {
   const out = [...new Set(n.flags.map(badgeOf))];
-  if (n.deviation !== null && n.deviation <= SLOW_DEVIATION) out.push('SLOW');
+  if (n.deviation !== null && n.deviation <= SLOW_DEVIATION && !out.includes('SLOW')) out.push('SLOW');
   if (n.state === 'stale' && !out.includes('STALL')) out.push('STALL');
   return out;
 }

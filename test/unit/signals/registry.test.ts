@@ -6,7 +6,7 @@ import { ctx, feed } from './feed.ts';
 
 describe('signals registry', () => {
   it('lists one factory per signal with unique ids', () => {
-    expect(lineDetectors.map((f) => f.id)).toEqual(['ib-fallback', 'nccl-error', 'oom', 'nan-loss', 'crash']);
+    expect(lineDetectors.map((f) => f.id)).toEqual(['ib-fallback', 'nccl-error', 'oom', 'nan-loss', 'crash', 'straggler']);
   });
 
   it('creates fresh instances each time', () => {
