@@ -75,6 +75,19 @@ export class RunSet {
     return t;
   }
 
+  /**
+   * The file started over (truncated, or replaced by a new file of the same name): its numbers
+   * start from 0 too. The run keeps its other files and what its detectors saw.
+   */
+  restartFile(t: FileTrack): FileTrack {
+    const run = this.trackRun.get(t)!;
+    run.files.splice(run.files.indexOf(t), 1);
+    this.tracks.delete(t.file);
+    this.trackRun.delete(t);
+    run.changes.version++;
+    return this.openFile(t.path, t.file, t.node)!;
+  }
+
   runOf(t: FileTrack): Run {
     return this.trackRun.get(t)!;
   }

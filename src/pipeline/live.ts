@@ -4,7 +4,7 @@ import { SessionStore } from '../session/store.ts';
 import { createLocalSource } from '../sources/local-tail.ts';
 import { clusterTargets, loadClusterFile, type ClusterSpec } from '../sources/ssh/cluster-file.ts';
 import { expandHostlist } from '../sources/ssh/hostlist.ts';
-import { createSshSource } from '../sources/ssh/ssh-tail.ts';
+import { createSshSource, type SshSourceOptions } from '../sources/ssh/ssh-tail.ts';
 import type { LiveSource, SourceEvent } from '../sources/types.ts';
 
 export interface LiveOptions extends RunSetOptions {
@@ -23,6 +23,8 @@ export interface LiveOptions extends RunSetOptions {
   now?: () => number;
   /** Extra consumer of every source event (the recorder). */
   tap?: (events: SourceEvent[]) => void;
+  /** Further SSH source settings (agent, keepalive, reconnect backoff; tests use them). */
+  ssh?: Partial<Omit<SshSourceOptions, 'targets' | 'emit' | 'now'>>;
 }
 
 export interface RemoteSpec {
@@ -86,6 +88,7 @@ export async function createLive(opts: LiveOptions): Promise<Live> {
     const jump = opts.jump ?? cluster?.jump;
     sources.push(
       createSshSource({
+        ...opts.ssh,
         targets,
         emit,
         now,

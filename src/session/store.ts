@@ -92,6 +92,12 @@ export class SessionStore {
             this.setState(e.node, e.file, ns && ns.state !== 'connecting' ? ns.state : 'streaming', e.time);
           }
         }
+        // Line 1 again on a file we have read: it was truncated or replaced (the sources restart
+        // numbering then), so its numbers start over.
+        if (e.lineNo === 1 && t.lines > 0) {
+          t = this.runSet.restartFile(t);
+          this.tracks.set(e.file, t);
+        }
         this.runSet.line(t, e);
         this.totals.lines++;
         this.totals.bytes += e.text.length + 1;
