@@ -88,6 +88,22 @@ export class RunSet {
     return this.openFile(t.path, t.file, t.node)!;
   }
 
+  /**
+   * Forget one run's state so it can be fed again from its start (replay seeking back, or going
+   * back to an earlier run). The run keeps its key and its place in the run list. Returns the
+   * files it had.
+   */
+  resetRun(key: string): FileTrack[] {
+    const run = this.runs.get(key);
+    if (!run) return [];
+    for (const t of run.files) {
+      this.tracks.delete(t.file);
+      this.trackRun.delete(t);
+    }
+    this.runs.set(key, new Run(key, run.pathInfo, createLineDetectors()));
+    return run.files;
+  }
+
   runOf(t: FileTrack): Run {
     return this.trackRun.get(t)!;
   }

@@ -30,8 +30,6 @@ import type { LogFormat } from '../formats/types.ts';
 import type { FileTrack } from '../metrics/file-track.ts';
 import { pathInfo } from '../metrics/path-identity.ts';
 import { RunSet, type RunSetOptions } from '../metrics/run-set.ts';
-import { Run } from '../metrics/run.ts';
-import { createLineDetectors } from '../signals/registry.ts';
 import type { ReplayControls } from '../session/controls.ts';
 import { SessionStore, type StoreOptions } from '../session/store.ts';
 import type { ReplayInfo } from '../session/types.ts';
@@ -87,43 +85,6 @@ export interface Replay {
   /** Plays every run once; resolves when the list is finished (or `stop()` was called). */
   run(): Promise<{ runs: number }>;
   stop(): void;
-}
-
-/**
- * RunSet that can forget one run's state so it can be re-played from its start (seek back, going
- * back to an earlier run). RunSet has no such method yet; this reaches its private `tracks` and
- * `trackRun` maps (see the report: a `RunSet.resetRun(key)` method would replace this).
- */
-export class ReplayRunSet extends RunSet {
-  resetRun(key: string): FileTrack[] {
-    const run = this.runs.get(key);
-    if (!run) return [];
-    const internals = this as unknown as { tracks: Map<string, FileTrack>; trackRun: Map<FileTrack, Run> };
-    for (const t of run.files) {
-      internals.tracks.delete(t.file);
-      internals.trackRun.delete(t);
-    }
-    // Same key, same place in the map (the run list keeps its order), fresh state and detectors.
-    this.runs.set(key, new Run(key, run.pathInfo, createLineDetectors()));
-    return run.files;
-  }
-}
-
-/** Forget a run's files in the store (tracks, states, tails, totals): the other half of a reset. */
-function resetStoreFiles(store: SessionStore, tracks: FileTrack[]): void {
-  const totals = (store as unknown as { totals?: { lines: number; bytes: number; files: number } }).totals;
-  for (const t of tracks) {
-    if (store.tracks.get(t.file) === t) {
-      store.tracks.delete(t.file);
-      if (totals) {
-        totals.lines -= t.lines;
-        totals.bytes -= t.bytes;
-        totals.files -= 1;
-      }
-    }
-    store.status.delete(t.file);
-    store.tails.delete(t.file);
-  }
 }
 
 interface IndexedFile {
@@ -226,7 +187,7 @@ export function createReplay(opts: ReplayOptions): Replay {
 }
 
 class ReplayEngine {
-  readonly runSet: ReplayRunSet;
+  readonly runSet: RunSet;
   readonly store: SessionStore;
   readonly clock: ReplayClock;
   private readonly opts: ReplayOptions;
@@ -252,7 +213,7 @@ class ReplayEngine {
     this.opts = opts;
     this.cap = opts.memoryCapBytes ?? DEFAULT_MEMORY_CAP_BYTES;
     this.forced = opts.format ? formatById(opts.format) : undefined;
-    this.runSet = new ReplayRunSet(opts);
+    this.runSet = new RunSet(opts);
     const speed = opts.speed ?? 1;
     this.fastPath = speed === 'max';
     this.clock = new ReplayClock({ now: opts.now ?? Date.now, speed, ...(opts.schedule ? { schedule: opts.schedule } : {}) });
@@ -713,7 +674,7 @@ class ReplayEngine {
 
   private resetRun(run: IndexedRun): void {
     const tracks = this.runSet.resetRun(run.key);
-    resetStoreFiles(this.store, tracks);
+    this.store.forgetFiles(tracks);
   }
 
   private setCheckpointAfter(pos: number, run: IndexedRun): void {

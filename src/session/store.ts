@@ -249,6 +249,20 @@ export class SessionStore {
     return buildSnapshot(ctx);
   }
 
+  /** Forget files whose run was reset (replay seeking back): their tracks, states, tails and totals. */
+  forgetFiles(tracks: readonly FileTrack[]): void {
+    for (const t of tracks) {
+      if (this.tracks.get(t.file) === t) {
+        this.tracks.delete(t.file);
+        this.totals.lines -= t.lines;
+        this.totals.bytes -= t.bytes;
+        this.totals.files -= 1;
+      }
+      this.status.delete(t.file);
+      this.tails.delete(t.file);
+    }
+  }
+
   /** Recent raw lines of a file for the log pane (escape sequences are stripped by the view). */
   tail(file: string): LogLine[] {
     return this.tails.get(file)?.toArray() ?? [];
