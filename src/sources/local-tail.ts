@@ -3,10 +3,16 @@
  * them except archives, weights and images) and globs (`*`, `**`, `?`, `[abc]`, `{a,b}`).
  *
  * Files that match at start are read from the beginning (or, with `fromStart: false`, from their
- * current end) and followed; files that appear later are found through chokidar watchers on each
- * pattern's base directory (filtered by our own matcher: chokidar 4 has no globs) and, unless
- * `poll: false`, by a periodic re-walk. Appended bytes are read from the saved offset through
- * pooled 1 MiB buffers; a partial last line waits for its newline; `\r\n` is accepted;
+ * current end) and followed; files that appear later are found through a raw `fs.watch` on every
+ * directory that may hold matches (`local/dir-watcher.ts`; pruned by our own matcher) and, unless
+ * `poll: false`, by a periodic re-walk. The same directory watches say which followed file was
+ * modified: it is marked dirty (no syscall), and one scheduler reads the dirty files at most every
+ * `coalesceMs`, so a file appended 20 times a second costs at most 1000 / coalesceMs reads a
+ * second. Files on a local filesystem are read with synchronous reads on the open descriptor from
+ * that scheduler (page-cache reads take microseconds; the promise and thread-pool round trip of an
+ * async read costs far more); polled files and files on network filesystems (NFS, Lustre, ...,
+ * where a read can block) are read asynchronously. Appended bytes are read from the saved offset
+ * through 1 MiB buffers; a partial last line waits for its newline; `\r\n` is accepted;
  * copytruncate, rename rotation, deletion and re-creation are handled per file (see
  * `local/file-tailer.ts`). Line numbers restart at 1 after truncation or rotation (the status
  * message says so); a file renamed to a name that is also followed continues its numbering.
@@ -22,10 +28,9 @@
  * (permission denied, …), retried at the next check. A glob that matches nothing at start gets a
  * status of its own (node `local`, file = the pattern, `connecting`), ended once a file matches.
  */
-import { promises as fsp, type Stats } from 'node:fs';
+import { promises as fsp, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { watch, type FSWatcher } from 'chokidar';
 import type { LiveSource, LiveSourceOptions, SourceEvent } from './types.ts';
 import {
   compilePattern,
@@ -36,9 +41,9 @@ import {
   matchPath,
   resolveBase,
   walkPattern,
-  watchDepth,
   type CompiledPattern,
 } from './local/glob.ts';
+import { DirWatcher } from './local/dir-watcher.ts';
 import { FileTailer, type ReleasedFile, type TailContext } from './local/file-tailer.ts';
 import { deriveNodeLabel } from './local/node-label.ts';
 
@@ -67,13 +72,49 @@ export interface LocalSourceOptions extends LiveSourceOptions {
   readChunkBytes?: number;
   /** Longer lines are cut to this many bytes and reported (default 1 MiB). */
   maxLineBytes?: number;
+  /** fs events: a modified file is read at most this often (default 50 ms). */
+  coalesceMs?: number;
 }
 
 const MiB = 1024 * 1024;
+/** Longest run of one scheduler round before it lets other work in. */
+const PUMP_SLICE_MS = 20;
+/** Least time between two re-walks of the roots after a directory watch was lost. */
+const REFRESH_MS = 1000;
+/** Least time between two attempts to watch directories whose watch failed. */
+const RETRY_MS = 30_000;
 /** Read buffers lent at once across all files (bounds memory when many files catch up). */
 const MAX_BUFFERS = 8;
-/** Free buffers kept for reuse. */
-const KEEP_BUFFERS = 2;
+/**
+ * Free buffers kept for reuse: all of them. Polling hundreds of files lends every buffer each
+ * round; dropping them between rounds cost more (allocation, page faults, GC) than the reads.
+ */
+const KEEP_BUFFERS = MAX_BUFFERS;
+
+/**
+ * Filesystem types (statfs f_type, Linux) where a read can block for long: network and cluster
+ * filesystems. Files on them are read asynchronously even in fs events mode.
+ */
+const NETWORK_FS = new Set([
+  0x6969, // NFS
+  0x517b, // SMB
+  0xff534d42, // CIFS
+  0xfe534d42, // SMB2
+  0x0bd00bd0, // Lustre
+  0x47504653, // GPFS
+  0x00c36400, // Ceph
+  0x19830326, // BeeGFS
+  0x65735546, // FUSE (sshfs, gcsfuse, ...)
+  0x01021997, // 9p
+  0x5346414f, // AFS
+  0x6b414653, // kAFS
+  0x73757245, // Coda
+  0x7461636f, // OCFS2
+  0x01161970, // GFS2
+  0xaad7aaea, // PanFS
+  0x20030528, // OrangeFS
+  0x564c, // NCP
+]);
 
 /** Path as shown: relative to cwd when under it, else absolute. */
 export function displayPath(abs: string, cwd: string): string {
@@ -93,14 +134,24 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
   const checkMs = mode === true ? pollMs : mode === 'auto' ? Math.max(10, opts.checkMs ?? 3_000) : 0;
   const rescanMs = opts.rescanMs ?? (mode === true ? 2 * pollMs : mode === 'auto' ? 5_000 : 0);
   const chunk = Math.max(4096, opts.readChunkBytes ?? MiB);
+  const coalesceMs = Math.max(0, opts.coalesceMs ?? 50);
   const period = Math.max(10, Math.min(1000, checkMs || 1000, rescanMs || 1000, Math.floor(quietMs / 4)));
 
   let stopped = false;
   let finished = false;
   let started = false;
   const tailers = new Map<string, FileTailer>();
-  const watchers: FSWatcher[] = [];
+  let dirs: DirWatcher | null = null;
+  /** Followed files that are symlinks: a directory watch does not see their target change. */
+  const linkWatchers = new Map<string, FSWatcher>();
   let timer: NodeJS.Timeout | null = null;
+  /** Files marked for reading by the scheduler (fs events; see `pump`). */
+  const dirty = new Set<FileTailer>();
+  let pumpTimer: NodeJS.Timeout | null = null;
+  let lastPump = -Infinity;
+  let syncBuf: Buffer | null = null;
+  let refreshing: Promise<void> | null = null;
+  let lastRefresh = 0;
   let patterns: CompiledPattern[] = [];
   /** The argument each compiled pattern (brace alternative) comes from. */
   const argOf = new Map<CompiledPattern, string>();
@@ -145,6 +196,68 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
     },
     holders: new Map<string, FileTailer>(),
     released: new Map<string, ReleasedFile>(),
+    // No trailing look after each read: our directory watches drop no events, and polling looks
+    // every pollMs anyway (the look doubled the polling rate and cost).
+    trailingCheckMs: 0,
+    // Polled files are on filesystems without events (NFS, Lustre): their reads stay async.
+    ...(mode === true
+      ? {}
+      : {
+          useSyncIo: localFs,
+          syncBuffer: () => (syncBuf ??= Buffer.allocUnsafe(chunk)),
+        }),
+  };
+
+  /**
+   * Whether a file is on a local filesystem, where synchronous reads are safe (asked once per
+   * open; statfs follows a symlink to wherever its target lives). Unknown: no.
+   */
+  function localFs(abs: string): Promise<boolean> {
+    if (process.platform !== 'linux') return Promise.resolve(true);
+    return fsp.statfs(abs).then(
+      (s) => !NETWORK_FS.has(s.type),
+      () => false,
+    );
+  }
+
+  /**
+   * Read the dirty files, at most every `coalesceMs`: synchronously where they allow it, else
+   * through their async tick. A round stops after PUMP_SLICE_MS (a backlog to catch up on); the
+   * rest goes on at once, after whatever else is waiting.
+   */
+  const pump = (): void => {
+    pumpTimer = null;
+    if (stopped) return;
+    const t0 = performance.now();
+    lastPump = t0;
+    const list = [...dirty];
+    dirty.clear();
+    for (let i = 0; i < list.length; i++) {
+      const t = list[i]!;
+      if (i > 0 && (i & 15) === 0 && performance.now() - t0 > PUMP_SLICE_MS) {
+        for (let k = i; k < list.length; k++) dirty.add(list[k]!);
+        break;
+      }
+      const r = t.readNow();
+      if (r === 'more') dirty.add(t);
+      else if (r === 'async') t.schedule();
+    }
+    if (dirty.size > 0 && !stopped) pumpTimer = setTimeout(pump, 0);
+  };
+
+  /**
+   * Something may have changed in a followed file: read it soon (events coalesce meanwhile).
+   * Files read asynchronously (not open yet, polled, on a network filesystem) tick at once, as
+   * before: their tick loop already coalesces, and polling keeps its period.
+   */
+  const kick = (t: FileTailer): void => {
+    if (stopped) return;
+    if (!t.readsNow) {
+      t.schedule();
+      return;
+    }
+    dirty.add(t);
+    if (!pumpTimer) pumpTimer = setTimeout(pump, Math.max(0, lastPump + coalesceMs - performance.now()));
   };
 
   const statusFor = (file: string, state: 'connecting' | 'ended', message: string): void =>
@@ -155,7 +268,7 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
     const abs = path.resolve(absIn);
     const known = tailers.get(abs);
     if (known) {
-      known.schedule();
+      kick(known);
       return;
     }
     const matching = patterns.filter((c) => matchPath(c, abs));
@@ -170,6 +283,91 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
     }
     t.setState('connecting');
     t.schedule();
+    if (dirs) void watchIfLink(abs, t);
+  };
+
+  /** A followed name that is a symlink gets a watch of its own (the target may live elsewhere). */
+  const watchIfLink = async (abs: string, t: FileTailer): Promise<void> => {
+    const st = await fsp.lstat(abs).catch(() => null);
+    if (!st?.isSymbolicLink() || stopped || linkWatchers.has(abs)) return;
+    try {
+      const w = watch(abs, { persistent: true }, (type) => {
+        if (type === 'rename') t.nameChanged();
+        kick(t);
+      });
+      w.on('error', () => {
+        w.close();
+        if (linkWatchers.get(abs) === w) linkWatchers.delete(abs);
+      });
+      linkWatchers.set(abs, w);
+    } catch {
+      // the checks (poll: 'auto') still see it
+    }
+  };
+
+  /** A name in a watched directory was created, removed or renamed. */
+  const onRename = (abs: string): void => {
+    if (stopped) return;
+    const t = tailers.get(abs);
+    if (t) {
+      // Rotation, deletion or re-creation: the tick compares the name with the open file.
+      t.nameChanged();
+      t.schedule();
+      return;
+    }
+    void inspect(abs);
+  };
+
+  /** A followed file was modified; an unknown one that matches is looked at. */
+  const onChange = (abs: string): void => {
+    const t = tailers.get(abs);
+    if (t) kick(t);
+    else if (patterns.some((c) => matchPath(c, abs))) void inspect(abs);
+  };
+
+  /** What is this new (or vanished) name: a file to follow, a directory to watch? */
+  const inspect = async (abs: string): Promise<void> => {
+    // Names that can be neither (a checkpoint next to the logs): not even a stat.
+    if (!dirs?.has(abs) && !patterns.some((c) => matchPath(c, abs) || couldContain(c, abs))) return;
+    const st = await fsp.stat(abs).catch(() => null);
+    if (stopped || !dirs) return;
+    if (!st) {
+      if (dirs.has(abs)) {
+        // A watched directory was removed or renamed away: its files' names are gone too.
+        dirs.removeTree(abs);
+        const below = abs + '/';
+        for (const [p, t] of tailers) {
+          if (!p.startsWith(below)) continue;
+          t.nameChanged();
+          t.schedule();
+        }
+      }
+      return;
+    }
+    if (st.isFile()) found(abs);
+    // A new directory: watch it (if it may hold matches) and follow what was written meanwhile.
+    else if (st.isDirectory()) await dirs.addTree(abs, found, false);
+  };
+
+  /** Watch every pattern's root again (after a watched directory went away or a watch failed). */
+  const refreshWatches = (): Promise<void> => {
+    if (!refreshing && dirs) {
+      const d = dirs;
+      d.lost = false;
+      d.retry = false;
+      lastRefresh = performance.now();
+      refreshing = (async () => {
+        try {
+          for (const c of patterns) {
+            if (stopped) return;
+            await d.addTree(await resolveBase(c), found);
+          }
+        } finally {
+          refreshing = null;
+        }
+      })();
+    }
+    return refreshing ?? Promise.resolve();
   };
 
   const abortOnStop = {
@@ -200,43 +398,17 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
     const mono = performance.now();
     for (const t of tailers.values()) {
       t.checkIdle(quietMs, staleMs);
-      if (checkMs > 0 && mono - t.lastCheck >= checkMs) t.schedule();
+      if (checkMs > 0 && mono - t.lastCheck >= checkMs) kick(t);
     }
     for (const [k, r] of ctx.released) if (r.expires <= mono) ctx.released.delete(k);
     if (rescanMs > 0 && mono - lastRescan >= rescanMs) void rescan();
+    // Walk the roots again soon after a watched directory went away, now and then after a watch
+    // could not be set up (permissions, inotify limits: the checks and re-walks cover meanwhile).
+    if (dirs && mono - lastRefresh >= (dirs.lost ? REFRESH_MS : RETRY_MS) && (dirs.lost || dirs.retry)) void refreshWatches();
   };
 
   const problem = (input: string, message: string): void =>
     emit([{ type: 'problem', problem: { input, kind: 'unreadable', message }, time: opts.now() }]);
-
-  const addWatcher = async (c: CompiledPattern): Promise<void> => {
-    const root = await resolveBase(c);
-    if (stopped) return;
-    const depth = watchDepth(c, root);
-    const w = watch(root, {
-      ignoreInitial: true,
-      persistent: true,
-      ...(depth !== undefined ? { depth } : {}),
-      ignored: (p: string, stats?: Stats) => {
-        const abs = path.resolve(p);
-        if (abs === root) return false;
-        if (stats?.isFile()) return !matchPath(c, abs);
-        if (stats?.isDirectory()) return !couldContain(c, abs);
-        return !(matchPath(c, abs) || couldContain(c, abs));
-      },
-    });
-    watchers.push(w);
-    const onFile = (p: string): void => {
-      if (matchPath(c, path.resolve(p))) found(p);
-    };
-    w.on('add', onFile);
-    w.on('change', onFile);
-    w.on('unlink', (p: string) => tailers.get(path.resolve(p))?.schedule());
-    w.on('error', (e: unknown) => problem(c.source, `watching ${displayPath(root, cwd)}: ${e instanceof Error ? e.message : String(e)}`));
-    await new Promise<void>((resolve) => {
-      w.once('ready', () => resolve());
-    });
-  };
 
   const compile = async (): Promise<CompiledPattern[]> => {
     const out: CompiledPattern[] = [];
@@ -264,7 +436,18 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
 
   const doStart = async (): Promise<void> => {
     patterns = await compile();
-    if (mode !== true) await Promise.all(patterns.map(addWatcher));
+    if (mode !== true) {
+      const d = new DirWatcher((dir) => patterns.some((c) => couldContain(c, dir)), {
+        change: onChange,
+        rename: onRename,
+        error: (dir, e) => problem(dir, `watching ${displayPath(dir, cwd)}: ${e.message}`),
+      });
+      dirs = d;
+      // Watch first, then walk: a file created in between is seen by one or the other.
+      for (const c of patterns) await d.addTree(await resolveBase(c));
+      d.lost = false;
+      lastRefresh = performance.now();
+    }
     if (stopped) return;
     // A plain file path is followed even before it exists (it reports `connecting` meanwhile).
     for (const c of patterns) {
@@ -308,7 +491,13 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
       await starting?.catch(() => undefined);
       if (timer) clearInterval(timer);
       timer = null;
-      await Promise.all(watchers.map((w) => w.close().catch(() => undefined)));
+      if (pumpTimer) clearTimeout(pumpTimer);
+      pumpTimer = null;
+      dirty.clear();
+      dirs?.close();
+      for (const w of linkWatchers.values()) w.close();
+      linkWatchers.clear();
+      await refreshing?.catch(() => undefined);
       await rescanning?.catch(() => undefined);
       await Promise.all([...tailers.values()].map((t) => t.close()));
       for (const t of tailers.values()) {
@@ -316,6 +505,7 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
       }
       finished = true;
       free.length = 0;
+      syncBuf = null;
     },
   };
 }

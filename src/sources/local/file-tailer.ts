@@ -3,12 +3,20 @@
  * offset into pooled buffers (at most one read step per buffer, looping to end of file), splits
  * lines, and handles copytruncate, rename rotation, deletion and re-creation. One `tick` runs at
  * a time; events that arrive meanwhile collapse into a single follow-up tick.
+ *
+ * Two ways to read: asynchronously (`fs.promises`, one buffer from the shared pool per step),
+ * which a read that can block for long needs (NFS, Lustre: `--poll`, or a file on a network
+ * filesystem), and synchronously on the open descriptor (`readSync` / `fstatSync`, one shared
+ * buffer), for files on a local filesystem in fs events mode: there a read of what was just
+ * appended comes from the page cache in microseconds, and the promise and thread-pool round trip
+ * of the async call costs far more than the read itself. The source's scheduler calls `readNow`
+ * for those; opening, rotation and errors always go through the async `tick`.
  */
-import { promises as fsp, type Stats } from 'node:fs';
+import fs, { promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { NodeState, SourceEvent } from '../types.ts';
-import { LineSplitter, type SplitLine } from './line-splitter.ts';
+import { LineSplitter, type LineSink } from './line-splitter.ts';
 
 /** What the tailers of one source share. */
 export interface TailContext {
@@ -24,7 +32,25 @@ export interface TailContext {
   readonly holders: Map<string, FileTailer>;
   /** dev:ino → where reading stopped when a file was renamed away and nobody took it over yet. */
   readonly released: Map<string, ReleasedFile>;
+  /**
+   * Whether the file just opened may be read synchronously (a local filesystem in fs events
+   * mode). Default: never. Needs `syncBuffer`.
+   */
+  useSyncIo?(abs: string): boolean | Promise<boolean>;
+  /** The one read buffer of synchronous reads (never held across an await). */
+  syncBuffer?(): Buffer;
+  /**
+   * Look once more this long after a tick that read bytes (default 50 ms; 0: never): for watchers
+   * that drop events following another within a few ms.
+   */
+  readonly trailingCheckMs?: number;
 }
+
+/** What `readNow` did: all read, stopped at its budget with more to read, or left it to the async tick. */
+export type ReadNow = 'done' | 'more' | 'async';
+
+/** Read steps (buffers) per synchronous read before yielding to other work. */
+const SYNC_STEPS = 4;
 
 export interface ReleasedFile {
   readonly birth: number;
@@ -44,9 +70,10 @@ interface Adoption {
 
 const RELEASED_TTL_MS = 60_000;
 /**
- * After a tick that read bytes, look once more this much later: file watchers drop events that
- * follow another within a few ms (chokidar throttles `change` with no trailing call), so the last
- * write of a burst could otherwise wait for the next event or slow check.
+ * After a tick that read bytes, look once more this much later (unless the context says
+ * otherwise): file watchers that drop events following another within a few ms (chokidar
+ * throttles `change` with no trailing call) could make the last write of a burst wait for the
+ * next event or slow check.
  */
 const TRAILING_CHECK_MS = 50;
 /** How often a busy file's name is checked for rotation (a stat by name). */
@@ -78,6 +105,13 @@ async function statOrNull(p: string): Promise<Stats | null> {
 
 const identOf = (st: Stats): string => `${st.dev}:${st.ino}`;
 
+const yieldNow = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Whether readAvailable* read anything, and whether it stopped at its step budget. */
+const NONE = 0;
+const SOME = 1;
+const MORE = 2;
+
 export class FileTailer {
   fh: FileHandle | null = null;
   private ident: string | null = null;
@@ -107,6 +141,18 @@ export class FileTailer {
   private resolveFirst: (() => void) | null = null;
   private gotBytes = false;
   private trailing: NodeJS.Timeout | null = null;
+  /** The open descriptor is read synchronously (see the file comment). */
+  private syncIo = false;
+  /** Check the name against the open file at the next tick, however recent the last check. */
+  private identDue = false;
+  /** Line events of the read in progress, and their time (see `sink`). */
+  private batch: SourceEvent[] = [];
+  private batchTime = 0;
+  /** Where the splitter puts complete lines: straight into the batch (lines before skipBefore are only counted). */
+  private readonly sink: LineSink = (text, offset, lineNo) => {
+    if (offset < this.skipBefore) return;
+    this.batch.push({ type: 'line', node: this.node, file: this.display, offset, lineNo, text, time: this.batchTime });
+  };
   /** Settles after the first open attempt (opened, waiting, or failed). */
   readonly firstAttempt: Promise<void>;
 
@@ -191,15 +237,58 @@ export class FileTailer {
       } finally {
         this.running = false;
         this.settleFirst();
-        if (this.gotBytes && !this.trailing && !this.ctx.stopped) {
+        const trailingMs = this.ctx.trailingCheckMs ?? TRAILING_CHECK_MS;
+        if (this.gotBytes && trailingMs > 0 && !this.trailing && !this.ctx.stopped) {
           this.trailing = setTimeout(() => {
             this.trailing = null;
             this.schedule();
-          }, TRAILING_CHECK_MS);
+          }, trailingMs);
         }
         this.gotBytes = false;
       }
     })();
+  }
+
+  /** Whether `readNow` can read this file (open, read synchronously, no tick in flight). */
+  get readsNow(): boolean {
+    return this.syncIo && this.fh !== null && !this.running && !this.identDue;
+  }
+
+  /** The name was created, removed or renamed: check it against the open file at the next tick. */
+  nameChanged(): void {
+    this.identDue = true;
+  }
+
+  /**
+   * The scheduler's fast path for files read synchronously: read what was appended (at most
+   * SYNC_STEPS buffers), check for truncation when nothing came, and check the name for rotation
+   * at most every IDENT_CHECK_MS. Anything else (not open, a tick in flight, the name no longer
+   * points at the open file, an error to report) is left to the async tick: 'async'.
+   */
+  readNow(): ReadNow {
+    const fh = this.fh;
+    if (!this.readsNow || !fh || this.ctx.stopped) return 'async';
+    const mono = performance.now();
+    this.lastCheck = mono;
+    try {
+      if (this.drainSync(fh, SYNC_STEPS)) return 'more';
+      if (this.fh !== fh || this.ctx.stopped) return 'done';
+      if (mono - this.lastIdentCheck < IDENT_CHECK_MS) return 'done';
+      this.lastIdentCheck = mono;
+      let pst: Stats | undefined;
+      try {
+        pst = fs.statSync(this.abs, { throwIfNoEntry: false });
+      } catch (e) {
+        const code = errCode(e);
+        if (code !== 'ENOTDIR') return 'done'; // cannot tell: keep reading the descriptor
+      }
+      if (pst && identOf(pst) === this.ident) return 'done';
+      this.identDue = true;
+      return 'async';
+    } catch {
+      // Reported by the tick, which meets the same error.
+      return 'async';
+    }
   }
 
   private settleFirst(): void {
@@ -243,7 +332,8 @@ export class FileTailer {
     // Does the name still point at the file we read? A stat by name per read would dominate the
     // cost of following hundreds of busy files, so it is asked at most every IDENT_CHECK_MS.
     const mono = performance.now();
-    if (mono - this.lastIdentCheck < IDENT_CHECK_MS) return;
+    if (!this.identDue && mono - this.lastIdentCheck < IDENT_CHECK_MS) return;
+    this.identDue = false;
     this.lastIdentCheck = mono;
     let pst: Stats | null = null;
     try {
@@ -312,6 +402,18 @@ export class FileTailer {
     }
     const ident = identOf(st);
     const birth = st.birthtimeMs;
+    let syncIo = false;
+    if (this.ctx.useSyncIo && this.ctx.syncBuffer) {
+      try {
+        syncIo = await this.ctx.useSyncIo(this.abs);
+      } catch {
+        syncIo = false;
+      }
+      if (this.ctx.stopped) {
+        await fh.close().catch(() => undefined);
+        return false;
+      }
+    }
 
     // Is this file being read under another name? Then this name is where it was renamed to
     // (rotation with a pattern that also matches the rotated name): take over from that reader
@@ -350,6 +452,7 @@ export class FileTailer {
       this.skipBefore = this.initial && !this.everOpened && !this.ctx.fromStart ? st.size : 0;
     }
     this.fh = fh;
+    this.syncIo = syncIo;
     this.ident = ident;
     this.birth = birth;
     if (!this.ctx.holders.has(ident)) this.ctx.holders.set(ident, this);
@@ -374,9 +477,9 @@ export class FileTailer {
       heir.adopted = { ident, birth: this.birth, splitter: this.splitter, offset: this.offset, from: this.display };
       this.splitter = this.newSplitter();
     } else {
-      const out: SplitLine[] = [];
-      this.splitter.flush(out);
-      this.emitLines(out);
+      this.batchTime = this.ctx.now();
+      this.splitter.flush(this.sink);
+      this.emitBatch();
       if (renamed) {
         this.ctx.released.set(ident, {
           birth: this.birth,
@@ -395,24 +498,52 @@ export class FileTailer {
   private async readToEof(): Promise<void> {
     const fh = this.fh;
     if (!fh) return;
+    if (this.syncIo) {
+      // Synchronous steps, yielding between every few buffers so that a long backlog (a big file
+      // read from the start) leaves room for everything else.
+      while (this.drainSync(fh, SYNC_STEPS)) {
+        await yieldNow();
+        if (this.ctx.stopped || this.fh !== fh) return;
+      }
+      return;
+    }
     // Read first; only when nothing new came, ask the size (a file truncated below our offset
     // reads as empty). Under load this saves an fstat per read.
     if (await this.readAvailable(fh)) return;
     if (this.ctx.stopped || this.fh !== fh) return;
     const st = await fh.stat();
     if (st.size < this.offset) {
-      // copytruncate (or truncated by hand): whatever was pending was real content.
-      const out: SplitLine[] = [];
-      this.splitter.flush(out);
-      this.emitLines(out);
-      const was = this.offset;
-      this.offset = 0;
-      this.skipBefore = 0;
-      this.splitter.reset(0, 0);
-      this.lastDataAt = this.ctx.now();
-      this.setState('streaming', `truncated (size ${st.size} < offset ${was}); ${RESTART}`);
+      this.truncated(st.size);
       await this.readAvailable(fh);
     }
+  }
+
+  /**
+   * Synchronous `readToEof` of at most `steps` buffers (then the fstat for truncation when nothing
+   * came). Returns true when it stopped at the budget with more to read.
+   */
+  private drainSync(fh: FileHandle, steps: number): boolean {
+    const got = this.readAvailableSync(fh, steps);
+    if (got !== NONE) return got === MORE;
+    if (this.ctx.stopped || this.fh !== fh) return false;
+    const size = fs.fstatSync(fh.fd).size;
+    if (size >= this.offset) return false;
+    this.truncated(size);
+    return this.readAvailableSync(fh, steps) === MORE;
+  }
+
+  /** copytruncate (or truncated by hand): restart at offset 0 and line 1. */
+  private truncated(size: number): void {
+    // Whatever was pending was real content.
+    this.batchTime = this.ctx.now();
+    this.splitter.flush(this.sink);
+    this.emitBatch();
+    const was = this.offset;
+    this.offset = 0;
+    this.skipBefore = 0;
+    this.splitter.reset(0, 0);
+    this.lastDataAt = this.ctx.now();
+    this.setState('streaming', `truncated (size ${size} < offset ${was}); ${RESTART}`);
   }
 
   /** Read from the offset to the current end. Returns true when any byte was read. */
@@ -422,12 +553,12 @@ export class FileTailer {
       if (this.ctx.stopped || this.fh !== fh) return any;
       const buf = await this.ctx.acquireBuffer();
       let n: number;
-      const out: SplitLine[] = [];
       try {
         if (this.ctx.stopped || this.fh !== fh) return any;
         ({ bytesRead: n } = await fh.read(buf, 0, buf.length, this.offset));
         if (n > 0) {
-          this.splitter.push(n === buf.length ? buf : buf.subarray(0, n), this.offset, out);
+          this.batchTime = this.ctx.now();
+          this.splitter.push(n === buf.length ? buf : buf.subarray(0, n), this.offset, this.sink);
           this.offset += n;
         }
       } finally {
@@ -436,22 +567,39 @@ export class FileTailer {
       if (n === 0) return any;
       any = true;
       this.gotBytes = true;
-      this.lastDataAt = this.ctx.now();
+      this.lastDataAt = this.batchTime;
       if (this.state !== 'streaming') this.setState('streaming');
-      this.emitLines(out);
+      this.emitBatch();
       // A short read means end of file for now; the next change event (or check) reads on.
       if (n < buf.length) return any;
     }
   }
 
-  private emitLines(out: readonly SplitLine[]): void {
-    if (out.length === 0) return;
-    const time = this.ctx.now();
-    const events: SourceEvent[] = [];
-    for (const l of out) {
-      if (l.offset < this.skipBefore) continue;
-      events.push({ type: 'line', node: this.node, file: this.display, offset: l.offset, lineNo: l.lineNo, text: l.text, time });
+  /** `readAvailable` with readSync on the descriptor, at most `steps` buffers: NONE, SOME or MORE. */
+  private readAvailableSync(fh: FileHandle, steps: number): number {
+    const buf = this.ctx.syncBuffer!();
+    let any = false;
+    for (let k = 0; k < steps; k++) {
+      if (this.ctx.stopped || this.fh !== fh) return any ? SOME : NONE;
+      const n = fs.readSync(fh.fd, buf, 0, buf.length, this.offset);
+      if (n === 0) return any ? SOME : NONE;
+      this.batchTime = this.ctx.now();
+      this.splitter.push(n === buf.length ? buf : buf.subarray(0, n), this.offset, this.sink);
+      this.offset += n;
+      any = true;
+      this.lastDataAt = this.batchTime;
+      if (this.state !== 'streaming') this.setState('streaming');
+      this.emitBatch();
+      if (n < buf.length) return SOME;
     }
-    if (events.length > 0) this.ctx.emit(events);
+    return MORE;
+  }
+
+  /** Emit the lines of the read in progress, in one batch. */
+  private emitBatch(): void {
+    if (this.batch.length === 0) return;
+    const events = this.batch;
+    this.batch = [];
+    this.ctx.emit(events);
   }
 }

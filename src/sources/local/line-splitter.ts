@@ -13,6 +13,9 @@ export interface SplitLine {
   readonly lineNo: number;
 }
 
+/** Receives each complete line (no intermediate object per line). */
+export type LineSink = (text: string, offset: number, lineNo: number) => void;
+
 export class LineSplitter {
   private pending: Buffer[] = [];
   private pendingLen = 0;
@@ -47,7 +50,7 @@ export class LineSplitter {
    * fed before). Complete lines go to `out`. The chunk may be a reusable buffer: nothing
    * keeps a reference to it.
    */
-  push(chunk: Buffer, offset: number, out: SplitLine[]): void {
+  push(chunk: Buffer, offset: number, out: LineSink): void {
     let i = 0;
     const n = chunk.length;
     if (this.pendingLen === 0 && this.dropped === 0) this.lineStart = offset;
@@ -60,7 +63,7 @@ export class LineSplitter {
       if (this.pendingLen === 0 && this.dropped === 0 && nl - i <= this.maxLineBytes) {
         // Fast path: the whole line is inside this chunk.
         const end = nl > i && chunk[nl - 1] === 13 ? nl - 1 : nl;
-        out.push({ text: chunk.toString('utf8', i, end), offset: offset + i, lineNo: ++this.lineNo });
+        out(chunk.toString('utf8', i, end), offset + i, ++this.lineNo);
       } else {
         this.hold(chunk, i, nl);
         this.finishLine(out);
@@ -71,7 +74,7 @@ export class LineSplitter {
   }
 
   /** Emit the pending partial line, if any, as a line (the file ended without a newline). */
-  flush(out: SplitLine[]): void {
+  flush(out: LineSink): void {
     if (this.pendingLen > 0 || this.dropped > 0) this.finishLine(out, false);
   }
 
@@ -87,7 +90,7 @@ export class LineSplitter {
     this.dropped += to - from - Math.max(take, 0);
   }
 
-  private finishLine(out: SplitLine[], stripCr = true): void {
+  private finishLine(out: LineSink, stripCr = true): void {
     let buf: Buffer;
     if (this.pending.length === 1) buf = this.pending[0]!;
     else if (this.pending.length === 0) buf = Buffer.alloc(0);
@@ -96,7 +99,7 @@ export class LineSplitter {
     if (stripCr && this.dropped === 0 && end > 0 && buf[end - 1] === 13) end--;
     const lineNo = ++this.lineNo;
     if (this.dropped > 0) this.onLong?.(this.lineStart, lineNo, this.pendingLen + this.dropped);
-    out.push({ text: buf.toString('utf8', 0, end), offset: this.lineStart, lineNo });
+    out(buf.toString('utf8', 0, end), this.lineStart, lineNo);
     this.pending = [];
     this.pendingLen = 0;
     this.dropped = 0;

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { appendFileSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { open } from 'node:fs/promises';
@@ -14,15 +14,16 @@ afterEach(async () => {
   fx = null;
 });
 
-/** Count FileHandle.read calls made by anyone in this worker. */
+/** Count reads made by anyone in this worker: FileHandle.read (async path) and fs.readSync (local files in fs events mode). */
 async function countReads(): Promise<{ readonly n: number }> {
   const probe = await open(import.meta.filename, 'r');
   const proto = Object.getPrototypeOf(probe) as { read: (...a: unknown[]) => unknown };
   await probe.close();
   const spy = vi.spyOn(proto, 'read');
+  const sync = vi.spyOn(fs, 'readSync');
   return {
     get n() {
-      return spy.mock.calls.length;
+      return spy.mock.calls.length + sync.mock.calls.length;
     },
   };
 }
