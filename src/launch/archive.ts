@@ -10,13 +10,11 @@
  * every case (temp file renamed into place), so an interrupted sweep still leaves everything
  * that ran.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import { VERSION } from '../shared/version.ts';
-import { createTarWriter } from '../sources/tar-writer.ts';
+import { withTgz } from '../sources/tar-writer.ts';
 import type { CaseOutcome } from './backends/types.ts';
 import type { Plan, PlannedCase } from './plan.ts';
 
@@ -126,39 +124,30 @@ export function buildManifest(plan: Plan, records: readonly CaseRecord[], meta: 
 /** Write (or rewrite) the archive at `path` from the node logs gathered so far. */
 export async function writeRunArchive(path: string, plan: Plan, records: readonly CaseRecord[], meta: ArchiveMeta, now: number): Promise<{ members: string[] }> {
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  const gzip = createGzip({ level: 6 });
-  const done = pipeline(gzip, createWriteStream(tmp));
-  done.catch(() => undefined);
   const members: string[] = [];
-  try {
-    const tar = createTarWriter(gzip);
-    for (const rec of records) {
-      for (const n of rec.outcome?.nodes ?? []) {
-        if (!n.localLog) continue;
-        const member = rec.case.nodes[n.node_rank]!.member;
-        let size: number;
-        try {
-          size = (await stat(n.localLog)).size;
-        } catch {
-          continue;
+  await withTgz(
+    path,
+    async (tar) => {
+      for (const rec of records) {
+        for (const n of rec.outcome?.nodes ?? []) {
+          if (!n.localLog) continue;
+          const member = rec.case.nodes[n.node_rank]!.member;
+          let size: number;
+          try {
+            size = (await stat(n.localLog)).size;
+          } catch {
+            continue;
+          }
+          const mtimeMs = n.endedAt !== null && n.endedAt > 0 ? n.endedAt : 0;
+          await tar.addStream(member, size, size === 0 ? (async function* () {})() : (createReadStream(n.localLog, { start: 0, end: size - 1 }) as AsyncIterable<Buffer>), { mtimeMs });
+          members.push(member);
         }
-        const mtimeMs = n.endedAt !== null && n.endedAt > 0 ? n.endedAt : 0;
-        await tar.addStream(member, size, size === 0 ? (async function* () {})() : (createReadStream(n.localLog, { start: 0, end: size - 1 }) as AsyncIterable<Buffer>), { mtimeMs });
-        members.push(member);
       }
-    }
-    await tar.addFile('recipe.yaml', meta.recipeText, { mtimeMs: Math.max(0, meta.startedAt) });
-    await tar.addFile('manifest.json', JSON.stringify(buildManifest(plan, records, meta, now), null, 2) + '\n', { mtimeMs: Math.max(0, now) });
-    await tar.finish();
-    await done;
-    await rename(tmp, path);
-  } catch (err) {
-    gzip.destroy();
-    await done.catch(() => undefined);
-    await rm(tmp, { force: true });
-    throw err;
-  }
+      await tar.addFile('recipe.yaml', meta.recipeText, { mtimeMs: Math.max(0, meta.startedAt) });
+      await tar.addFile('manifest.json', JSON.stringify(buildManifest(plan, records, meta, now), null, 2) + '\n', { mtimeMs: Math.max(0, now) });
+    },
+    { level: 6 },
+  );
   return { members };
 }
 

@@ -178,28 +178,43 @@ export function createTarWriter(out: NodeJS.WritableStream, options: TarWriterOp
   };
 }
 
-/** Writes `entries` as a gzip-compressed tar to `path` (via a temporary file renamed into place). */
-export async function writeTgz(
-  path: string,
-  entries: Iterable<TarEntry> | AsyncIterable<TarEntry>,
-  opts: { level?: number } = {},
-): Promise<void> {
+/**
+ * Write a gzip-compressed tar at `path` through `fill`: into a temporary file renamed into place,
+ * so a reader never sees half an archive and a failure leaves nothing behind.
+ */
+export async function withTgz<T>(path: string, fill: (tar: TarWriter) => Promise<T>, opts: { level?: number } = {}): Promise<T> {
   const tmp = `${path}.tmp-${process.pid}`;
   const gzip = createGzip({ level: opts.level ?? 9 });
   const done = pipeline(gzip, fixedGzipHeader(), createWriteStream(tmp));
   done.catch(() => undefined); // handled below; never an unhandled rejection
   try {
     const tar = createTarWriter(gzip);
-    for await (const e of entries) await tar.addFile(e.path, e.data, { mtimeMs: e.mtimeMs, mode: e.mode });
+    const result = await fill(tar);
     await tar.finish();
     await done;
     await rename(tmp, path);
+    return result;
   } catch (err) {
     gzip.destroy();
     await done.catch(() => undefined);
     await rm(tmp, { force: true });
     throw err;
   }
+}
+
+/** Writes `entries` as a gzip-compressed tar to `path` (via a temporary file renamed into place). */
+export async function writeTgz(
+  path: string,
+  entries: Iterable<TarEntry> | AsyncIterable<TarEntry>,
+  opts: { level?: number } = {},
+): Promise<void> {
+  await withTgz(
+    path,
+    async (tar) => {
+      for await (const e of entries) await tar.addFile(e.path, e.data, { mtimeMs: e.mtimeMs, mode: e.mode });
+    },
+    opts,
+  );
 }
 
 /**
