@@ -42,7 +42,17 @@ export {
   type StragglerReport,
 } from './straggler-reports.ts';
 
-const cache = new WeakMap<Run, { key: string; flags: Flag[] }>();
+const cache = new WeakMap<Run, { key: string; flags: Flag[]; at: number }>();
+
+/**
+ * While a run with many files is still running, the analysis is redone at most this often (ms of
+ * process time): live views ask on every refresh, and with hundreds of files a window closes
+ * somewhere all the time while each analysis costs in proportion to the files. Small runs (at most
+ * LIVE_THROTTLE_FILES files) are analysed fresh; once every file has ended, a change is analysed
+ * at once (summary, replay ends).
+ */
+export const LIVE_RECOMPUTE_MS = 2000;
+export const LIVE_THROTTLE_FILES = 16;
 
 /**
  * Every straggler finding on a run (see the module comment for the sources and rules), one flag
@@ -54,9 +64,12 @@ export function stragglerFlags(run: Run, opts?: StragglerOptions): Flag[] {
   const det = run.detectors.find(isStragglerDetector);
   const key = `${o.minRelative}|${o.persistence}|${det?.count ?? 0}|${run.files.length}|${run.files.map((f) => `${f.iterWindows.version}${f.ended ? 'e' : ''}`).join(',')}`;
   const hit = cache.get(run);
-  if (hit && hit.key === key) return hit.flags.map((f) => ({ ...f }));
+  const now = performance.now();
+  const ended = run.files.length > 0 && run.files.every((f) => f.ended);
+  const throttled = !ended && run.files.length > LIVE_THROTTLE_FILES && hit !== undefined && now - hit.at < LIVE_RECOMPUTE_MS;
+  if (hit && (hit.key === key || throttled)) return hit.flags.map((f) => ({ ...f }));
   const flags = computeStragglers(run, o, det);
-  cache.set(run, { key, flags });
+  cache.set(run, { key, flags, at: now });
   return flags.map((f) => ({ ...f }));
 }
 
