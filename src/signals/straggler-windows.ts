@@ -187,30 +187,28 @@ export function arrivalCandidates(fws: FileWindows[], o: Required<StragglerOptio
   const steps = timed.map((fw) => fw.f.medianStepS()).filter((v): v is number => v !== null && v > 0);
   const step = median(steps);
   const threshold = Math.max(o.minRelative * (step ?? 0), MIN_ARRIVAL_LAG_S);
-  // Per key, per iteration: every file's log time.
-  const times = new Map<number, Map<number, { fw: FileWindows; t: number }[]>>();
+  // Per key, per iteration: every file's log time (a Map per iteration: a repeated iteration
+  // number, fp16 skip, keeps its last print per file without a scan over the files).
+  const times = new Map<number, Map<number, Map<FileWindows, number>>>();
   for (const fw of timed) {
     for (const [k, w] of fw.byKey) {
       let perIter = times.get(k);
       if (!perIter) times.set(k, (perIter = new Map()));
       for (let i = 0; i < w.timed; i++) {
         const it = w.iters[i]!;
-        let list = perIter.get(it);
-        if (!list) perIter.set(it, (list = []));
-        // A repeated iteration number (fp16 skip) keeps its last print per file.
-        const mine = list.find((x) => x.fw === fw);
-        if (mine) mine.t = w.times[i]!;
-        else list.push({ fw, t: w.times[i]! });
+        let byFile = perIter.get(it);
+        if (!byFile) perIter.set(it, (byFile = new Map()));
+        byFile.set(fw, w.times[i]!);
       }
     }
   }
   const sortedTimes = new Map<number, Map<number, { sorted: number[]; pos: Map<FileWindows, number> }>>();
   for (const [k, perIter] of times) {
     const m = new Map<number, { sorted: number[]; pos: Map<FileWindows, number> }>();
-    for (const [it, list] of perIter) {
-      if (list.length < 2) continue;
-      list.sort((a, b) => a.t - b.t);
-      m.set(it, { sorted: list.map((x) => x.t), pos: new Map(list.map((x, i) => [x.fw, i])) });
+    for (const [it, byFile] of perIter) {
+      if (byFile.size < 2) continue;
+      const list = [...byFile].sort((a, b) => a[1] - b[1]);
+      m.set(it, { sorted: list.map((x) => x[1]), pos: new Map(list.map((x, i) => [x[0], i])) });
     }
     sortedTimes.set(k, m);
   }
