@@ -55,11 +55,17 @@ function longestStreak(fw: FileWindows, judge: (w: IterWindow) => { slow: boolea
   return best;
 }
 
-export function windowsOf(files: readonly FileTrack[], minPrints: number): FileWindows[] {
+export function windowsOf(files: readonly FileTrack[], minPrints: number, maxWindows = Infinity): FileWindows[] {
   return files.map((f) => {
-    const byKey = new Map<number, IterWindow>();
+    let byKey = new Map<number, IterWindow>();
     for (const w of f.iterWindows.windows(f.ended)) if (w.n >= minPrints) byKey.set(w.key, w);
-    return { f, byKey, keys: [...byKey.keys()].sort((a, b) => a - b), span: f.iterWindows.span };
+    let keys = [...byKey.keys()].sort((a, b) => a - b);
+    if (keys.length > maxWindows) {
+      // Only the most recent windows (a live run of many files: "is it slow now").
+      keys = keys.slice(-maxWindows);
+      byKey = new Map(keys.map((k) => [k, byKey.get(k)!]));
+    }
+    return { f, byKey, keys, span: f.iterWindows.span };
   });
 }
 

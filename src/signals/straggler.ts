@@ -53,6 +53,8 @@ const cache = new WeakMap<Run, { key: string; flags: Flag[]; at: number }>();
  */
 export const LIVE_RECOMPUTE_MS = 2000;
 export const LIVE_THROTTLE_FILES = 16;
+/** Windows per file a live run of many files is judged on. */
+export const LIVE_WINDOWS = 16;
 
 /**
  * Every straggler finding on a run (see the module comment for the sources and rules), one flag
@@ -86,7 +88,9 @@ function computeStragglers(run: Run, o: Required<StragglerOptions>, det: Megatro
   }
   const withWindows = run.files.filter((f) => f.iterWindows.closedCount > 0 || f.ended);
   if (withWindows.length >= 2) {
-    const fws = windowsOf(withWindows, Math.ceil(ITER_WINDOW_PRINTS / 2));
+    // A live run of many files is judged on its recent windows (bounded work per refresh).
+    const live = !run.files.every((f) => f.ended) && run.files.length > LIVE_THROTTLE_FILES;
+    const fws = windowsOf(withWindows, Math.ceil(ITER_WINDOW_PRINTS / 2), live ? LIVE_WINDOWS : Infinity);
     const distinctNodes = new Set(withWindows.map((f) => f.node)).size === withWindows.length;
     const peers = distinctNodes ? 'other nodes' : 'other files';
     cands.push(...computeCandidates(fws, o, peers), ...arrivalCandidates(fws, o, peers));
