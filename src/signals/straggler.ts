@@ -51,10 +51,10 @@ const cache = new WeakMap<Run, { key: string; flags: Flag[]; at: number }>();
  * LIVE_THROTTLE_FILES files) are analysed fresh; once every file has ended, a change is analysed
  * at once (summary, replay ends).
  */
-export const LIVE_RECOMPUTE_MS = 2000;
+export const LIVE_RECOMPUTE_MS = 3000;
 export const LIVE_THROTTLE_FILES = 16;
 /** Windows per file a live run of many files is judged on. */
-export const LIVE_WINDOWS = 16;
+export const LIVE_WINDOWS = 8;
 
 /**
  * Every straggler finding on a run (see the module comment for the sources and rules), one flag
