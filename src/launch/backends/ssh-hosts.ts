@@ -3,10 +3,9 @@
  * aliases, HostName, User, Port, IdentityFile, ProxyJump, UserKnownHostsFile, accept-new), into
  * the hop chains `openSshChain` connects through.
  */
-import { homedir, hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Hop } from '../../sources/ssh/connect.ts';
-import { EMPTY_SSH_CONFIG, expandTilde, loadSshConfig, resolveHost, type SshConfig } from '../../sources/ssh/ssh-config.ts';
+import { expandTilde, loadSshClientContext, resolveHost } from '../../sources/ssh/ssh-config.ts';
 
 export interface HostSpec {
   /** Name as given (alias): labels, {host}. */
@@ -39,37 +38,18 @@ export interface ResolvedHost {
   readonly hops: readonly Hop[];
 }
 
-const DEFAULT_IDENTITIES = ['id_ed25519', 'id_rsa', 'id_ecdsa'];
 
 /** Resolve every host. Notes (unsupported options, …) go to `onNote`. */
 export async function resolveSshHosts(specs: readonly HostSpec[], opts: SshResolveOptions = {}, onNote?: (m: string) => void): Promise<ResolvedHost[]> {
-  const home = opts.home ?? homedir();
-  let localUser = opts.localUser;
-  if (localUser === undefined) {
-    try {
-      localUser = userInfo().username;
-    } catch {
-      localUser = process.env.USER ?? 'root';
-    }
-  }
-  const env = { localUser, home, localHost: hostname() };
-  const configPath = expandTilde(opts.sshConfigPath ?? join(home, '.ssh', 'config'), home);
-  let config: SshConfig = EMPTY_SSH_CONFIG;
-  try {
-    config = await loadSshConfig(configPath);
-  } catch {
-    config = EMPTY_SSH_CONFIG;
-  }
+  const client = await loadSshClientContext(opts);
+  const { env, home, config } = client;
   const seen = new Set<string>();
   const note = (m: string) => {
     if (seen.has(m)) return;
     seen.add(m);
     onNote?.(m);
   };
-  const identities = (fromConfig: readonly string[]): string[] => {
-    const list = [...(opts.identityFiles ?? []).map((p) => expandTilde(p, home)), ...fromConfig];
-    return list.length > 0 ? list : DEFAULT_IDENTITIES.map((n) => join(home, '.ssh', n));
-  };
+  const identities = (fromConfig: readonly string[]) => client.identities(fromConfig);
   return specs.map((t) => {
     const r = resolveHost(config, t.host, env, {
       ...(t.user !== undefined ? { user: t.user } : {}),

@@ -13,7 +13,6 @@
  * file (file = `host:/path`, state = the node's) for truncation/replacement/opening, and
  * `problem` for files that cannot be found or read (reported once, retried at every re-scan).
  */
-import { homedir, hostname, userInfo } from 'node:os';
 import { join, posix } from 'node:path';
 import type { SFTPWrapper } from 'ssh2';
 import type { InputProblem } from '../../core/types.ts';
@@ -24,7 +23,7 @@ import type { CutLine } from './line-cutter.ts';
 import { RemoteFile, type RemoteFileEvents } from './remote-file.ts';
 import { expandRemoteGlob, hasGlob } from './remote-glob.ts';
 import { SFTP_NO_SUCH_FILE, sftpCode, sftpReason } from './sftp-ops.ts';
-import { EMPTY_SSH_CONFIG, expandTilde, loadSshConfig, resolveHost, type SshConfig } from './ssh-config.ts';
+import { expandTilde, loadSshClientContext, resolveHost } from './ssh-config.ts';
 
 export interface SshTarget {
   /** Node label used on events. */
@@ -410,7 +409,6 @@ class NodeTail implements RemoteFileEvents {
   }
 }
 
-const DEFAULT_IDENTITIES = ['id_ed25519', 'id_rsa', 'id_ecdsa'];
 
 /** Create the SSH live source. Configuration problems are reported as events, never thrown. */
 export function createSshSource(opts: SshSourceOptions): LiveSource {
@@ -455,33 +453,15 @@ export function createSshSource(opts: SshSourceOptions): LiveSource {
   };
 
   async function setup(): Promise<void> {
-    const home = opts.home ?? homedir();
-    let localUser = opts.localUser;
-    if (localUser === undefined) {
-      try {
-        localUser = userInfo().username;
-      } catch {
-        localUser = process.env.USER ?? 'root';
-      }
-    }
-    const env = { localUser, home, localHost: hostname() };
-    const configPath = opts.sshConfigPath ?? join(home, '.ssh', 'config');
-    let config: SshConfig = EMPTY_SSH_CONFIG;
-    try {
-      config = await loadSshConfig(expandTilde(configPath, home));
-    } catch {
-      config = EMPTY_SSH_CONFIG;
-    }
+    const client = await loadSshClientContext(opts);
+    const { env, home, config, configPath } = client;
     const notesSeen = new Set<string>();
     const noteProblem = (node: string, message: string): void => {
       if (notesSeen.has(message)) return;
       notesSeen.add(message);
       ctx.emit([{ type: 'problem', problem: { input: node, file: configPath, kind: 'skipped', message }, time: opts.now() }]);
     };
-    const identities = (fromConfig: readonly string[]): string[] => {
-      const list = [...(opts.identityFiles ?? []).map((p) => expandTilde(p, home)), ...fromConfig];
-      return list.length > 0 ? list : DEFAULT_IDENTITIES.map((n) => join(home, '.ssh', n));
-    };
+    const identities = (fromConfig: readonly string[]) => client.identities(fromConfig);
     nodes = opts.targets.map((t) => {
       const r = resolveHost(config, t.host, env, {
         ...(t.user !== undefined ? { user: t.user } : {}),
