@@ -6,14 +6,14 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { PACKAGE_ROOT } from '../shared/package-root.ts';
 import { RecipeError, validateRecipe, type Recipe } from './recipe-schema.ts';
 
 export { RecipeError, type Recipe } from './recipe-schema.ts';
 
 /** The shipped recipes' directory (`<package>/launchers`). */
-export const LAUNCHERS_DIR = fileURLToPath(new URL('../../launchers/', import.meta.url));
+export const LAUNCHERS_DIR = join(PACKAGE_ROOT, 'launchers') + '/';
 
 /** Recipes larger than this are refused (a recipe is a few KiB). */
 const MAX_RECIPE_BYTES = 1 << 20;

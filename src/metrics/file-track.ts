@@ -1,7 +1,7 @@
 import type { LineEvent, RunIdentity } from '../core/types.ts';
 import type { IterRecord, LineParser, LogFormat, ParsedRecord } from '../formats/types.ts';
 import { IterWindows } from './iter-windows.ts';
-import { RollingWindow, Ring, median } from './rolling.ts';
+import { RollingWindow, SeriesRing } from './rolling.ts';
 import { WindowTracker, elapsedSeconds, type Phase } from './window-tracker.ts';
 
 /** Where a piece of the run's identity was read, so a mismatch can show its proof. */
@@ -11,11 +11,7 @@ export interface Evidence {
   file: string;
 }
 
-export interface SeriesPoint {
-  t: number;
-  v: number;
-  warmup: boolean;
-}
+export type { SeriesPoint } from './rolling.ts';
 
 const SERIES_CAP = 600;
 
@@ -82,7 +78,7 @@ export class FileTrack {
   readonly iterWindows = new IterWindows();
   ended = false;
   /** Throughput over time for charts: (event time ms, samples/s, warmup?), bounded. */
-  readonly series = new Ring<SeriesPoint>(SERIES_CAP);
+  readonly series = new SeriesRing(SERIES_CAP);
 
   constructor(
     readonly node: string,
@@ -188,7 +184,7 @@ export class FileTrack {
 
   /** Median seconds per iteration over recent progress, or null. */
   medianStepS(): number | null {
-    return median(this.stepTimes.values());
+    return this.stepTimes.median();
   }
 
   /** Hold a line until the format is known; bounded (oldest dropped and counted). */

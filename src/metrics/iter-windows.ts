@@ -28,9 +28,13 @@ export interface IterWindow {
   /** Median `computeS`/`dataS` of the window's prints, once closed (null: the log has none). */
   compute: number | null;
   data: number | null;
-  /** Iteration numbers and their log times (s), in print order (for same-iteration arrival lag): the first `timed` entries. */
-  readonly iters: Float64Array;
-  readonly times: Float64Array;
+  /**
+   * Iteration numbers and their log times (s), in print order (for same-iteration arrival lag): the
+   * first `timed` entries. Views into the file's slab (room for `prints` entries), replaced by
+   * arrays of their own when a window holds more prints (repeated iteration numbers).
+   */
+  iters: Float64Array;
+  times: Float64Array;
   timed: number;
   /** The print with the longest compute time (or the last print when there is none). */
   evidence: WindowEvidence | null;
@@ -62,6 +66,14 @@ export class IterWindows {
 
   /** Prints kept per window (repeated iteration numbers, fp16 skips, can put more than `prints` in one). */
   private readonly max: number;
+  /**
+   * Iterations and times of every window of the file, `prints` entries each, in one typed array:
+   * two arrays of their own per window cost 16 MiB at 256 files (objects, backing stores, slack
+   * for the rare long window), the slab a third of that.
+   */
+  private slab: Float64Array | null = null;
+  /** Window objects made so far (at most ITER_WINDOW_CAP: the ring's slots are reused). */
+  private made = 0;
 
   constructor(readonly prints = ITER_WINDOW_PRINTS) {
     this.max = 4 * prints;
@@ -111,6 +123,7 @@ export class IterWindows {
     if (c !== undefined) (w.computeVals ??= []).push(c);
     if (r.dataS !== undefined) (w.dataVals ??= []).push(r.dataS);
     if (r.time !== undefined) {
+      if (w.timed === w.iters.length) this.grow(w);
       w.iters[w.timed] = r.iter;
       w.times[w.timed++] = r.timeUs !== undefined ? r.timeUs / 1e6 : r.time;
     }
@@ -125,8 +138,7 @@ export class IterWindows {
       n: 0,
       compute: null,
       data: null,
-      iters: new Float64Array(this.max),
-      times: new Float64Array(this.max),
+      ...this.slots(),
       timed: 0,
       evidence: null,
       computeVals: null,
@@ -152,6 +164,25 @@ export class IterWindows {
       w.evTime = 0;
     }
     return w;
+  }
+
+  /** Room for a new window object's first `prints` iterations and times. */
+  private slots(): { iters: Float64Array; times: Float64Array } {
+    const i = this.made++;
+    if (i >= ITER_WINDOW_CAP) return { iters: new Float64Array(this.prints), times: new Float64Array(this.prints) };
+    this.slab ??= new Float64Array(ITER_WINDOW_CAP * this.prints * 2);
+    const at = i * this.prints * 2;
+    return { iters: this.slab.subarray(at, at + this.prints), times: this.slab.subarray(at + this.prints, at + 2 * this.prints) };
+  }
+
+  /** A window with more timed prints than its slots: give it arrays of its own (up to `max`). */
+  private grow(w: IterWindow): void {
+    const iters = new Float64Array(this.max);
+    const times = new Float64Array(this.max);
+    iters.set(w.iters);
+    times.set(w.times);
+    w.iters = iters;
+    w.times = times;
   }
 
   private close(w: IterWindow): void {

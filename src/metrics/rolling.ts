@@ -1,7 +1,9 @@
-/** A bounded ring of recent values with an O(n log n) median over at most `capacity` values. */
+/** A bounded ring of recent values whose median is kept until the next push. */
 export class RollingWindow {
   private readonly buf: number[] = [];
   private next = 0;
+  /** The median of `buf`, or undefined when a push made it out of date. */
+  private med: number | null | undefined = null;
 
   constructor(readonly capacity = 20) {}
 
@@ -10,14 +12,17 @@ export class RollingWindow {
     if (this.buf.length < this.capacity) this.buf.push(v);
     else this.buf[this.next] = v;
     this.next = (this.next + 1) % this.capacity;
+    this.med = undefined;
   }
 
   get size(): number {
     return this.buf.length;
   }
 
+  /** Read at every snapshot for every file: computed once per change, without garbage. */
   median(): number | null {
-    return median(this.buf);
+    if (this.med === undefined) this.med = medianInPlace(this.buf);
+    return this.med;
   }
 
   values(): number[] {
@@ -27,7 +32,21 @@ export class RollingWindow {
   clear(): void {
     this.buf.length = 0;
     this.next = 0;
+    this.med = null;
   }
+}
+
+let scratch = new Float64Array(64);
+
+/** `median` of finite numbers, sorted in a reused typed array (no allocation per call). */
+function medianInPlace(values: readonly number[]): number | null {
+  const n = values.length;
+  if (n === 0) return null;
+  if (scratch.length < n) scratch = new Float64Array(Math.max(n, scratch.length * 2));
+  for (let i = 0; i < n; i++) scratch[i] = values[i]!;
+  const s = scratch.subarray(0, n).sort(); // typed arrays sort numerically
+  const mid = n >> 1;
+  return n % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 /** Median as numpy/statistics compute it: mean of the two middle values for an even count. */
@@ -59,7 +78,11 @@ export class Ring<T> {
 
   /** Oldest first. */
   toArray(): T[] {
-    return this.buf.length < this.capacity ? [...this.buf] : [...this.buf.slice(this.head), ...this.buf.slice(0, this.head)];
+    const n = this.buf.length;
+    if (n < this.capacity || this.head === 0) return this.buf.slice();
+    const out = new Array<T>(n);
+    for (let i = 0; i < n; i++) out[i] = this.buf[(this.head + i) % n]!;
+    return out;
   }
 
   /** The item the next push drops once the ring is full (the oldest), if any. */
@@ -76,5 +99,59 @@ export class Ring<T> {
   clear(): void {
     this.buf.length = 0;
     this.head = 0;
+  }
+}
+
+/** One point of a throughput-over-time series (event time ms, samples/s, in warmup?). */
+export interface SeriesPoint {
+  t: number;
+  v: number;
+  warmup: boolean;
+}
+
+/**
+ * A bounded series of points kept in typed arrays (17 bytes a point): hundreds of files × 600
+ * points as objects were a quarter of live mode's heap. Points become objects only when read
+ * (`toArray`: the chart reads one or two series per frame).
+ */
+export class SeriesRing {
+  private readonly t: Float64Array;
+  private readonly v: Float64Array;
+  private readonly w: Uint8Array;
+  private head = 0;
+  private n = 0;
+
+  constructor(readonly capacity: number) {
+    this.t = new Float64Array(capacity);
+    this.v = new Float64Array(capacity);
+    this.w = new Uint8Array(capacity);
+  }
+
+  push(p: SeriesPoint): void {
+    const i = (this.head + this.n) % this.capacity;
+    this.t[i] = p.t;
+    this.v[i] = p.v;
+    this.w[i] = p.warmup ? 1 : 0;
+    if (this.n < this.capacity) this.n++;
+    else this.head = (this.head + 1) % this.capacity;
+  }
+
+  get size(): number {
+    return this.n;
+  }
+
+  /** Oldest first. */
+  toArray(): SeriesPoint[] {
+    const out = new Array<SeriesPoint>(this.n);
+    for (let k = 0; k < this.n; k++) {
+      const i = (this.head + k) % this.capacity;
+      out[k] = { t: this.t[i]!, v: this.v[i]!, warmup: this.w[i] === 1 };
+    }
+    return out;
+  }
+
+  clear(): void {
+    this.head = 0;
+    this.n = 0;
   }
 }

@@ -54,6 +54,19 @@ export class Run {
 
   /** Content fields of the run (primary file first, then the other files), with where each was read. */
   private contentFields(): ContentFields {
+    // Read at every snapshot (mismatches) and on identity changes: merging hundreds of files'
+    // fields each time was a large share of live mode's garbage. Content changes bump the key.
+    const key = this.stateKey();
+    if (this.contentKey === key && this.cachedContent) return this.cachedContent;
+    this.cachedContent = this.mergeContent();
+    this.contentKey = key;
+    return this.cachedContent;
+  }
+
+  private contentKey = '';
+  private cachedContent: ContentFields | null = null;
+
+  private mergeContent(): ContentFields {
     const out: ContentFields = {};
     const p = this.primary();
     const order = p ? [p, ...this.files.filter((f) => f !== p)] : this.files;

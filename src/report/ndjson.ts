@@ -8,8 +8,9 @@ export function snapshotLine(s: SessionSnapshot): string {
     schema: 1,
     time: isoTime(s.now, s.clock),
     clock: s.clock,
-    runs: s.runs.map(({ series: _series, first_seen: _f, last_seen: _l, key, ...r }) => ({ ...r, run: key })),
-    nodes: s.nodes.map(({ series: _series, ...n }) => n),
+    // `series` is not enumerable (session/snapshot.ts): spreads and JSON leave it out without reading it.
+    runs: s.runs.map(({ first_seen: _f, last_seen: _l, key, ...r }) => ({ ...r, run: key })),
+    nodes: s.nodes,
     ...(s.replay ? { replay: { ...s.replay, runNames: undefined } } : {}),
     totals: s.totals,
   };

@@ -72,6 +72,33 @@ function seriesOf(f: FileTrack, cache: SnapshotCache | undefined): NodeView['ser
   return series;
 }
 
+/**
+ * Views carry a `series` (the chart's points) that is copied out of the file's ring only when
+ * something reads it. Only the chart reads series (the run's and the selected node's): copying 600
+ * points for each of hundreds of nodes at every snapshot was most of live mode's garbage. The
+ * getter lives on the prototype and the file in private fields, so spreads and JSON (NDJSON) leave
+ * them out without reading them. A read after more lines arrived sees those points too (the chart
+ * is a picture of the recent past, not a number).
+ */
+class LazySeries {
+  readonly #file: FileTrack | undefined;
+  readonly #cache: SnapshotCache | undefined;
+  #copy: NodeView['series'] | undefined;
+
+  constructor(file: FileTrack | undefined, cache: SnapshotCache | undefined) {
+    this.#file = file;
+    this.#cache = cache;
+  }
+
+  get series(): NodeView['series'] {
+    return (this.#copy ??= this.#file ? seriesOf(this.#file, this.#cache) : []);
+  }
+}
+
+function withLazySeries<T extends object>(view: T, f: FileTrack | undefined, cache: SnapshotCache | undefined): T & { series: NodeView['series'] } {
+  return Object.assign(new LazySeries(f, cache), view);
+}
+
 const FAILURE_KINDS = new Set(['crashed', 'oom', 'nccl_error']);
 
 function runPhase(run: Run, report: RunReport, stalled: boolean): RunPhase {
@@ -122,7 +149,7 @@ export function buildSnapshot(ctx: SnapshotContext): SessionSnapshot {
     else if (ctx.baselinePerGpu) baseline = ctx.baselinePerGpu;
     const speedup = baseline && current !== null ? current / baseline : null;
     const c = judged.get(run)!;
-    runs.push({
+    runs.push(withLazySeries({
       ...rep,
       key: run.key,
       phase: runPhase(run, rep, stalled),
@@ -134,10 +161,9 @@ export function buildSnapshot(ctx: SnapshotContext): SessionSnapshot {
       scaling_efficiency: speedup !== null && gpus ? speedup / gpus : null,
       nodes: c.nodes,
       transport: c.transport,
-      series: p ? seriesOf(p, ctx.cache) : [],
       first_seen: minOf(run.files.map((f) => f.lastLineAt)),
       last_seen: maxOf(run.files.map((f) => f.lastLineAt)),
-    });
+    }, p ?? undefined, ctx.cache));
     const medians = run.files.map((f) => f.rolling.median()).filter((v): v is number => v !== null);
     const runMed = median(medians);
     for (const f of run.files) nodes.push(nodeView(f, run, ctx, runMed, c.nodeFlags));
@@ -159,7 +185,7 @@ export function buildSnapshot(ctx: SnapshotContext): SessionSnapshot {
 function nodeView(f: FileTrack, run: Run, ctx: SnapshotContext, runMed: number | null, flags: RunReport['flags']): NodeView {
   const st = ctx.status.get(f.file);
   const rm = f.rolling.median();
-  return {
+  return withLazySeries({
     node: f.node,
     source: f.file,
     run: run.key,
@@ -176,8 +202,7 @@ function nodeView(f: FileTrack, run: Run, ctx: SnapshotContext, runMed: number |
     deviation: rm !== null && runMed ? (rm - runMed) / runMed : null,
     // A straggler flag belongs to the slow node, not to the file that printed the report (Megatron's rank 0).
     flags: flags.filter((x) => x.node === f.node || (x.kind !== 'straggler' && x.file === f.file)),
-    series: seriesOf(f, ctx.cache),
-  };
+  }, f, ctx.cache);
 }
 
 const minOf = (xs: (number | null)[]) => xs.reduce<number | null>((a, x) => (x === null ? a : a === null ? x : Math.min(a, x)), null);
