@@ -17,11 +17,12 @@
  * `local/file-tailer.ts`). Line numbers restart at 1 after truncation or rotation (the status
  * message says so); a file renamed to a name that is also followed continues its numbering.
  *
- * Shared filesystems (NFS, Lustre) where inotify sees nothing: `poll: true` drops the watchers
- * and checks every file every `pollMs` (and re-walks the patterns every `2 × pollMs`); `poll:
- * 'auto'` (the default) uses fs events plus a cheap fstat/stat check per file every `checkMs`
- * and a re-walk every `rescanMs`, so a missed event delays but never stalls; `poll: false` uses
- * fs events only.
+ * Shared filesystems (NFS, Lustre) where inotify sees nothing: `poll: true` uses no inotify watch;
+ * chokidar's polling (`local/poll-watcher.ts`, stat of every matching file and candidate directory
+ * every `pollMs`) says which file changed, appeared or went away, and a slow check per file and
+ * re-walk (every max(5 s, 10 × pollMs)) stand behind it. `poll: 'auto'` (the default) uses fs
+ * events plus a cheap fstat/stat check per file every `checkMs` and a re-walk every `rescanMs`, so
+ * a missed event delays but never stalls; `poll: false` uses fs events only.
  *
  * Status per file: connecting → streaming (opened) → quiet (no bytes for `quietMs`) → stale
  * (`staleMs`) → streaming again on new bytes; ended on deletion and on stop; error with a message
@@ -44,6 +45,7 @@ import {
   type CompiledPattern,
 } from './local/glob.ts';
 import { DirWatcher } from './local/dir-watcher.ts';
+import { PollWatcher } from './local/poll-watcher.ts';
 import { FileTailer, type ReleasedFile, type TailContext } from './local/file-tailer.ts';
 import { deriveNodeLabel } from './local/node-label.ts';
 
@@ -54,7 +56,7 @@ export interface LocalSourceOptions extends LiveSourceOptions {
   node?: (path: string) => string;
   /** `true`: stat polling only; `false`: fs events only; `'auto'` (default): events plus slow checks. */
   poll?: boolean | 'auto';
-  /** Polling period with `poll: true` (default 500 ms). */
+  /** Polling period with `poll: true` (chokidar's stat interval; default 500 ms). */
   pollMs?: number;
   /** Read what the files already hold first (default true); false: only what is appended. */
   fromStart?: boolean;
@@ -64,9 +66,9 @@ export interface LocalSourceOptions extends LiveSourceOptions {
   quietMs?: number;
   /** No new bytes for this long → `stale` (default 60 s). */
   staleMs?: number;
-  /** `poll: 'auto'`: period of the per-file safety stat check (default 3 s). */
+  /** Period of the per-file safety check (default 3 s with `poll: 'auto'`, max(5 s, 10 × pollMs) with `poll: true`). */
   checkMs?: number;
-  /** Period of the re-walk that finds new files without events (default 5 s auto, 2 × pollMs when polling; 0: never). */
+  /** Period of the re-walk that finds new files without events (default 5 s auto, max(5 s, 10 × pollMs) when polling; 0: never). */
   rescanMs?: number;
   /** Bytes per read step (default 1 MiB). */
   readChunkBytes?: number;
@@ -131,8 +133,11 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
   const pollMs = Math.max(10, opts.pollMs ?? 500);
   const quietMs = opts.quietMs ?? 10_000;
   const staleMs = opts.staleMs ?? 60_000;
-  const checkMs = mode === true ? pollMs : mode === 'auto' ? Math.max(10, opts.checkMs ?? 3_000) : 0;
-  const rescanMs = opts.rescanMs ?? (mode === true ? 2 * pollMs : mode === 'auto' ? 5_000 : 0);
+  // Polling: chokidar stats every file and directory each pollMs; our own checks and re-walks are
+  // only a slow safety net behind it.
+  const safetyMs = Math.max(5_000, 10 * pollMs);
+  const checkMs = mode === true ? Math.max(10, opts.checkMs ?? safetyMs) : mode === 'auto' ? Math.max(10, opts.checkMs ?? 3_000) : 0;
+  const rescanMs = opts.rescanMs ?? (mode === true ? safetyMs : mode === 'auto' ? 5_000 : 0);
   const chunk = Math.max(4096, opts.readChunkBytes ?? MiB);
   const coalesceMs = Math.max(0, opts.coalesceMs ?? 50);
   const period = Math.max(10, Math.min(1000, checkMs || 1000, rescanMs || 1000, Math.floor(quietMs / 4)));
@@ -142,6 +147,7 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
   let started = false;
   const tailers = new Map<string, FileTailer>();
   let dirs: DirWatcher | null = null;
+  let poller: PollWatcher | null = null;
   /** Followed files that are symlinks: a directory watch does not see their target change. */
   const linkWatchers = new Map<string, FSWatcher>();
   let timer: NodeJS.Timeout | null = null;
@@ -447,6 +453,35 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
       for (const c of patterns) await d.addTree(await resolveBase(c));
       d.lost = false;
       lastRefresh = performance.now();
+    } else {
+      const bases = await Promise.all(patterns.map((c) => resolveBase(c)));
+      const pw = new PollWatcher(
+        {
+          roots: [...new Set(bases)],
+          wantedDir: (dir) => patterns.some((c) => couldContain(c, dir)),
+          wantedFile: (abs) => patterns.some((c) => matchPath(c, abs)),
+          intervalMs: pollMs,
+        },
+        {
+          add: found,
+          change: (abs, replaced) => {
+            const t = tailers.get(abs);
+            if (!t) return;
+            if (replaced) t.nameChanged();
+            kick(t);
+          },
+          unlink: (abs) => {
+            const t = tailers.get(abs);
+            if (!t) return;
+            t.nameChanged();
+            kick(t);
+          },
+          error: (where, e) => problem(where, `polling ${displayPath(where, cwd)}: ${e.message}`),
+        },
+      );
+      poller = pw;
+      // Poll first, then walk: a file created in between is seen by one or the other.
+      await pw.start();
     }
     if (stopped) return;
     // A plain file path is followed even before it exists (it reports `connecting` meanwhile).
@@ -495,6 +530,7 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
       pumpTimer = null;
       dirty.clear();
       dirs?.close();
+      await poller?.close();
       for (const w of linkWatchers.values()) w.close();
       linkWatchers.clear();
       await refreshing?.catch(() => undefined);
