@@ -19,7 +19,8 @@ Options:
                           a changed key is always refused
   --ssh-config FILE       instead of ~/.ssh/config        --known-hosts FILE   instead of ~/.ssh/known_hosts
   -i, --identity FILE     private key to try (repeatable)  --jump HOST          ProxyJump for every node
-  --poll                  poll files (NFS, Lustre: inotify sees nothing); --poll-ms N sets the period
+  --poll                  poll files with chokidar (NFS, Lustre: inotify sees nothing); --poll-ms N
+                          sets the period (default 500)
   --window [FMT=]A:B      measuring window (see 'dlperf-top summary --help'); --parser FMT forces a format
   --baseline X            samples/s of one GPU, for speedup and scaling efficiency on screen
   --record FILE.tgz       also write what was watched as an archive (DLPerf layout + manifest)

@@ -22,7 +22,8 @@
  * every `pollMs`) says which file changed, appeared or went away, and a slow check per file and
  * re-walk (every max(5 s, 10 × pollMs)) stand behind it. `poll: 'auto'` (the default) uses fs
  * events plus a cheap fstat/stat check per file every `checkMs` and a re-walk every `rescanMs`, so
- * a missed event delays but never stalls; `poll: false` uses fs events only.
+ * a missed event delays but never stalls, and checks a file found on a network filesystem (statfs
+ * type: NFS, Lustre, GPFS, CephFS, …) every `pollMs`; `poll: false` uses fs events only.
  *
  * Status per file: connecting → streaming (opened) → quiet (no bytes for `quietMs`) → stale
  * (`staleMs`) → streaming again on new bytes; ended on deletion and on stop; error with a message
@@ -76,6 +77,8 @@ export interface LocalSourceOptions extends LiveSourceOptions {
   maxLineBytes?: number;
   /** fs events: a modified file is read at most this often (default 50 ms). */
   coalesceMs?: number;
+  /** Whether a file lives on a local filesystem (default: statfs type, Linux). Tests stand in for NFS with it. */
+  isLocalFs?: (abs: string) => Promise<boolean>;
 }
 
 const MiB = 1024 * 1024;
@@ -140,7 +143,9 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
   const rescanMs = opts.rescanMs ?? (mode === true ? safetyMs : mode === 'auto' ? 5_000 : 0);
   const chunk = Math.max(4096, opts.readChunkBytes ?? MiB);
   const coalesceMs = Math.max(0, opts.coalesceMs ?? 50);
-  const period = Math.max(10, Math.min(1000, checkMs || 1000, rescanMs || 1000, Math.floor(quietMs / 4)));
+  // 'auto': files found on a network filesystem (where inotify misses other machines' writes) are
+  // polled every pollMs by the per-file check, whatever checkMs says.
+  const period = Math.max(10, Math.min(1000, checkMs || 1000, rescanMs || 1000, Math.floor(quietMs / 4), mode === 'auto' ? pollMs : 1000));
 
   let stopped = false;
   let finished = false;
@@ -219,6 +224,7 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
    * open; statfs follows a symlink to wherever its target lives). Unknown: no.
    */
   function localFs(abs: string): Promise<boolean> {
+    if (opts.isLocalFs) return opts.isLocalFs(abs);
     if (process.platform !== 'linux') return Promise.resolve(true);
     return fsp.statfs(abs).then(
       (s) => !NETWORK_FS.has(s.type),
@@ -404,7 +410,8 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
     const mono = performance.now();
     for (const t of tailers.values()) {
       t.checkIdle(quietMs, staleMs);
-      if (checkMs > 0 && mono - t.lastCheck >= checkMs) kick(t);
+      const every = mode === 'auto' && t.onNetworkFs ? pollMs : checkMs;
+      if (every > 0 && mono - t.lastCheck >= every) kick(t);
     }
     for (const [k, r] of ctx.released) if (r.expires <= mono) ctx.released.delete(k);
     if (rescanMs > 0 && mono - lastRescan >= rescanMs) void rescan();

@@ -250,6 +250,11 @@ export class FileTailer {
   }
 
   /** Whether `readNow` can read this file (open, read synchronously, no tick in flight). */
+  /** Open, and read asynchronously although fs events are in use: its filesystem is a network one. */
+  get onNetworkFs(): boolean {
+    return this.fh !== null && !this.syncIo && this.ctx.useSyncIo !== undefined;
+  }
+
   get readsNow(): boolean {
     return this.syncIo && this.fh !== null && !this.running && !this.identDue;
   }

@@ -85,6 +85,25 @@ describe('local tail: fs events mode', () => {
     expect(reads.sync).toBe(0);
   });
 
+  it('auto mode polls a file on a network filesystem every pollMs (inotify misses other machines\' writes)', async () => {
+    fx = fixture({ patterns: ['nfs/*.log', 'local/*.log'], poll: 'auto', pollMs: 50, ...EVENTS_ONLY, isLocalFs: async (abs) => !abs.includes('/nfs/') });
+    const { rec, p } = fx;
+    mkdirSync(p('nfs'));
+    mkdirSync(p('local'));
+    writeFileSync(p('nfs', 'a.log'), 'one\n');
+    writeFileSync(p('local', 'b.log'), 'one\n');
+    await fx.source.start();
+    await waitFor(() => rec.lines().length === 2, 'both first lines');
+    await sleep(100);
+    const reads = await countReads();
+    await sleep(600);
+    // Nothing was written: the network file was looked at about every 50 ms, the local one never.
+    expect(reads.async).toBeGreaterThanOrEqual(5);
+    expect(reads.sync).toBe(0);
+    appendFileSync(p('nfs', 'a.log'), 'two\n');
+    await waitFor(() => rec.texts('nfs/a.log').length === 2, 'the appended line');
+  });
+
   it('a followed file is read after appends and rotates (rename, copytruncate, delete, re-create) on directory events alone', async () => {
     fx = fixture({ patterns: ['run/*.log'], ...EVENTS_ONLY });
     const { rec, p } = fx;
