@@ -21,6 +21,8 @@ Options:
   -i, --identity FILE     private key to try (repeatable)  --jump HOST          ProxyJump for every node
   --poll                  poll files with chokidar (NFS, Lustre: inotify sees nothing); --poll-ms N
                           sets the period (default 500)
+  --watcher native|chokidar  directory watcher for local files (default: native on Linux, one
+                          inotify watch per directory; chokidar elsewhere)
   --window [FMT=]A:B      measuring window (see 'dlperf-top summary --help'); --parser FMT forces a format
   --baseline X            samples/s of one GPU, for speedup and scaling efficiency on screen
   --record FILE.tgz       also write what was watched as an archive (DLPerf layout + manifest)
@@ -57,6 +59,7 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
       jump: { type: 'string' },
       poll: { type: 'boolean' },
       'poll-ms': { type: 'string' },
+      watcher: { type: 'string' },
       window: { type: 'string', multiple: true },
       parser: { type: 'string' },
       baseline: { type: 'string' },
@@ -94,6 +97,7 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
     ...(v.jump ? { jump: v.jump } : {}),
     ...(v.poll ? { poll: true } : {}),
     ...(v['poll-ms'] ? { pollMs: num('poll-ms', v['poll-ms'], 500) } : {}),
+    ...(v.watcher !== undefined ? { watcher: watcherArg(v.watcher) } : {}),
     ...(v.window ? { windows: v.window.map(parseWindowArg) } : {}),
     ...(v.parser ? { format: v.parser } : {}),
     ...(v.baseline ? { baselinePerGpu: num('baseline', v.baseline, 1) } : {}),
@@ -144,4 +148,9 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
     store.dispose();
   }
   return EXIT.ok;
+}
+
+function watcherArg(v: string): 'native' | 'chokidar' {
+  if (v === 'native' || v === 'chokidar') return v;
+  throw new UserError(`--watcher must be native or chokidar, not '${v}'`);
 }

@@ -15,6 +15,8 @@ export interface LiveOptions extends RunSetOptions {
   /** Polling for shared filesystems where inotify sees nothing (true), events (false), or both ('auto'). */
   poll?: boolean | 'auto';
   pollMs?: number;
+  /** Directory watcher for local files in fs events mode (default: native on Linux, chokidar elsewhere). */
+  watcher?: 'native' | 'chokidar';
   sshConfigPath?: string;
   knownHostsPath?: string;
   identityFiles?: string[];
@@ -81,7 +83,7 @@ export async function createLive(opts: LiveOptions): Promise<Live> {
   let cluster: ClusterSpec | undefined;
   if (opts.cluster) cluster = await loadClusterFile(opts.cluster);
   const sources: LiveSource[] = [];
-  if (local.length) sources.push(createLocalSource({ patterns: local, emit, now, ...(opts.poll !== undefined ? { poll: opts.poll } : {}), ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}) }));
+  if (local.length) sources.push(createLocalSource({ patterns: local, emit, now, ...(opts.poll !== undefined ? { poll: opts.poll } : {}), ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}), ...(opts.watcher !== undefined ? { watcher: opts.watcher } : {}) }));
   const targets = [...remote.values(), ...(cluster ? clusterTargets(cluster) : [])];
   if (targets.length) {
     const identityFiles = [...(opts.identityFiles ?? []), ...(cluster?.identityFiles ?? [])];

@@ -45,7 +45,8 @@ import {
   walkPattern,
   type CompiledPattern,
 } from './local/glob.ts';
-import { DirWatcher } from './local/dir-watcher.ts';
+import { ChokidarDirWatcher } from './local/chokidar-dir-watcher.ts';
+import { DirWatcher, type DirWatch } from './local/dir-watcher.ts';
 import { PollWatcher } from './local/poll-watcher.ts';
 import { FileTailer, type ReleasedFile, type TailContext } from './local/file-tailer.ts';
 import { deriveNodeLabel } from './local/node-label.ts';
@@ -77,6 +78,11 @@ export interface LocalSourceOptions extends LiveSourceOptions {
   maxLineBytes?: number;
   /** fs events: a modified file is read at most this often (default 50 ms). */
   coalesceMs?: number;
+  /**
+   * Directory watcher in fs events mode: `native` (one raw fs.watch per directory; Linux's default,
+   * inotify) or `chokidar` (the default elsewhere: it smooths over FSEvents/kqueue/Windows).
+   */
+  watcher?: 'native' | 'chokidar';
   /** Whether a file lives on a local filesystem (default: statfs type, Linux). Tests stand in for NFS with it. */
   isLocalFs?: (abs: string) => Promise<boolean>;
 }
@@ -133,6 +139,7 @@ export { deriveNodeLabel };
 export function createLocalSource(opts: LocalSourceOptions): LiveSource {
   const cwd = path.resolve(opts.cwd ?? process.cwd());
   const mode = opts.poll ?? 'auto';
+  const watcher = opts.watcher ?? (process.platform === 'linux' ? 'native' : 'chokidar');
   const pollMs = Math.max(10, opts.pollMs ?? 500);
   const quietMs = opts.quietMs ?? 10_000;
   const staleMs = opts.staleMs ?? 60_000;
@@ -151,7 +158,7 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
   let finished = false;
   let started = false;
   const tailers = new Map<string, FileTailer>();
-  let dirs: DirWatcher | null = null;
+  let dirs: DirWatch | null = null;
   let poller: PollWatcher | null = null;
   /** Followed files that are symlinks: a directory watch does not see their target change. */
   const linkWatchers = new Map<string, FSWatcher>();
@@ -450,7 +457,8 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
   const doStart = async (): Promise<void> => {
     patterns = await compile();
     if (mode !== true) {
-      const d = new DirWatcher((dir) => patterns.some((c) => couldContain(c, dir)), {
+      const Watcher = watcher === 'chokidar' ? ChokidarDirWatcher : DirWatcher;
+      const d = new Watcher((dir) => patterns.some((c) => couldContain(c, dir)), {
         change: onChange,
         rename: onRename,
         error: (dir, e) => problem(dir, `watching ${displayPath(dir, cwd)}: ${e.message}`),

@@ -1,8 +1,10 @@
 /**
- * Directory watching for the local tail (fs events mode): one raw `fs.watch` (inotify on Linux)
- * per directory that may hold matching files, and nothing per file.
+ * Directory watching for the local tail (fs events mode), Linux's default (`--watcher native`):
+ * one raw `fs.watch` (inotify) per directory that may hold matching files, and nothing per file.
+ * chokidar-dir-watcher.ts does the same job on chokidar (the default elsewhere, `--watcher
+ * chokidar`); both meet the `DirWatch` contract below.
  *
- * Why not chokidar here (it does the polling mode, local/poll-watcher.ts): every event in a
+ * Why not chokidar by default on Linux (it does the polling mode, local/poll-watcher.ts): every event in a
  * directory chokidar watches, an append to any file in it included, makes it re-read the whole
  * directory (readdir plus an lstat per entry; its throttle only keeps one read in flight and one
  * queued), and each change of a watched file costs a stat. With 256 busy logs in 32 directories
@@ -27,6 +29,25 @@ export interface DirWatchHandlers {
   error(dir: string, e: Error): void;
 }
 
+/** What the local tail needs of a directory watcher (this one, or chokidar-dir-watcher.ts). */
+export interface DirWatch {
+  /** A watched directory disappeared or its watch broke: walk the roots again soon (see `addTree`). */
+  lost: boolean;
+  /** A directory could not be watched (permissions, inotify limits): try again now and then. */
+  retry: boolean;
+  readonly size: number;
+  has(dir: string): boolean;
+  /**
+   * Watch `dir` (`root`: a pattern's base) and every directory below it that may hold matches;
+   * files met on the way go to `onFile` (for directories that appear after start: their files may
+   * have been written before the watch was in place).
+   */
+  addTree(dir: string, onFile?: (abs: string) => void, root?: boolean): Promise<void>;
+  /** Stop watching `dir` and every directory below it. */
+  removeTree(dir: string): void;
+  close(): void;
+}
+
 interface Watched {
   readonly w: FSWatcher;
   /** dev:ino of the directory when it was watched. */
@@ -37,7 +58,7 @@ function errCode(e: unknown): string | undefined {
   return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
 }
 
-export class DirWatcher {
+export class DirWatcher implements DirWatch {
   private readonly watched = new Map<string, Watched>();
   /** dev:ino → the path it is watched under. */
   private readonly idents = new Map<string, string>();

@@ -1,7 +1,8 @@
 /**
  * The fs events mode machinery: directory watches only (nothing per file), dirty marks read by one
  * scheduler (coalesced), synchronous reads of local files, and rotation / truncation / deletion
- * driven by the directory events alone (slow checks and re-walks off in every test here).
+ * driven by the directory events alone (slow checks and re-walks off in every test here), with
+ * each directory watcher: the raw fs.watch one (Linux's default) and chokidar (elsewhere's).
  */
 import fs, { appendFileSync, closeSync, mkdirSync, openSync, renameSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -41,9 +42,11 @@ const numbered = (prefix: string, from: number, to: number): string => {
   return s;
 };
 
-describe('local tail: fs events mode', () => {
+describe.each(['native', 'chokidar'] as const)('local tail: fs events mode, %s directory watcher', (watcher) => {
+  const EV = { ...EVENTS_ONLY, watcher };
+
   it('reads local files synchronously, coalesces a stream of appends, and reads nothing while files are idle', async () => {
-    fx = fixture({ patterns: ['logs/*.log'], ...EVENTS_ONLY, coalesceMs: 100 });
+    fx = fixture({ patterns: ['logs/*.log'], ...EV, coalesceMs: 100 });
     const { rec, p } = fx;
     mkdirSync(p('logs'));
     for (let i = 0; i < 20; i++) writeFileSync(p('logs', `idle${i}.log`), 'x\n');
@@ -86,7 +89,7 @@ describe('local tail: fs events mode', () => {
   });
 
   it('auto mode polls a file on a network filesystem every pollMs (inotify misses other machines\' writes)', async () => {
-    fx = fixture({ patterns: ['nfs/*.log', 'local/*.log'], poll: 'auto', pollMs: 50, ...EVENTS_ONLY, isLocalFs: async (abs) => !abs.includes('/nfs/') });
+    fx = fixture({ patterns: ['nfs/*.log', 'local/*.log'], poll: 'auto', pollMs: 50, ...EV, isLocalFs: async (abs) => !abs.includes('/nfs/') });
     const { rec, p } = fx;
     mkdirSync(p('nfs'));
     mkdirSync(p('local'));
@@ -105,7 +108,7 @@ describe('local tail: fs events mode', () => {
   });
 
   it('a followed file is read after appends and rotates (rename, copytruncate, delete, re-create) on directory events alone', async () => {
-    fx = fixture({ patterns: ['run/*.log'], ...EVENTS_ONLY });
+    fx = fixture({ patterns: ['run/*.log'], ...EV });
     const { rec, p } = fx;
     mkdirSync(p('run'));
     const fd = openSync(p('run', 'train.log'), 'a');
@@ -143,7 +146,7 @@ describe('local tail: fs events mode', () => {
   });
 
   it('watches directories created after start (nested), and again after one is removed and re-created', async () => {
-    fx = fixture({ patterns: ['logs/**/*.log'], ...EVENTS_ONLY });
+    fx = fixture({ patterns: ['logs/**/*.log'], ...EV });
     const { rec, p } = fx;
     mkdirSync(p('logs'));
     await fx.source.start();
@@ -163,7 +166,7 @@ describe('local tail: fs events mode', () => {
   });
 
   it('a renamed directory: its file continues under the new name, every line once', async () => {
-    fx = fixture({ patterns: ['logs/**/*.log'], ...EVENTS_ONLY });
+    fx = fixture({ patterns: ['logs/**/*.log'], ...EV });
     const { rec, p } = fx;
     mkdirSync(p('logs', 'a'), { recursive: true });
     const fd = openSync(p('logs', 'a', 'x.log'), 'a');
@@ -186,7 +189,7 @@ describe('local tail: fs events mode', () => {
   });
 
   it('follows a symlinked file whose target lives outside the watched directories', async () => {
-    fx = fixture({ patterns: ['links/*.log'], ...EVENTS_ONLY });
+    fx = fixture({ patterns: ['links/*.log'], ...EV });
     const { rec, p } = fx;
     mkdirSync(p('links'));
     mkdirSync(p('elsewhere'));
@@ -201,7 +204,7 @@ describe('local tail: fs events mode', () => {
   });
 
   it('a burst bigger than the read budget of one round arrives whole and in order', async () => {
-    fx = fixture({ patterns: ['big.log'], ...EVENTS_ONLY, readChunkBytes: 4096 });
+    fx = fixture({ patterns: ['big.log'], ...EV, readChunkBytes: 4096 });
     const { rec, p } = fx;
     writeFileSync(p('big.log'), '');
     await fx.source.start();
