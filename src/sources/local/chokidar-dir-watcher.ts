@@ -19,7 +19,7 @@
 import { promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
-import type { DirWatch, DirWatchHandlers } from './dir-watcher.ts';
+import { noteWatchFailure, type DirWatch, type DirWatchHandlers } from './dir-watcher.ts';
 
 /** One pattern root and its chokidar watcher. */
 interface Tree {
@@ -35,10 +35,6 @@ const APPEAR_WAIT_MS = 2500;
 const SECOND_LOOK_MS = 300;
 /** Longest wait for a new tree's initial scan. */
 const READY_WAIT_MS = 15_000;
-
-function errCode(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
-}
 
 const identOf = (st: Stats) => `${st.dev}:${st.ino}`;
 const under = (p: string, dir: string) => p === dir || p.startsWith(dir === '/' ? '/' : dir + '/');
@@ -276,16 +272,6 @@ export class ChokidarDirWatcher implements DirWatch {
   }
 
   private fail(dir: string, e: unknown): void {
-    const code = errCode(e) ?? 'error';
-    // A vanished directory is not worth a report: its parent's watch (or the next walk) sees it.
-    if (code === 'ENOENT' || code === 'ENOTDIR' || this.closed) {
-      this.lost = true;
-      return;
-    }
-    this.retry = true;
-    const key = `${dir}|${code}`;
-    if (this.reported.has(key)) return;
-    this.reported.add(key);
-    this.h.error(dir, e instanceof Error ? e : new Error(String(e)));
+    noteWatchFailure(this, this.reported, this.closed, this.h, dir, e);
   }
 }

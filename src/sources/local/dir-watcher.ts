@@ -215,16 +215,24 @@ export class DirWatcher implements DirWatch {
   }
 
   private fail(dir: string, e: unknown): void {
-    const code = errCode(e) ?? 'error';
-    // A vanished directory is not worth a report: its parent's watch (or the next walk) sees it.
-    if (code === 'ENOENT' || code === 'ENOTDIR' || this.closed) {
-      this.lost = true;
-      return;
-    }
-    this.retry = true;
-    const key = `${dir}|${code}`;
-    if (this.reported.has(key)) return;
-    this.reported.add(key);
-    this.h.error(dir, e instanceof Error ? e : new Error(String(e)));
+    noteWatchFailure(this, this.reported, this.closed, this.h, dir, e);
   }
+}
+
+/**
+ * A directory watch failed: a vanished directory only sets `lost` (its parent's watch, or the next
+ * walk, sees it); anything else (permissions, inotify limits) sets `retry` and is reported once
+ * per directory and error code. Shared by both directory watchers.
+ */
+export function noteWatchFailure(w: { lost: boolean; retry: boolean }, reported: Set<string>, closed: boolean, h: DirWatchHandlers, dir: string, e: unknown): void {
+  const code = errCode(e) ?? 'error';
+  if (code === 'ENOENT' || code === 'ENOTDIR' || closed) {
+    w.lost = true;
+    return;
+  }
+  w.retry = true;
+  const key = `${dir}|${code}`;
+  if (reported.has(key)) return;
+  reported.add(key);
+  h.error(dir, e instanceof Error ? e : new Error(String(e)));
 }
