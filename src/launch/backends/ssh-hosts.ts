@@ -5,7 +5,9 @@
  */
 import { join } from 'node:path';
 import type { Hop } from '../../sources/ssh/connect.ts';
-import { expandTilde, loadSshClientContext, resolveHost } from '../../sources/ssh/ssh-config.ts';
+import { loadSshClientContext } from '../../sources/ssh/ssh-client-context.ts';
+import { expandTilde } from '../../sources/ssh/ssh-config-values.ts';
+import { resolveHost } from '../../sources/ssh/ssh-host-resolve.ts';
 
 export interface HostSpec {
   /** Name as given (alias): labels, {host}. */

@@ -21,7 +21,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { expandHostlist, HostlistError, isHostlist } from './hostlist.ts';
-import { parseProxyJump } from './ssh-config.ts';
+import { parseProxyJump } from './ssh-config-values.ts';
 
 export class ClusterFileError extends Error {
   override name = 'ClusterFileError';

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseProxyJump, parseSshConfig, resolveHost } from '../../../src/sources/ssh/ssh-config.ts';
+import { parseSshConfig } from '../../../src/sources/ssh/ssh-config.ts';
+import { parseProxyJump } from '../../../src/sources/ssh/ssh-config-values.ts';
+import { resolveHost } from '../../../src/sources/ssh/ssh-host-resolve.ts';
 import { matchPatternList, wildcardMatch } from '../../../src/sources/ssh/pattern.ts';
 
 const env = { localUser: 'me', home: '/home/me', localHost: 'laptop.example.com' };

@@ -1,0 +1,137 @@
+/**
+ * The files one node of the SSH live source follows, all through the node's one SFTP session:
+ * paths and globs expanded (re-scanned every rescanMs), each file opened and polled through a
+ * RemoteFile, files that are missing or cannot be read reported and tried again at the next
+ * scan. A file keeps its position across reconnects: it is opened again in the new session.
+ */
+import { posix } from 'node:path';
+import type { SFTPWrapper } from 'ssh2';
+import type { NodeReporter } from './node-reporter.ts';
+import { RemoteFile } from './remote-file.ts';
+import { expandRemoteGlob, hasGlob } from './remote-glob.ts';
+import { SFTP_NO_SUCH_FILE, sftpCode, sftpReason } from './sftp-ops.ts';
+import { printable, type SshTarget, type TailContext } from './ssh-tail-context.ts';
+
+/** What one round of polls read. */
+export interface PollTotals {
+  /** Bytes read from all files. */
+  bytes: number;
+  /** Some file has more bytes waiting than one poll reads. */
+  more: boolean;
+}
+
+export class NodeFiles {
+  private readonly files = new Map<string, RemoteFile>();
+  /** The live SFTP session, null between connections. */
+  private sftp: SFTPWrapper | null = null;
+  private lastRescan = 0;
+
+  constructor(
+    private readonly ctx: TailContext,
+    private readonly target: SshTarget,
+    private readonly reporter: NodeReporter,
+  ) {}
+
+  /** A new SFTP session is up: it is the one files are opened and read in now. */
+  attach(sftp: SFTPWrapper): void {
+    this.sftp = sftp;
+  }
+
+  /** The session is gone: every file forgets its handle, keeps its position. */
+  detach(): void {
+    this.sftp = null;
+    for (const f of this.files.values()) f.detach();
+  }
+
+  rescanDue(now: number): boolean {
+    return now - this.lastRescan >= this.ctx.settings.rescanMs;
+  }
+
+  /**
+   * Poll every file open in `sftp` once (and check its identity when due). A read failure is
+   * reported and the file closed, to be opened again at the next scan, unless the session is
+   * abandoned (`abandoned()`, the source stopping, or another session taking over).
+   */
+  async pollAll(sftp: SFTPWrapper, abandoned: () => boolean): Promise<PollTotals> {
+    const { settings } = this.ctx;
+    let bytes = 0;
+    let more = false;
+    await Promise.all(
+      [...this.files.values()].map(async (f) => {
+        if (!f.isOpenOn(sftp)) return;
+        try {
+          const r = await f.poll(sftp);
+          bytes += r.bytes;
+          more ||= r.more;
+          if (f.identityCheckDue(this.ctx.now(), settings.identityCheckMs)) await f.checkIdentity(sftp, this.ctx.now());
+        } catch (err) {
+          if (abandoned() || this.ctx.stopped() || this.sftp !== sftp) return;
+          this.reporter.problem(f.label, 'unreadable', `read failed (${printable(sftpReason(err))}); will open it again`);
+          await f.close(sftp).catch(() => {});
+        }
+      }),
+    );
+    return { bytes, more };
+  }
+
+  /** Path as sent over SFTP: `~/x` → `x` (SFTP resolves relative paths against the login directory). */
+  private static sftpPath(p: string): string {
+    if (p === '~' || p === '~/') return '.';
+    const q = posix.normalize(p.startsWith('~/') ? p.slice(2) : p);
+    return q === './' ? '.' : q.length > 1 ? q.replace(/\/$/, '') : q;
+  }
+
+  private label(path: string): string {
+    const shown = path.startsWith('/') ? path : path === '.' ? '~' : `~/${path}`;
+    return `${this.target.host}:${printable(shown)}`;
+  }
+
+  /** Expand globs, open new files, re-open files that are not open (missing before, or after a reconnect). */
+  async scan(sftp: SFTPWrapper): Promise<void> {
+    this.lastRescan = this.ctx.now();
+    const { settings } = this.ctx;
+    for (const raw of this.target.paths) {
+      const p = NodeFiles.sftpPath(raw);
+      if (hasGlob(p)) {
+        const res = await expandRemoteGlob(sftp, p, settings.maxFiles);
+        const key = this.label(p);
+        if (res.paths.length === 0) {
+          this.reporter.problem(key, 'unreadable', `no file matches ${printable(raw)} yet; looking again every ${Math.round(settings.rescanMs / 1000)} s`);
+        } else {
+          this.reporter.resolved(key);
+        }
+        for (const path of res.paths) await this.ensure(sftp, path);
+      } else {
+        // `\*` etc. name a literal wildcard character.
+        await this.ensure(sftp, p.replace(/\\([*?[\]\\])/g, '$1'));
+      }
+    }
+  }
+
+  private async ensure(sftp: SFTPWrapper, path: string): Promise<void> {
+    let f = this.files.get(path);
+    if (f?.isOpenOn(sftp)) return;
+    if (!f) {
+      if (this.files.size >= this.ctx.settings.maxFiles) {
+        this.reporter.problem(this.label(path), 'skipped', `more than ${this.ctx.settings.maxFiles} files on ${this.target.node}; not followed`);
+        return;
+      }
+      f = new RemoteFile(path, this.label(path), this.reporter, this.ctx.settings.maxReadBytes, this.ctx.settings.maxLineBytes);
+    }
+    try {
+      const outcome = await f.open(sftp, this.ctx.now());
+      if (!this.files.has(path)) this.files.set(path, f);
+      this.reporter.resolved(f.label);
+      if (outcome === 'new') this.reporter.fileStatus(f.label, 'following');
+      else if (outcome === 'replaced') this.reporter.fileStatus(f.label, 'file was replaced while disconnected; reading it from the start');
+    } catch (err) {
+      if (this.ctx.stopped() || this.sftp !== sftp) return; // the session is gone: not a file problem
+      if (sftpCode(err) === SFTP_NO_SUCH_FILE) {
+        this.reporter.problem(f.label, 'unreadable', `no such file on ${this.target.host} yet; looking again every ${Math.round(this.ctx.settings.rescanMs / 1000)} s`);
+      } else {
+        this.reporter.problem(f.label, 'unreadable', `cannot open: ${printable(sftpReason(err))}`);
+      }
+      // (A known file keeps its position and identity, to resume it when it comes back.)
+    }
+  }
+}
