@@ -15,9 +15,17 @@
  *
  * Errors thrown by the source (e.g. a gunzip error) are caught: they end the stream, and are
  * reported through `describeError` (default: `corrupt_archive`).
+ *
+ * Header field parsing lives in tar-header.ts (re-exported here), byte reading in
+ * tar-byte-reader.ts; this module walks the entries.
  */
 
 import type { InputProblem } from '../core/types.ts';
+import { ByteReader } from './tar-byte-reader.ts';
+import type { AnyChunk } from './tar-byte-reader.ts';
+import { BLOCK, checksumOk, cstring, isZeroBlock, normaliseTarPath, padOf, parseNumeric, parsePax } from './tar-header.ts';
+
+export { checksumOk, looksLikeTar, normaliseTarPath, parseNumeric, parsePax } from './tar-header.ts';
 
 /** A regular-file member. Its data must be read (or abandoned) before the reader moves on. */
 export interface TarMember {
@@ -56,203 +64,6 @@ export interface TarReaderOptions {
   maxTrailingBytes?: number;
 }
 
-const BLOCK = 512;
-
-type AnyChunk = Buffer | Uint8Array | string;
-
-function toBuffer(c: AnyChunk): Buffer {
-  if (Buffer.isBuffer(c)) return c;
-  if (typeof c === 'string') return Buffer.from(c);
-  return Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-}
-
-/** Pull-based reader over an async iterable of chunks; a source error ends it (kept in `error`). */
-class ByteReader {
-  private readonly it: AsyncIterator<AnyChunk>;
-  private cur: Buffer = Buffer.alloc(0);
-  private pos = 0;
-  /** Absolute offset of the next unread byte. */
-  offset = 0;
-  eof = false;
-  error: unknown = undefined;
-  private closed = false;
-
-  constructor(source: AsyncIterable<AnyChunk>) {
-    this.it = source[Symbol.asyncIterator]();
-  }
-
-  private async fill(): Promise<boolean> {
-    while (this.pos >= this.cur.length) {
-      if (this.eof) return false;
-      let r: IteratorResult<AnyChunk>;
-      try {
-        r = await this.it.next();
-      } catch (err) {
-        this.error = err;
-        this.eof = true;
-        this.closed = true; // a throwing iterator is finished
-        return false;
-      }
-      if (r.done) {
-        this.eof = true;
-        this.closed = true;
-        return false;
-      }
-      this.cur = toBuffer(r.value);
-      this.pos = 0;
-    }
-    return true;
-  }
-
-  /** Next piece of at most `max` bytes (a view into the source chunk), or null at the end. */
-  async next(max: number): Promise<Buffer | null> {
-    if (!(await this.fill())) return null;
-    const take = Math.min(max, this.cur.length - this.pos);
-    const b = this.cur.subarray(this.pos, this.pos + take);
-    this.pos += take;
-    this.offset += take;
-    return b;
-  }
-
-  /** Reads `n` bytes into one buffer; shorter only at the end of the stream. */
-  async read(n: number): Promise<Buffer> {
-    if (n === 0) return Buffer.alloc(0);
-    if (!(await this.fill())) return Buffer.alloc(0);
-    if (this.cur.length - this.pos >= n) {
-      const b = this.cur.subarray(this.pos, this.pos + n);
-      this.pos += n;
-      this.offset += n;
-      return b;
-    }
-    const out = Buffer.allocUnsafe(n);
-    let got = 0;
-    while (got < n) {
-      const piece = await this.next(n - got);
-      if (piece === null) break;
-      piece.copy(out, got);
-      got += piece.length;
-    }
-    return got === n ? out : out.subarray(0, got);
-  }
-
-  /** Skips `n` bytes; returns how many were skipped (fewer only at the end). */
-  async skip(n: number): Promise<number> {
-    let left = n;
-    while (left > 0) {
-      const piece = await this.next(left);
-      if (piece === null) break;
-      left -= piece.length;
-    }
-    return n - left;
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    try {
-      await this.it.return?.();
-    } catch {
-      // the source is going away anyway
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Header fields
-
-function cstring(buf: Buffer, start: number, len: number): string {
-  let end = buf.indexOf(0, start);
-  if (end === -1 || end > start + len) end = start + len;
-  return buf.toString('utf8', start, end);
-}
-
-/** Parses an octal (or GNU base-256) numeric field; NaN when malformed. */
-export function parseNumeric(buf: Buffer, start: number, len: number): number {
-  const first = buf[start]!;
-  if (first & 0x80) {
-    if (first === 0xff) return NaN; // negative: not meaningful for sizes/times we use
-    let v = first & 0x7f;
-    for (let i = start + 1; i < start + len; i++) v = v * 256 + buf[i]!;
-    return v;
-  }
-  let i = start;
-  const end = start + len;
-  while (i < end && (buf[i] === 0x20 || buf[i] === 0)) {
-    if (buf[i] === 0) return 0; // empty field
-    i++;
-  }
-  let v = 0;
-  let digits = 0;
-  for (; i < end; i++) {
-    const c = buf[i]!;
-    if (c === 0 || c === 0x20) break;
-    if (c < 0x30 || c > 0x37) return NaN;
-    v = v * 8 + (c - 0x30);
-    digits++;
-  }
-  return digits === 0 ? 0 : v;
-}
-
-/** Whether a 512-byte block has a valid header checksum (unsigned, or the old signed variant). */
-export function checksumOk(block: Buffer): boolean {
-  if (block.length < BLOCK) return false;
-  const stored = parseNumeric(block, 148, 8);
-  if (!Number.isFinite(stored)) return false;
-  let unsigned = 0;
-  let signed = 0;
-  for (let i = 0; i < BLOCK; i++) {
-    const b = i >= 148 && i < 156 ? 0x20 : block[i]!;
-    unsigned += b;
-    signed += b > 127 ? b - 256 : b;
-  }
-  return stored === unsigned || stored === signed;
-}
-
-function isZeroBlock(block: Buffer): boolean {
-  for (let i = 0; i < block.length; i += 8) {
-    if (block.readBigUInt64LE(i) !== 0n) return false;
-  }
-  return true;
-}
-
-/** Whether a buffer starts with something that looks like a tar header (ustar magic or a valid checksum). */
-export function looksLikeTar(head: Buffer): boolean {
-  if (head.length < BLOCK) return false;
-  if (head.toString('latin1', 257, 262) === 'ustar') return true;
-  return !isZeroBlock(head.subarray(0, BLOCK)) && checksumOk(head);
-}
-
-/** Parses pax extended header records (`<len> <key>=<value>\n`). */
-export function parsePax(data: Buffer): Record<string, string> {
-  const out: Record<string, string> = {};
-  let pos = 0;
-  while (pos < data.length) {
-    const sp = data.indexOf(0x20, pos);
-    if (sp === -1) break;
-    const len = Number(data.toString('latin1', pos, sp));
-    if (!Number.isInteger(len) || len <= 0 || pos + len > data.length) break;
-    const rec = data.toString('utf8', sp + 1, pos + len - 1); // without the trailing newline
-    const eq = rec.indexOf('=');
-    if (eq > 0) out[rec.slice(0, eq)] = rec.slice(eq + 1);
-    pos += len;
-  }
-  return out;
-}
-
-/** Normalises a member path; `unsafe` when absolute or holding a `..` component. */
-export function normaliseTarPath(raw: string): { path: string; unsafe: boolean } {
-  const unsafeAbs = raw.startsWith('/') || raw.startsWith('\\') || /^[A-Za-z]:/.test(raw);
-  const parts = raw.split(/[\\/]/);
-  const unsafe = unsafeAbs || parts.includes('..');
-  const path = raw
-    .split('/')
-    .filter((p) => p !== '' && p !== '.')
-    .join('/');
-  return { path, unsafe };
-}
-
-// ---------------------------------------------------------------------------------------------
-
 interface MemberState {
   remaining: number;
   pad: number;
@@ -262,8 +73,6 @@ interface MemberState {
   stale: boolean;
   started: boolean;
 }
-
-const padOf = (size: number): number => (BLOCK - (size % BLOCK)) % BLOCK;
 
 const defaultDescribe = (err: unknown): { kind: InputProblem['kind']; message: string } => ({
   kind: 'corrupt_archive',

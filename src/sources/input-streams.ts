@@ -1,0 +1,114 @@
+/**
+ * Byte streams of input files: plain files and gzip files as `InputFile`s whose `chunks()`
+ * stream their (decompressed) bytes, plus the first-bytes helpers used to detect a file's kind
+ * (`readHead`, `isGzip`, `gunzipHead`). Stream errors become `InputReadError`s.
+ */
+
+import { createReadStream } from 'node:fs';
+import type { Stats } from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import * as zlib from 'node:zlib';
+
+import { describeStreamError, InputReadError } from './input-problems.ts';
+import type { InputFile } from './types.ts';
+
+/** Read size for plain files. */
+export const READ_CHUNK_BYTES = 256 * 1024;
+/** Output chunk size of gunzip streams. */
+const GUNZIP_CHUNK_BYTES = 128 * 1024;
+
+/** Yields the chunks of a stream as Buffers; errors become InputReadError; cleans up on exit. */
+export async function* streamChunks(stream: NodeJS.ReadableStream | Readable, cleanup?: () => void): AsyncGenerator<Buffer> {
+  try {
+    for await (const c of stream as AsyncIterable<Buffer | string>) {
+      yield typeof c === 'string' ? Buffer.from(c) : c;
+    }
+  } catch (err) {
+    const d = describeStreamError(err);
+    throw new InputReadError(d.kind, d.message, err);
+  } finally {
+    cleanup?.();
+  }
+}
+
+/** A gunzip stream over a file, errors of both propagated to the gunzip side. */
+export function gunzipFile(fullPath: string): { out: zlib.Gunzip; destroy: () => void } {
+  const rs = createReadStream(fullPath, { highWaterMark: READ_CHUNK_BYTES });
+  const gz = zlib.createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
+  rs.on('error', (err) => gz.destroy(err));
+  rs.pipe(gz);
+  return {
+    out: gz,
+    destroy: () => {
+      rs.unpipe(gz);
+      rs.destroy();
+      gz.destroy();
+    },
+  };
+}
+
+export function plainFile(input: string, fullPath: string, displayPath: string, st?: Stats): InputFile {
+  return {
+    input,
+    path: displayPath,
+    ...(st?.isFile() ? { size: st.size, mtimeMs: st.mtimeMs } : {}),
+    chunks: () => {
+      const rs = createReadStream(fullPath, { highWaterMark: READ_CHUNK_BYTES });
+      return streamChunks(rs, () => rs.destroy());
+    },
+  };
+}
+
+export function gzipFile(input: string, fullPath: string, displayPath: string, st: Stats): InputFile {
+  return {
+    input,
+    path: displayPath,
+    mtimeMs: st.mtimeMs,
+    chunks: () => {
+      const { out, destroy } = gunzipFile(fullPath);
+      return streamChunks(out, destroy);
+    },
+  };
+}
+
+export async function readHead(fullPath: string, n: number): Promise<Buffer> {
+  const fh = await fsp.open(fullPath, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Decompresses the deflate data in a gzip file's first bytes, without the CRC check (a small
+ * file's head holds its trailer: a bad CRC must not hide the members; the streaming pass reports
+ * it). Returns the output, or an error when even the start cannot be decompressed; `incomplete`
+ * when the gzip header itself is longer than the head.
+ */
+export function gunzipHead(head: Buffer): { data: Buffer; error?: unknown; incomplete?: boolean } {
+  const empty = Buffer.alloc(0);
+  if (head.length < 10) return { data: empty, incomplete: true };
+  if (head[2] !== 8) return { data: empty, error: Object.assign(new Error('unknown compression method'), { code: 'Z_DATA_ERROR' }) };
+  const flags = head[3]!;
+  let pos = 10;
+  if (flags & 4) pos = head.length >= 12 ? pos + 2 + head.readUInt16LE(10) : head.length + 1;
+  for (const bit of [8, 16]) {
+    if (flags & bit) {
+      const z = head.indexOf(0, pos);
+      pos = z === -1 ? head.length + 1 : z + 1;
+    }
+  }
+  if (flags & 2) pos += 2;
+  if (pos > head.length) return { data: empty, incomplete: true };
+  try {
+    return { data: zlib.inflateRawSync(head.subarray(pos), { finishFlush: zlib.constants.Z_SYNC_FLUSH }) };
+  } catch (err) {
+    return { data: empty, error: err };
+  }
+}
+
+export const isGzip = (head: Buffer): boolean => head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;

@@ -1,0 +1,124 @@
+/**
+ * Files into lines: `readLines` streams one `InputFile`'s chunks through a `LineSplitter` and
+ * yields its lines in batches (one batch per source chunk). This is the per-line hot path of
+ * `summary`; problems (binary data, over-long lines, a partial last line, read errors) go to a
+ * callback, never thrown.
+ */
+
+import type { InputProblem, LineEvent } from '../core/types.ts';
+import { describeStreamError } from './input-problems.ts';
+import { LineSplitter, looksBinary, BINARY_SNIFF_BYTES } from './split-lines.ts';
+import type { SplitProblem } from './split-lines.ts';
+import { MemberCutError } from './tar-reader.ts';
+import type { InputFile } from './types.ts';
+
+export interface ReadLinesOptions {
+  /** Longest line kept, in bytes (default 64 KiB). */
+  maxLineBytes?: number;
+}
+
+/**
+ * Reads a file's lines in batches (one batch per source chunk, `time` 0). Problems
+ * (`binary`, `line_too_long`, `partial_line`, and read errors) go to `onProblem`; a file whose
+ * start looks binary yields no lines. A partial last line (no final newline) is still delivered,
+ * unless the read ended in an error (then it is reported and dropped).
+ */
+export async function* readLines(
+  file: InputFile,
+  node: string,
+  onProblem: (p: InputProblem) => void,
+  opts: ReadLinesOptions = {},
+): AsyncGenerator<LineEvent[]> {
+  const input = file.input;
+  const fpath = file.path;
+  const splitter = new LineSplitter({
+    ...(opts.maxLineBytes !== undefined ? { maxLineBytes: opts.maxLineBytes } : {}),
+    onProblem: (p: SplitProblem) => onProblem({ input, file: fpath, line: p.line, offset: p.offset, kind: p.kind, message: `${fpath}: ${p.message}` }),
+  });
+  let batch: LineEvent[] = [];
+  const sink = (text: string, offset: number, lineNo: number): void => {
+    batch.push({ node, file: fpath, offset, lineNo, text, time: 0 });
+  };
+  // The first bytes are held until there are enough to judge whether the file is binary.
+  let head: Buffer[] | null = [];
+  let headLen = 0;
+  const checkHead = (): Buffer | null => {
+    const buf = head!.length === 1 ? head![0]! : Buffer.concat(head!, headLen);
+    head = null;
+    if (looksBinary(buf)) {
+      onProblem({ input, file: fpath, offset: 0, kind: 'binary', message: `${fpath}: binary data, not a text log; skipped` });
+      return null;
+    }
+    return buf;
+  };
+
+  let it: AsyncIterator<Buffer>;
+  try {
+    it = file.chunks()[Symbol.asyncIterator]();
+  } catch (err) {
+    // e.g. stdin already taken, or an archive member asked for after the enumeration moved on
+    const d = describeStreamError(err);
+    onProblem({ input, file: fpath, kind: d.kind, message: `${fpath}: ${d.message}` });
+    return;
+  }
+  let done = false;
+  let failed = false;
+  try {
+    for (;;) {
+      let r: IteratorResult<Buffer>;
+      try {
+        r = await it.next();
+      } catch (err) {
+        done = true;
+        failed = true;
+        if (err instanceof MemberCutError) break; // the archive reader reports the truncation itself
+        const d = describeStreamError(err);
+        onProblem({ input, file: fpath, offset: splitter.bytesSeen + headLen, kind: d.kind, message: `${fpath}: ${d.message}` });
+        break;
+      }
+      if (r.done) {
+        done = true;
+        break;
+      }
+      let chunk: Buffer = r.value;
+      if (head !== null) {
+        head.push(chunk);
+        headLen += chunk.length;
+        if (headLen < BINARY_SNIFF_BYTES) continue;
+        const buf = checkHead();
+        if (buf === null) return;
+        chunk = buf;
+      }
+      splitter.feed(chunk, sink);
+      if (batch.length > 0) {
+        const b = batch;
+        batch = [];
+        yield b;
+      }
+    }
+    if (head !== null && headLen > 0) {
+      const buf = checkHead();
+      if (buf === null) return;
+      splitter.feed(buf, sink);
+    }
+    const last = splitter.flush();
+    if (last !== null) {
+      // A file that ended cleanly without a final newline keeps its last line; one cut by a read
+      // or archive error does not, because a half-written number must never become a figure.
+      if (!failed) batch.push({ node, file: fpath, offset: last.offset, lineNo: last.lineNo, text: last.text, time: 0 });
+      onProblem({
+        input,
+        file: fpath,
+        line: last.lineNo,
+        offset: last.offset,
+        kind: 'partial_line',
+        message: failed
+          ? `${fpath}: the last line (${last.lineNo}) is cut short (the data ends inside it); dropped`
+          : `${fpath}: the last line (${last.lineNo}) has no newline; it may be incomplete`,
+      });
+    }
+    if (batch.length > 0) yield batch;
+  } finally {
+    if (!done) await it.return?.();
+  }
+}

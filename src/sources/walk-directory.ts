@@ -1,0 +1,98 @@
+/**
+ * Directory arguments: walks the tree recursively and yields its regular files sorted by
+ * relative path (each through `openPath`, so archives inside are read member by member), with
+ * problems (unreadable directories, broken symlinks, symlinked directories not followed, special
+ * files) in their sorted place.
+ */
+
+import type { Stats } from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as nodePath from 'node:path';
+
+import type { InputProblem } from '../core/types.ts';
+import { openErrorMessage, problemItem } from './input-problems.ts';
+import { openPath } from './open-path.ts';
+import type { InputItem } from './types.ts';
+
+interface WalkEntry {
+  rel: string;
+  full?: string;
+  problem?: InputProblem;
+}
+
+/** Walks a directory: regular files sorted by relative path; problems in place. */
+export async function* walkDirectory(arg: string): AsyncGenerator<InputItem> {
+  let rootReal: string;
+  try {
+    rootReal = await fsp.realpath(arg);
+  } catch (err) {
+    yield problemItem({ input: arg, kind: 'unreadable', message: `cannot open ${arg}: ${openErrorMessage(err)}` });
+    return;
+  }
+  const entries: WalkEntry[] = [];
+  const inside = (real: string): boolean => real === rootReal || real.startsWith(rootReal + nodePath.sep);
+
+  const collect = async (dirFull: string, relDir: string): Promise<void> => {
+    let dirents;
+    try {
+      dirents = await fsp.readdir(dirFull, { withFileTypes: true });
+    } catch (err) {
+      const rel = relDir || '.';
+      entries.push({ rel, problem: { input: arg, file: rel, kind: 'unreadable', message: `cannot read directory ${rel}: ${openErrorMessage(err)}` } });
+      return;
+    }
+    for (const ent of dirents) {
+      const full = nodePath.join(dirFull, ent.name);
+      const rel = relDir ? `${relDir}/${ent.name}` : ent.name;
+      if (ent.isDirectory()) {
+        await collect(full, rel);
+      } else if (ent.isFile()) {
+        entries.push({ rel, full });
+      } else if (ent.isSymbolicLink()) {
+        let real: string;
+        let st: Stats;
+        try {
+          real = await fsp.realpath(full);
+          st = await fsp.stat(full);
+        } catch (err) {
+          entries.push({ rel, problem: { input: arg, file: rel, kind: 'unreadable', message: `broken symlink ${rel}: ${openErrorMessage(err)}` } });
+          continue;
+        }
+        if (st.isDirectory()) {
+          const why = inside(real) ? 'points inside the tree (walked there)' : 'points outside the tree';
+          entries.push({ rel, problem: { input: arg, file: rel, kind: 'skipped', message: `symlink to a directory ${rel} not followed: it ${why}` } });
+        } else if (st.isFile()) {
+          if (inside(real)) {
+            entries.push({
+              rel,
+              problem: { input: arg, file: rel, kind: 'skipped', message: `symlink ${rel} skipped: its target ${nodePath.relative(rootReal, real)} is read directly` },
+            });
+          } else {
+            entries.push({ rel, full });
+          }
+        } else {
+          entries.push({ rel, problem: { input: arg, file: rel, kind: 'skipped', message: `${rel} is not a regular file; skipped` } });
+        }
+      } else {
+        entries.push({ rel, problem: { input: arg, file: rel, kind: 'skipped', message: `${rel} is not a regular file; skipped` } });
+      }
+    }
+  };
+  await collect(arg, '');
+  entries.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+
+  for (const e of entries) {
+    if (e.problem !== undefined) {
+      yield problemItem(e.problem);
+      continue;
+    }
+    let st: Stats;
+    try {
+      st = await fsp.stat(e.full!);
+    } catch (err) {
+      yield problemItem({ input: arg, file: e.rel, kind: 'unreadable', message: `cannot open ${e.rel}: ${openErrorMessage(err)}` });
+      continue;
+    }
+    yield* openPath(arg, e.full!, e.rel, st, true);
+  }
+}
