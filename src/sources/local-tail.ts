@@ -30,16 +30,14 @@
  * (permission denied, …), retried at the next check. A glob that matches nothing at start gets a
  * status of its own (node `local`, file = the pattern, `connecting`), ended once a file matches.
  */
-import { promises as fsp, watch, type FSWatcher } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { LiveSource, LiveSourceOptions, SourceEvent } from './types.ts';
+import type { LiveSource, SourceEvent } from './types.ts';
+import type { LocalSourceOptions } from './local/source-options.ts';
 import {
-  compilePattern,
+  compileArgs,
   couldContain,
-  directoryPattern,
-  expandBraces,
-  hasMagic,
   matchPath,
   resolveBase,
   walkPattern,
@@ -48,85 +46,21 @@ import {
 import { ChokidarDirWatcher } from './local/chokidar-dir-watcher.ts';
 import { DirWatcher, type DirWatch } from './local/dir-watcher.ts';
 import { PollWatcher } from './local/poll-watcher.ts';
-import { FileTailer, type ReleasedFile, type TailContext } from './local/file-tailer.ts';
+import { FileTailer, type TailContext } from './local/file-tailer.ts';
+import { RenameHandoff } from './local/rename-handoff.ts';
 import { deriveNodeLabel } from './local/node-label.ts';
+import { BufferPool } from './local/buffer-pool.ts';
+import { onLocalFs } from './local/filesystem-kind.ts';
+import { ReadScheduler } from './local/read-scheduler.ts';
+import { LinkWatchers } from './local/link-watchers.ts';
 
-export interface LocalSourceOptions extends LiveSourceOptions {
-  /** Files, directories or globs such as `logs/**\/*.log` (relative to `cwd`). */
-  patterns: string[];
-  /** Node label per file, given the absolute path. Default: `deriveNodeLabel` of the display path. */
-  node?: (path: string) => string;
-  /** `true`: stat polling only; `false`: fs events only; `'auto'` (default): events plus slow checks. */
-  poll?: boolean | 'auto';
-  /** Polling period with `poll: true` (chokidar's stat interval; default 500 ms). */
-  pollMs?: number;
-  /** Read what the files already hold first (default true); false: only what is appended. */
-  fromStart?: boolean;
-  /** Directory that patterns and display paths are relative to (default `process.cwd()`). */
-  cwd?: string;
-  /** No new bytes for this long → `quiet` (default 10 s). */
-  quietMs?: number;
-  /** No new bytes for this long → `stale` (default 60 s). */
-  staleMs?: number;
-  /** Period of the per-file safety check (default 3 s with `poll: 'auto'`, max(5 s, 10 × pollMs) with `poll: true`). */
-  checkMs?: number;
-  /** Period of the re-walk that finds new files without events (default 5 s auto, max(5 s, 10 × pollMs) when polling; 0: never). */
-  rescanMs?: number;
-  /** Bytes per read step (default 1 MiB). */
-  readChunkBytes?: number;
-  /** Longer lines are cut to this many bytes and reported (default 1 MiB). */
-  maxLineBytes?: number;
-  /** fs events: a modified file is read at most this often (default 50 ms). */
-  coalesceMs?: number;
-  /**
-   * Directory watcher in fs events mode: `native` (one raw fs.watch per directory; Linux's default,
-   * inotify) or `chokidar` (the default elsewhere: it smooths over FSEvents/kqueue/Windows).
-   */
-  watcher?: 'native' | 'chokidar';
-  /** Whether a file lives on a local filesystem (default: statfs type, Linux). Tests stand in for NFS with it. */
-  isLocalFs?: (abs: string) => Promise<boolean>;
-}
+export type { LocalSourceOptions } from './local/source-options.ts';
 
 const MiB = 1024 * 1024;
-/** Longest run of one scheduler round before it lets other work in. */
-const PUMP_SLICE_MS = 20;
 /** Least time between two re-walks of the roots after a directory watch was lost. */
 const REFRESH_MS = 1000;
 /** Least time between two attempts to watch directories whose watch failed. */
 const RETRY_MS = 30_000;
-/** Read buffers lent at once across all files (bounds memory when many files catch up). */
-const MAX_BUFFERS = 8;
-/**
- * Free buffers kept for reuse: all of them. Polling hundreds of files lends every buffer each
- * round; dropping them between rounds cost more (allocation, page faults, GC) than the reads.
- */
-const KEEP_BUFFERS = MAX_BUFFERS;
-
-/**
- * Filesystem types (statfs f_type, Linux) where a read can block for long: network and cluster
- * filesystems. Files on them are read asynchronously even in fs events mode.
- */
-const NETWORK_FS = new Set([
-  0x6969, // NFS
-  0x517b, // SMB
-  0xff534d42, // CIFS
-  0xfe534d42, // SMB2
-  0x0bd00bd0, // Lustre
-  0x47504653, // GPFS
-  0x00c36400, // Ceph
-  0x19830326, // BeeGFS
-  0x65735546, // FUSE (sshfs, gcsfuse, ...)
-  0x01021997, // 9p
-  0x5346414f, // AFS
-  0x6b414653, // kAFS
-  0x73757245, // Coda
-  0x7461636f, // OCFS2
-  0x01161970, // GFS2
-  0xaad7aaea, // PanFS
-  0x20030528, // OrangeFS
-  0x564c, // NCP
-]);
-
 /** Path as shown: relative to cwd when under it, else absolute. */
 export function displayPath(abs: string, cwd: string): string {
   const rel = path.relative(cwd, abs);
@@ -160,28 +94,23 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
   const tailers = new Map<string, FileTailer>();
   let dirs: DirWatch | null = null;
   let poller: PollWatcher | null = null;
-  /** Followed files that are symlinks: a directory watch does not see their target change. */
-  const linkWatchers = new Map<string, FSWatcher>();
+  const links = new LinkWatchers();
   let timer: NodeJS.Timeout | null = null;
-  /** Files marked for reading by the scheduler (fs events; see `pump`). */
-  const dirty = new Set<FileTailer>();
-  let pumpTimer: NodeJS.Timeout | null = null;
-  let lastPump = -Infinity;
+  const scheduler = new ReadScheduler(coalesceMs);
+  const kick = (t: FileTailer): void => {
+    if (!stopped) scheduler.kick(t);
+  };
+  const pool = new BufferPool(chunk);
   let syncBuf: Buffer | null = null;
   let refreshing: Promise<void> | null = null;
   let lastRefresh = 0;
   let patterns: CompiledPattern[] = [];
   /** The argument each compiled pattern (brace alternative) comes from. */
-  const argOf = new Map<CompiledPattern, string>();
+  let argOf = new Map<CompiledPattern, string>();
   /** Arguments (globs) that matched nothing at start. */
   const waiting = new Set<string>();
   let rescanning: Promise<void> | null = null;
   let lastRescan = performance.now();
-
-  // Buffer pool with a bound on buffers lent at once.
-  const free: Buffer[] = [];
-  let lent = 0;
-  const queue: Array<(b: Buffer) => void> = [];
 
   const emit = (events: SourceEvent[]): void => {
     if (finished || events.length === 0) return;
@@ -196,24 +125,9 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
     },
     fromStart: opts.fromStart ?? true,
     maxLineBytes: Math.max(1, opts.maxLineBytes ?? MiB),
-    acquireBuffer() {
-      if (lent < MAX_BUFFERS) {
-        lent++;
-        return Promise.resolve(free.pop() ?? Buffer.allocUnsafe(chunk));
-      }
-      return new Promise((resolve) => queue.push(resolve));
-    },
-    releaseBuffer(buf) {
-      const next = queue.shift();
-      if (next) {
-        next(buf);
-        return;
-      }
-      lent--;
-      if (free.length < KEEP_BUFFERS) free.push(buf);
-    },
-    holders: new Map<string, FileTailer>(),
-    released: new Map<string, ReleasedFile>(),
+    acquireBuffer: () => pool.acquire(),
+    releaseBuffer: (buf) => pool.release(buf),
+    handoff: new RenameHandoff<FileTailer>(),
     // No trailing look after each read: our directory watches drop no events, and polling looks
     // every pollMs anyway (the look doubled the polling rate and cost).
     trailingCheckMs: 0,
@@ -221,62 +135,9 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
     ...(mode === true
       ? {}
       : {
-          useSyncIo: localFs,
+          useSyncIo: (abs: string) => (opts.isLocalFs ?? onLocalFs)(abs),
           syncBuffer: () => (syncBuf ??= Buffer.allocUnsafe(chunk)),
         }),
-  };
-
-  /**
-   * Whether a file is on a local filesystem, where synchronous reads are safe (asked once per
-   * open; statfs follows a symlink to wherever its target lives). Unknown: no.
-   */
-  function localFs(abs: string): Promise<boolean> {
-    if (opts.isLocalFs) return opts.isLocalFs(abs);
-    if (process.platform !== 'linux') return Promise.resolve(true);
-    return fsp.statfs(abs).then(
-      (s) => !NETWORK_FS.has(s.type),
-      () => false,
-    );
-  }
-
-  /**
-   * Read the dirty files, at most every `coalesceMs`: synchronously where they allow it, else
-   * through their async tick. A round stops after PUMP_SLICE_MS (a backlog to catch up on); the
-   * rest goes on at once, after whatever else is waiting.
-   */
-  const pump = (): void => {
-    pumpTimer = null;
-    if (stopped) return;
-    const t0 = performance.now();
-    lastPump = t0;
-    const list = [...dirty];
-    dirty.clear();
-    for (let i = 0; i < list.length; i++) {
-      const t = list[i]!;
-      if (i > 0 && (i & 15) === 0 && performance.now() - t0 > PUMP_SLICE_MS) {
-        for (let k = i; k < list.length; k++) dirty.add(list[k]!);
-        break;
-      }
-      const r = t.readNow();
-      if (r === 'more') dirty.add(t);
-      else if (r === 'async') t.schedule();
-    }
-    if (dirty.size > 0 && !stopped) pumpTimer = setTimeout(pump, 0);
-  };
-
-  /**
-   * Something may have changed in a followed file: read it soon (events coalesce meanwhile).
-   * Files read asynchronously (not open yet, polled, on a network filesystem) tick at once, as
-   * before: their tick loop already coalesces, and polling keeps its period.
-   */
-  const kick = (t: FileTailer): void => {
-    if (stopped) return;
-    if (!t.readsNow) {
-      t.schedule();
-      return;
-    }
-    dirty.add(t);
-    if (!pumpTimer) pumpTimer = setTimeout(pump, Math.max(0, lastPump + coalesceMs - performance.now()));
   };
 
   const statusFor = (file: string, state: 'connecting' | 'ended', message: string): void =>
@@ -302,26 +163,11 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
     }
     t.setState('connecting');
     t.schedule();
-    if (dirs) void watchIfLink(abs, t);
-  };
-
-  /** A followed name that is a symlink gets a watch of its own (the target may live elsewhere). */
-  const watchIfLink = async (abs: string, t: FileTailer): Promise<void> => {
-    const st = await fsp.lstat(abs).catch(() => null);
-    if (!st?.isSymbolicLink() || stopped || linkWatchers.has(abs)) return;
-    try {
-      const w = watch(abs, { persistent: true }, (type) => {
-        if (type === 'rename') t.nameChanged();
+    if (dirs)
+      void links.watchIfLink(abs, (renamed) => {
+        if (renamed) t.nameChanged();
         kick(t);
       });
-      w.on('error', () => {
-        w.close();
-        if (linkWatchers.get(abs) === w) linkWatchers.delete(abs);
-      });
-      linkWatchers.set(abs, w);
-    } catch {
-      // the checks (poll: 'auto') still see it
-    }
   };
 
   /** A name in a watched directory was created, removed or renamed. */
@@ -420,7 +266,7 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
       const every = mode === 'auto' && t.onNetworkFs ? pollMs : checkMs;
       if (every > 0 && mono - t.lastCheck >= every) kick(t);
     }
-    for (const [k, r] of ctx.released) if (r.expires <= mono) ctx.released.delete(k);
+    ctx.handoff.expire(mono);
     if (rescanMs > 0 && mono - lastRescan >= rescanMs) void rescan();
     // Walk the roots again soon after a watched directory went away, now and then after a watch
     // could not be set up (permissions, inotify limits: the checks and re-walks cover meanwhile).
@@ -430,32 +276,10 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
   const problem = (input: string, message: string): void =>
     emit([{ type: 'problem', problem: { input, kind: 'unreadable', message }, time: opts.now() }]);
 
-  const compile = async (): Promise<CompiledPattern[]> => {
-    const out: CompiledPattern[] = [];
-    for (const p of opts.patterns) {
-      if (!hasMagic(p)) {
-        const abs = path.resolve(cwd, p);
-        const st = await fsp.stat(abs).catch(() => null);
-        if (st?.isDirectory()) {
-          const c = directoryPattern(p, cwd);
-          argOf.set(c, p);
-          out.push(c);
-          continue;
-        }
-      }
-      for (const e of expandBraces(p)) {
-        const c = compilePattern(e, cwd);
-        argOf.set(c, p);
-        out.push(c);
-      }
-    }
-    return out;
-  };
-
   let starting: Promise<void> | null = null;
 
   const doStart = async (): Promise<void> => {
-    patterns = await compile();
+    ({ patterns, argOf } = await compileArgs(opts.patterns, cwd));
     if (mode !== true) {
       const Watcher = watcher === 'chokidar' ? ChokidarDirWatcher : DirWatcher;
       const d = new Watcher((dir) => patterns.some((c) => couldContain(c, dir)), {
@@ -541,13 +365,10 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
       await starting?.catch(() => undefined);
       if (timer) clearInterval(timer);
       timer = null;
-      if (pumpTimer) clearTimeout(pumpTimer);
-      pumpTimer = null;
-      dirty.clear();
+      scheduler.stop();
       dirs?.close();
       await poller?.close();
-      for (const w of linkWatchers.values()) w.close();
-      linkWatchers.clear();
+      links.close();
       await refreshing?.catch(() => undefined);
       await rescanning?.catch(() => undefined);
       await Promise.all([...tailers.values()].map((t) => t.close()));
@@ -555,7 +376,7 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
         if (t.state !== 'ended') t.setState('ended', 'stopped');
       }
       finished = true;
-      free.length = 0;
+      pool.clear();
       syncBuf = null;
     },
   };

@@ -19,6 +19,7 @@
 import { promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
+import { entryKind, identOf } from './fs-facts.ts';
 import { noteWatchFailure, type DirWatch, type DirWatchHandlers } from './dir-watcher.ts';
 
 /** One pattern root and its chokidar watcher. */
@@ -36,7 +37,6 @@ const SECOND_LOOK_MS = 300;
 /** Longest wait for a new tree's initial scan. */
 const READY_WAIT_MS = 15_000;
 
-const identOf = (st: Stats) => `${st.dev}:${st.ino}`;
 const under = (p: string, dir: string) => p === dir || p.startsWith(dir === '/' ? '/' : dir + '/');
 
 export class ChokidarDirWatcher implements DirWatch {
@@ -256,18 +256,11 @@ export class ChokidarDirWatcher implements DirWatch {
     const entries = await fsp.readdir(dir, { withFileTypes: true }).catch(() => []);
     for (const e of entries) {
       if (this.closed) return;
-      const abs = path.join(dir, e.name);
-      let isDir = e.isDirectory();
-      let isFile = e.isFile();
-      if (e.isSymbolicLink()) {
-        const t = await fsp.stat(abs).catch(() => null);
-        if (!t) continue;
-        isDir = t.isDirectory();
-        isFile = t.isFile();
-      }
-      if (isDir) {
-        if (this.wanted(abs)) await this.walkFiles(abs, onFile, seen);
-      } else if (isFile) onFile(abs);
+      const k = await entryKind(dir, e);
+      if (!k) continue;
+      if (k.isDir) {
+        if (this.wanted(k.abs)) await this.walkFiles(k.abs, onFile, seen);
+      } else if (k.isFile) onFile(k.abs);
     }
   }
 

@@ -19,6 +19,7 @@
  */
 import { watch, promises as fsp, type FSWatcher } from 'node:fs';
 import path from 'node:path';
+import { entryKind, errCode, identOf } from './fs-facts.ts';
 
 export interface DirWatchHandlers {
   /** A child of a watched directory was modified (no IO was done to find out). */
@@ -52,10 +53,6 @@ interface Watched {
   readonly w: FSWatcher;
   /** dev:ino of the directory when it was watched. */
   readonly ident: string;
-}
-
-function errCode(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
 }
 
 export class DirWatcher implements DirWatch {
@@ -98,7 +95,7 @@ export class DirWatcher implements DirWatch {
       return;
     }
     if (this.closed || !st.isDirectory()) return;
-    const ident = `${st.dev}:${st.ino}`;
+    const ident = identOf(st);
     const known = this.watched.get(dir);
     if (known && known.ident !== ident) this.removeTree(dir); // replaced by another directory
     if (!this.watched.has(dir)) {
@@ -108,7 +105,7 @@ export class DirWatcher implements DirWatch {
         // directory reached twice (a symlink; a cycle): leave it.
         const there = await fsp.stat(other).catch(() => null);
         if (this.closed) return;
-        if (there && `${there.dev}:${there.ino}` === ident) return;
+        if (there && identOf(there) === ident) return;
         this.removeTree(other);
       }
       if (this.watched.has(dir) || !this.watchOne(dir, ident)) return;
@@ -121,20 +118,10 @@ export class DirWatcher implements DirWatch {
     }
     for (const e of entries) {
       if (this.closed) return;
-      const abs = dir === '/' ? '/' + e.name : dir + '/' + e.name;
-      let isDir = e.isDirectory();
-      let isFile = e.isFile();
-      if (e.isSymbolicLink()) {
-        try {
-          const t = await fsp.stat(abs);
-          isDir = t.isDirectory();
-          isFile = t.isFile();
-        } catch {
-          continue;
-        }
-      }
-      if (isDir) await this.addTree(abs, onFile, false);
-      else if (isFile) onFile?.(abs);
+      const k = await entryKind(dir, e);
+      if (!k) continue;
+      if (k.isDir) await this.addTree(k.abs, onFile, false);
+      else if (k.isFile) onFile?.(k.abs);
     }
   }
 
@@ -193,7 +180,7 @@ export class DirWatcher implements DirWatch {
     let same = false;
     try {
       const st = await fsp.stat(dir);
-      same = `${st.dev}:${st.ino}` === ident;
+      same = identOf(st) === ident;
     } catch {
       same = false;
     }

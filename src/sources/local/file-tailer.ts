@@ -1,74 +1,30 @@
 /**
- * Follows one local file for the local tail source: opens it, reads appended bytes from the saved
- * offset into pooled buffers (at most one read step per buffer, looping to end of file), splits
- * lines, and handles copytruncate, rename rotation, deletion and re-creation. One `tick` runs at
- * a time; events that arrive meanwhile collapse into a single follow-up tick.
+ * Follows one local file for the local tail source: its lifecycle (open, streaming / quiet /
+ * stale / ended / error states), rotation (the name checked against the open file), deletion and
+ * re-creation. Reading and copytruncate are the cursor's (read-cursor.ts), rename hand-over the
+ * registry's (rename-handoff.ts). One `tick` runs at a time; events that arrive meanwhile
+ * collapse into a single follow-up tick.
  *
- * Two ways to read: asynchronously (`fs.promises`, one buffer from the shared pool per step),
- * which a read that can block for long needs (NFS, Lustre: `--poll`, or a file on a network
- * filesystem), and synchronously on the open descriptor (`readSync` / `fstatSync`, one shared
- * buffer), for files on a local filesystem in fs events mode: there a read of what was just
+ * Files on a local filesystem in fs events mode are read synchronously: a read of what was just
  * appended comes from the page cache in microseconds, and the promise and thread-pool round trip
- * of the async call costs far more than the read itself. The source's scheduler calls `readNow`
- * for those; opening, rotation and errors always go through the async `tick`.
+ * of an async call costs far more. The source's scheduler calls `readNow` for those; opening,
+ * rotation and errors always go through the async `tick`. Files that can block (NFS, Lustre) are
+ * read asynchronously.
  */
 import fs, { promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import type { NodeState, SourceEvent } from '../types.ts';
-import { LineSplitter, type LineSink } from './line-splitter.ts';
+import type { NodeState } from '../types.ts';
+import { describeError, errCode, identOf, statOrNull } from './fs-facts.ts';
+import { ReadCursor, SYNC_STEPS, type ReadHooks } from './read-cursor.ts';
+import type { HandoffReader } from './rename-handoff.ts';
+import type { TailContext } from './tail-context.ts';
 
-/** What the tailers of one source share. */
-export interface TailContext {
-  emit(events: SourceEvent[]): void;
-  now(): number;
-  readonly stopped: boolean;
-  readonly fromStart: boolean;
-  readonly maxLineBytes: number;
-  /** Waits for a free read buffer (bounds memory and concurrent reads). */
-  acquireBuffer(): Promise<Buffer>;
-  releaseBuffer(buf: Buffer): void;
-  /** dev:ino → the tailer whose descriptor currently reads that file. */
-  readonly holders: Map<string, FileTailer>;
-  /** dev:ino → where reading stopped when a file was renamed away and nobody took it over yet. */
-  readonly released: Map<string, ReleasedFile>;
-  /**
-   * Whether the file just opened may be read synchronously (a local filesystem in fs events
-   * mode). Default: never. Needs `syncBuffer`.
-   */
-  useSyncIo?(abs: string): boolean | Promise<boolean>;
-  /** The one read buffer of synchronous reads (never held across an await). */
-  syncBuffer?(): Buffer;
-  /**
-   * Look once more this long after a tick that read bytes (default 50 ms; 0: never): for watchers
-   * that drop events following another within a few ms.
-   */
-  readonly trailingCheckMs?: number;
-}
+export type { TailContext } from './tail-context.ts';
 
 /** What `readNow` did: all read, stopped at its budget with more to read, or left it to the async tick. */
 export type ReadNow = 'done' | 'more' | 'async';
 
-/** Read steps (buffers) per synchronous read before yielding to other work. */
-const SYNC_STEPS = 4;
-
-export interface ReleasedFile {
-  readonly birth: number;
-  readonly offset: number;
-  readonly lineNo: number;
-  readonly from: string;
-  readonly expires: number;
-}
-
-interface Adoption {
-  readonly ident: string;
-  readonly birth: number;
-  readonly splitter: LineSplitter;
-  readonly offset: number;
-  readonly from: string;
-}
-
-const RELEASED_TTL_MS = 60_000;
 /**
  * After a tick that read bytes, look once more this much later (unless the context says
  * otherwise): file watchers that drop events following another within a few ms (chokidar
@@ -80,46 +36,12 @@ const TRAILING_CHECK_MS = 50;
 const IDENT_CHECK_MS = 1000;
 const RESTART = 'reading from the start; line numbers restart at 1';
 
-function errCode(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
-}
-
-function errMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-/** Node's messages already name the problem (`EACCES: permission denied, open '…'`). */
-function describeError(e: unknown): string {
-  const msg = errMessage(e);
-  if (errCode(e) === 'ESTALE') return `${msg} (stale handle on a shared filesystem)`;
-  return msg;
-}
-
-async function statOrNull(p: string): Promise<Stats | null> {
-  try {
-    return await fsp.stat(p);
-  } catch {
-    return null;
-  }
-}
-
-const identOf = (st: Stats): string => `${st.dev}:${st.ino}`;
-
-const yieldNow = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** Whether readAvailable* read anything, and whether it stopped at its step budget. */
-const NONE = 0;
-const SOME = 1;
-const MORE = 2;
-
-export class FileTailer {
+export class FileTailer implements HandoffReader {
   fh: FileHandle | null = null;
   private ident: string | null = null;
   private birth = 0;
-  private offset = 0;
-  /** Lines that start before this offset are read (to count lines) but not emitted (fromStart=false). */
-  private skipBefore = 0;
-  private splitter: LineSplitter;
+  /** Offset, line numbers and pending lines of the open file. */
+  private cursor: ReadCursor;
   state: NodeState | null = null;
   private message: string | undefined;
   /** opts.now() when bytes last arrived (or the file was opened). */
@@ -135,9 +57,6 @@ export class FileTailer {
   /** Status message for the next successful open (why it is reopened). */
   private reopenNote: string | null = null;
   private everOpened = false;
-  /** Tailers of other names that found this tailer's file under their name (renamed to). */
-  private waiters: FileTailer[] = [];
-  private adopted: Adoption | null = null;
   private resolveFirst: (() => void) | null = null;
   private gotBytes = false;
   private trailing: NodeJS.Timeout | null = null;
@@ -145,14 +64,6 @@ export class FileTailer {
   private syncIo = false;
   /** Check the name against the open file at the next tick, however recent the last check. */
   private identDue = false;
-  /** Line events of the read in progress, and their time (see `sink`). */
-  private batch: SourceEvent[] = [];
-  private batchTime = 0;
-  /** Where the splitter puts complete lines: straight into the batch (lines before skipBefore are only counted). */
-  private readonly sink: LineSink = (text, offset, lineNo) => {
-    if (offset < this.skipBefore) return;
-    this.batch.push({ type: 'line', node: this.node, file: this.display, offset, lineNo, text, time: this.batchTime });
-  };
   /** Settles after the first open attempt (opened, waiting, or failed). */
   readonly firstAttempt: Promise<void>;
 
@@ -164,28 +75,9 @@ export class FileTailer {
     /** Found when the source started (fromStart=false applies only to these). */
     private readonly initial: boolean,
   ) {
-    this.splitter = this.newSplitter();
+    this.cursor = new ReadCursor(ctx, node, display);
     this.firstAttempt = new Promise((resolve) => {
       this.resolveFirst = resolve;
-    });
-  }
-
-  private newSplitter(): LineSplitter {
-    return new LineSplitter(this.ctx.maxLineBytes, (offset, lineNo, bytes) => {
-      this.ctx.emit([
-        {
-          type: 'problem',
-          problem: {
-            input: this.display,
-            file: this.display,
-            line: lineNo,
-            offset,
-            kind: 'line_too_long',
-            message: `line ${lineNo} of ${this.display} is ${bytes} bytes long; kept its first ${this.ctx.maxLineBytes} bytes`,
-          },
-          time: this.ctx.now(),
-        },
-      ]);
     });
   }
 
@@ -193,16 +85,7 @@ export class FileTailer {
     if (state === this.state && (message === undefined || message === this.message)) return;
     this.state = state;
     this.message = message;
-    this.ctx.emit([
-      {
-        type: 'status',
-        node: this.node,
-        file: this.display,
-        state,
-        ...(message !== undefined ? { message } : {}),
-        time: this.ctx.now(),
-      },
-    ]);
+    this.ctx.emit([{ type: 'status', node: this.node, file: this.display, state, ...(message !== undefined ? { message } : {}), time: this.ctx.now() }]);
   }
 
   /** Ask for a tick; coalesces with one in flight. */
@@ -249,12 +132,17 @@ export class FileTailer {
     })();
   }
 
-  /** Whether `readNow` can read this file (open, read synchronously, no tick in flight). */
+  /** Whether the file is open (the rename handoff asks). */
+  get reading(): boolean {
+    return this.fh !== null;
+  }
+
   /** Open, and read asynchronously although fs events are in use: its filesystem is a network one. */
   get onNetworkFs(): boolean {
     return this.fh !== null && !this.syncIo && this.ctx.useSyncIo !== undefined;
   }
 
+  /** Whether `readNow` can read this file (open, read synchronously, no tick in flight). */
   get readsNow(): boolean {
     return this.syncIo && this.fh !== null && !this.running && !this.identDue;
   }
@@ -319,7 +207,7 @@ export class FileTailer {
     this.trailing = null;
     const fh = this.fh;
     this.fh = null;
-    if (this.ident && this.ctx.holders.get(this.ident) === this) this.ctx.holders.delete(this.ident);
+    if (this.ident) this.ctx.handoff.drop(this.ident, this);
     this.ident = null;
     if (fh) await fh.close().catch(() => undefined);
     this.settleFirst();
@@ -392,19 +280,10 @@ export class FileTailer {
     try {
       st = await fh.stat();
     } catch (e) {
-      await fh.close().catch(() => undefined);
-      this.setState('error', describeError(e));
-      return false;
+      return this.giveUp(fh, describeError(e));
     }
-    if (this.ctx.stopped) {
-      await fh.close().catch(() => undefined);
-      return false;
-    }
-    if (!st.isFile()) {
-      await fh.close().catch(() => undefined);
-      this.setState('error', 'not a regular file');
-      return false;
-    }
+    if (this.ctx.stopped) return this.giveUp(fh);
+    if (!st.isFile()) return this.giveUp(fh, 'not a regular file');
     const ident = identOf(st);
     const birth = st.birthtimeMs;
     let syncIo = false;
@@ -414,58 +293,53 @@ export class FileTailer {
       } catch {
         syncIo = false;
       }
-      if (this.ctx.stopped) {
-        await fh.close().catch(() => undefined);
-        return false;
-      }
+      if (this.ctx.stopped) return this.giveUp(fh);
     }
 
     // Is this file being read under another name? Then this name is where it was renamed to
     // (rotation with a pattern that also matches the rotated name): take over from that reader
     // once it has finished its descriptor, instead of reading everything twice. A hard link
     // (the other name still points at the file) is simply read again.
-    const holder = this.ctx.holders.get(ident);
-    if (holder && holder !== this && holder.fh) {
-      const hst = await statOrNull(holder.abs);
-      const h = this.ctx.holders.get(ident);
-      if ((!hst || identOf(hst) !== ident) && h && h !== this && h.fh) {
-        await fh.close().catch(() => undefined);
-        if (!h.waiters.includes(this)) h.waiters.push(this);
-        this.setState('connecting', `renamed from ${h.display}; taking over from its reader`);
-        h.schedule();
-        return false;
-      }
+    const reader = await this.ctx.handoff.readerToWaitFor(ident, this);
+    if (reader) {
+      await fh.close().catch(() => undefined);
+      this.setState('connecting', `renamed from ${reader.display}; taking over from its reader`);
+      reader.schedule();
+      return false;
     }
 
     let note = this.reopenNote ?? undefined;
-    const adopted = this.adopted;
-    this.adopted = null;
-    const rec = this.ctx.released.get(ident);
-    if (adopted && adopted.ident === ident && adopted.birth === birth && st.size >= adopted.offset) {
-      this.splitter = adopted.splitter;
-      this.offset = adopted.offset;
-      note = `renamed from ${adopted.from}: continuing at line ${adopted.splitter.lineNo + 1}`;
-    } else if (rec && rec.birth === birth && rec.expires > performance.now() && st.size >= rec.offset) {
-      this.ctx.released.delete(ident);
-      this.splitter = this.newSplitter();
-      this.splitter.reset(rec.offset, rec.lineNo);
-      this.offset = rec.offset;
-      note = `renamed from ${rec.from}: continuing at line ${rec.lineNo + 1}`;
+    const resume = this.ctx.handoff.resume(this, ident, birth, st.size);
+    if (resume && 'cursor' in resume) {
+      this.cursor = resume.cursor;
+      this.cursor.node = this.node;
+      this.cursor.display = this.display;
+      note = `renamed from ${resume.from}: continuing at line ${resume.cursor.lineNo + 1}`;
+    } else if (resume) {
+      this.cursor = new ReadCursor(this.ctx, this.node, this.display);
+      this.cursor.resetTo(resume.offset, resume.lineNo);
+      note = `renamed from ${resume.from}: continuing at line ${resume.lineNo + 1}`;
     } else {
-      this.splitter = this.newSplitter();
-      this.offset = 0;
-      this.skipBefore = this.initial && !this.everOpened && !this.ctx.fromStart ? st.size : 0;
+      this.cursor = new ReadCursor(this.ctx, this.node, this.display);
+      this.cursor.skipBefore = this.initial && !this.everOpened && !this.ctx.fromStart ? st.size : 0;
     }
     this.fh = fh;
     this.syncIo = syncIo;
     this.ident = ident;
     this.birth = birth;
-    if (!this.ctx.holders.has(ident)) this.ctx.holders.set(ident, this);
+    this.ctx.handoff.hold(ident, this);
     this.everOpened = true;
     this.reopenNote = null;
     this.lastDataAt = this.ctx.now();
     this.setState('streaming', note);
     return true;
+  }
+
+  /** Close a descriptor just opened and not kept; with `error`, say why. Always false (not opened). */
+  private async giveUp(fh: FileHandle, error?: string): Promise<false> {
+    await fh.close().catch(() => undefined);
+    if (error !== undefined) this.setState('error', error);
+    return false;
   }
 
   /** Let go of the current descriptor: hand it to a tailer of the name it was renamed to, or flush. */
@@ -474,137 +348,45 @@ export class FileTailer {
     const ident = this.ident!;
     this.fh = null;
     this.ident = null;
-    if (this.ctx.holders.get(ident) === this) this.ctx.holders.delete(ident);
-    const waiters = this.waiters;
-    this.waiters = [];
+    this.ctx.handoff.drop(ident, this);
+    const waiters = this.ctx.handoff.takeWaiters(this);
     const heir = renamed ? waiters[0] : undefined;
     if (heir) {
-      heir.adopted = { ident, birth: this.birth, splitter: this.splitter, offset: this.offset, from: this.display };
-      this.splitter = this.newSplitter();
+      this.ctx.handoff.handOver(heir, ident, this.birth, this.cursor, this.display);
+      this.cursor = new ReadCursor(this.ctx, this.node, this.display);
     } else {
-      this.batchTime = this.ctx.now();
-      this.splitter.flush(this.sink);
-      this.emitBatch();
-      if (renamed) {
-        this.ctx.released.set(ident, {
-          birth: this.birth,
-          offset: this.offset,
-          lineNo: this.splitter.lineNo,
-          from: this.display,
-          expires: performance.now() + RELEASED_TTL_MS,
-        });
-      }
+      this.cursor.flush();
+      if (renamed) this.ctx.handoff.record(ident, this.birth, this.cursor, this.display);
     }
     await fh.close().catch(() => undefined);
     for (const w of waiters) w.schedule();
   }
 
-  /** Read from the saved offset to end of file, one pooled buffer per step. */
+  /** Read from the saved offset to end of file (see ReadCursor.readToEnd). */
   private async readToEof(): Promise<void> {
     const fh = this.fh;
     if (!fh) return;
-    if (this.syncIo) {
-      // Synchronous steps, yielding between every few buffers so that a long backlog (a big file
-      // read from the start) leaves room for everything else.
-      while (this.drainSync(fh, SYNC_STEPS)) {
-        await yieldNow();
-        if (this.ctx.stopped || this.fh !== fh) return;
-      }
-      return;
-    }
-    // Read first; only when nothing new came, ask the size (a file truncated below our offset
-    // reads as empty). Under load this saves an fstat per read.
-    if (await this.readAvailable(fh)) return;
-    if (this.ctx.stopped || this.fh !== fh) return;
-    const st = await fh.stat();
-    if (st.size < this.offset) {
-      this.truncated(st.size);
-      await this.readAvailable(fh);
-    }
+    await this.cursor.readToEnd(fh, this.syncIo ? this.ctx.syncBuffer!() : null, this.hooks(fh, true));
   }
 
-  /**
-   * Synchronous `readToEof` of at most `steps` buffers (then the fstat for truncation when nothing
-   * came). Returns true when it stopped at the budget with more to read.
-   */
+  /** Synchronous read of at most `steps` buffers (then the truncation check when nothing came); true: more to read. */
   private drainSync(fh: FileHandle, steps: number): boolean {
-    const got = this.readAvailableSync(fh, steps);
-    if (got !== NONE) return got === MORE;
-    if (this.ctx.stopped || this.fh !== fh) return false;
-    const size = fs.fstatSync(fh.fd).size;
-    if (size >= this.offset) return false;
-    this.truncated(size);
-    return this.readAvailableSync(fh, steps) === MORE;
+    return this.cursor.drainSync(fh, this.ctx.syncBuffer!(), steps, this.hooks(fh, false));
   }
 
-  /** copytruncate (or truncated by hand): restart at offset 0 and line 1. */
-  private truncated(size: number): void {
-    // Whatever was pending was real content.
-    this.batchTime = this.ctx.now();
-    this.splitter.flush(this.sink);
-    this.emitBatch();
-    const was = this.offset;
-    this.offset = 0;
-    this.skipBefore = 0;
-    this.splitter.reset(0, 0);
-    this.lastDataAt = this.ctx.now();
-    this.setState('streaming', `truncated (size ${size} < offset ${was}); ${RESTART}`);
-  }
-
-  /** Read from the offset to the current end. Returns true when any byte was read. */
-  private async readAvailable(fh: FileHandle): Promise<boolean> {
-    let any = false;
-    for (;;) {
-      if (this.ctx.stopped || this.fh !== fh) return any;
-      const buf = await this.ctx.acquireBuffer();
-      let n: number;
-      try {
-        if (this.ctx.stopped || this.fh !== fh) return any;
-        ({ bytesRead: n } = await fh.read(buf, 0, buf.length, this.offset));
-        if (n > 0) {
-          this.batchTime = this.ctx.now();
-          this.splitter.push(n === buf.length ? buf : buf.subarray(0, n), this.offset, this.sink);
-          this.offset += n;
-        }
-      } finally {
-        this.ctx.releaseBuffer(buf);
-      }
-      if (n === 0) return any;
-      any = true;
-      this.gotBytes = true;
-      this.lastDataAt = this.batchTime;
-      if (this.state !== 'streaming') this.setState('streaming');
-      this.emitBatch();
-      // A short read means end of file for now; the next change event (or check) reads on.
-      if (n < buf.length) return any;
-    }
-  }
-
-  /** `readAvailable` with readSync on the descriptor, at most `steps` buffers: NONE, SOME or MORE. */
-  private readAvailableSync(fh: FileHandle, steps: number): number {
-    const buf = this.ctx.syncBuffer!();
-    let any = false;
-    for (let k = 0; k < steps; k++) {
-      if (this.ctx.stopped || this.fh !== fh) return any ? SOME : NONE;
-      const n = fs.readSync(fh.fd, buf, 0, buf.length, this.offset);
-      if (n === 0) return any ? SOME : NONE;
-      this.batchTime = this.ctx.now();
-      this.splitter.push(n === buf.length ? buf : buf.subarray(0, n), this.offset, this.sink);
-      this.offset += n;
-      any = true;
-      this.lastDataAt = this.batchTime;
-      if (this.state !== 'streaming') this.setState('streaming');
-      this.emitBatch();
-      if (n < buf.length) return SOME;
-    }
-    return MORE;
-  }
-
-  /** Emit the lines of the read in progress, in one batch. */
-  private emitBatch(): void {
-    if (this.batch.length === 0) return;
-    const events = this.batch;
-    this.batch = [];
-    this.ctx.emit(events);
+  /** What the cursor tells this tailer while it reads `fh` (`tick`: inside a tick, which looks once more after bytes). */
+  private hooks(fh: FileHandle, tick: boolean): ReadHooks {
+    return {
+      current: () => !this.ctx.stopped && this.fh === fh,
+      chunk: () => {
+        if (tick && !this.syncIo) this.gotBytes = true;
+        this.lastDataAt = this.cursor.lastTime;
+        if (this.state !== 'streaming') this.setState('streaming');
+      },
+      truncated: (size, was) => {
+        this.lastDataAt = this.ctx.now();
+        this.setState('streaming', `truncated (size ${size} < offset ${was}); ${RESTART}`);
+      },
+    };
   }
 }

@@ -10,6 +10,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { entryKind, identOf } from './fs-facts.ts';
 
 type Segment =
   | { readonly kind: 'globstar' }
@@ -215,6 +216,33 @@ function matchFrom(names: readonly string[], ni: number, segs: readonly Segment[
 }
 
 /** Whether an absolute file path matches the pattern. */
+/**
+ * Compile the source's arguments: a plain path naming a directory follows everything below it,
+ * anything else is a file or glob (brace alternatives each compiled). Each compiled pattern is
+ * mapped back to the argument it came from (for "no file matches X yet").
+ */
+export async function compileArgs(args: readonly string[], cwd: string): Promise<{ patterns: CompiledPattern[]; argOf: Map<CompiledPattern, string> }> {
+  const patterns: CompiledPattern[] = [];
+  const argOf = new Map<CompiledPattern, string>();
+  for (const p of args) {
+    if (!hasMagic(p)) {
+      const st = await fsp.stat(path.resolve(cwd, p)).catch(() => null);
+      if (st?.isDirectory()) {
+        const c = directoryPattern(p, cwd);
+        argOf.set(c, p);
+        patterns.push(c);
+        continue;
+      }
+    }
+    for (const e of expandBraces(p)) {
+      const c = compilePattern(e, cwd);
+      argOf.set(c, p);
+      patterns.push(c);
+    }
+  }
+  return { patterns, argOf };
+}
+
 export function matchPath(c: CompiledPattern, abs: string): boolean {
   const names = relSegments(c, path.resolve(abs));
   if (!names || names.length === 0) return false;
@@ -282,7 +310,7 @@ export async function walkPattern(c: CompiledPattern, onFile: (abs: string) => v
     } catch {
       return;
     }
-    const id = `${st.dev}:${st.ino}`;
+    const id = identOf(st);
     if (seen.has(id)) return;
     seen.add(id);
     let entries;
@@ -294,18 +322,9 @@ export async function walkPattern(c: CompiledPattern, onFile: (abs: string) => v
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       if (signal?.aborted) return;
-      const abs = dir === '/' ? '/' + e.name : dir + '/' + e.name;
-      let isDir = e.isDirectory();
-      let isFile = e.isFile();
-      if (e.isSymbolicLink()) {
-        try {
-          const t = await fsp.stat(abs);
-          isDir = t.isDirectory();
-          isFile = t.isFile();
-        } catch {
-          continue;
-        }
-      }
+      const k = await entryKind(dir, e);
+      if (!k) continue;
+      const { abs, isDir, isFile } = k;
       if (isFile && matchPath(c, abs)) onFile(abs);
       else if (isDir && couldContain(c, abs)) await visit(abs);
     }

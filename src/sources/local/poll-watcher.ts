@@ -16,6 +16,7 @@
  */
 import type { Stats } from 'node:fs';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
+import { errCode } from './fs-facts.ts';
 
 export interface PollHandlers {
   /** A matching file appeared (or was there at start). */
@@ -109,7 +110,7 @@ export class PollWatcher {
 
   private fail(e: unknown): void {
     if (this.closed) return;
-    const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'error';
+    const code = errCode(e) ?? 'error';
     const where = typeof e === 'object' && e !== null && 'path' in e ? String((e as { path: unknown }).path) : this.opts.roots.join(', ');
     const key = `${where}|${code}`;
     if (this.reported.has(key)) return;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { open } from 'node:fs/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FileTailer, type TailContext } from '../../../src/sources/local/file-tailer.ts';
+import { RenameHandoff } from '../../../src/sources/local/rename-handoff.ts';
 import type { SourceEvent } from '../../../src/sources/types.ts';
 import { fixture, sleep, waitFor, type Fixture } from './harness.ts';
 
@@ -99,8 +100,7 @@ describe('local tail: bursts', () => {
       maxLineBytes: 1 << 20,
       acquireBuffer: async () => Buffer.allocUnsafe(1 << 20),
       releaseBuffer: () => undefined,
-      holders: new Map(),
-      released: new Map(),
+      handoff: new RenameHandoff(),
     };
     const t = new FileTailer(ctx, file, 'x.log', 'local', true);
     try {

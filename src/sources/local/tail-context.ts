@@ -1,0 +1,29 @@
+/** What the file tailers of one local source share. */
+import type { SourceEvent } from '../types.ts';
+import type { FileTailer } from './file-tailer.ts';
+import type { RenameHandoff } from './rename-handoff.ts';
+
+export interface TailContext {
+  emit(events: SourceEvent[]): void;
+  now(): number;
+  readonly stopped: boolean;
+  readonly fromStart: boolean;
+  readonly maxLineBytes: number;
+  /** Waits for a free read buffer (bounds memory and concurrent reads). */
+  acquireBuffer(): Promise<Buffer>;
+  releaseBuffer(buf: Buffer): void;
+  /** Which tailer reads which file, and what is handed over when a file is renamed to another followed name. */
+  readonly handoff: RenameHandoff<FileTailer>;
+  /**
+   * Whether the file just opened may be read synchronously (a local filesystem in fs events
+   * mode). Default: never. Needs `syncBuffer`.
+   */
+  useSyncIo?(abs: string): boolean | Promise<boolean>;
+  /** The one read buffer of synchronous reads (never held across an await). */
+  syncBuffer?(): Buffer;
+  /**
+   * Look once more this long after a tick that read bytes (default 50 ms; 0: never): for watchers
+   * that drop events following another within a few ms.
+   */
+  readonly trailingCheckMs?: number;
+}
