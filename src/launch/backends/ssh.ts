@@ -16,22 +16,22 @@
  *   5. each node's log is downloaded over SFTP for the archive.
  * A dropped connection is re-opened (the node keeps running and logging meanwhile); a node out of
  * reach for longer than `lostTimeoutMs` fails the case.
+ *
+ * This module runs those phases; a host's connection is ssh-host-conn.ts, the per-node steps
+ * (poll, stop, fetch the log) are ssh-node-run.ts, the SFTP reads ssh-sftp-files.ts.
  */
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { ClientChannel, SFTPWrapper } from 'ssh2';
-import { openSshChain, type SshChain } from '../../sources/ssh/connect.ts';
-import { sftpClose, sftpCode, sftpFstatSize, sftpOpen, sftpRead, SFTP_NO_SUCH_FILE } from '../../sources/ssh/sftp-ops.ts';
-import { backoffDelay, DEFAULT_BACKOFF, sleep } from '../../sources/ssh/backoff.ts';
-import type { SourceEvent } from '../../sources/types.ts';
-import { aliveScript, bashLogin, MARK, parsePgid, parseScriptError, preflightScript, sshStartScript, stopScript } from '../node-script.ts';
+import { sleep } from '../../sources/ssh/backoff.ts';
+import { bashLogin, MARK, parsePgid, parseScriptError, preflightScript, sshStartScript } from '../node-script.ts';
 import type { PlannedCase, PlannedNode } from '../plan.ts';
-import { shQuoteAlways } from '../quote.ts';
-import { LogTail, type TailReader } from './log-tail.ts';
+import { errText, HostConn, type HostConnOptions } from './ssh-host-conn.ts';
 import type { ResolvedHost } from './ssh-hosts.ts';
-import { printable, type Backend, type CaseContext, type CaseOutcome, type NodeOutcome } from './types.ts';
+import { collectNodeLog, newNodeRun, pollNode, settleStoppedNode, stopNode, type NodeFileState, type NodeRun, type NodeRunEnv } from './ssh-node-run.ts';
+import { printable, type Backend, type CaseContext, type CaseOutcome } from './types.ts';
 
-export interface SshBackendOptions {
+export { sftpPath } from './ssh-sftp-files.ts';
+
+export interface SshBackendOptions extends HostConnOptions {
   readonly hosts: readonly ResolvedHost[];
   /** SSH_AUTH_SOCK path; default process.env.SSH_AUTH_SOCK; false → no agent. */
   readonly agent?: string | false;
@@ -43,256 +43,6 @@ export interface SshBackendOptions {
   readonly lostTimeoutMs?: number;
   /** Limit for one remote script (preflight, start, stop), default 60 000 ms (plus the stop grace). */
   readonly execTimeoutMs?: number;
-  readonly keepaliveIntervalMs?: number;
-  readonly keepaliveCountMax?: number;
-  readonly readyTimeoutMs?: number;
-  readonly acceptNewFlag?: string;
-  /** Host key added, identity skipped, …: things to tell the user. */
-  readonly onNote?: (host: string, message: string) => void;
-}
-
-const MAX_EXEC_OUTPUT = 64 * 1024;
-
-/** `bash -c '<script>'` for our control scripts (no login shell: quick). */
-function bashPlain(script: string): string {
-  return `bash -c ${shQuoteAlways(script)}`;
-}
-
-/** A remote path as sent over SFTP: `~/x` → `x` (relative paths are relative to the login directory). */
-export function sftpPath(p: string): string {
-  if (p === '~' || p === '~/') return '.';
-  return p.startsWith('~/') ? p.slice(2) : p;
-}
-
-function errText(err: unknown): string {
-  return printable((err as Error)?.message ?? String(err));
-}
-
-/** One host's connection (SSH + one SFTP session), re-opened on demand after a loss. */
-class HostConn {
-  chain: SshChain | null = null;
-  sftp: SFTPWrapper | null = null;
-  lost: string | null = null;
-  private opening: Promise<void> | null = null;
-  private attempts = 0;
-  private nextAttemptAt = 0;
-  closed = false;
-
-  constructor(
-    readonly host: ResolvedHost,
-    private readonly opts: SshBackendOptions,
-    private readonly agent: string | undefined,
-  ) {}
-
-  get connected(): boolean {
-    return this.chain !== null && this.sftp !== null && this.lost === null;
-  }
-
-  /** Connect now (first connection of a case: errors are the caller's). */
-  async open(): Promise<void> {
-    if (this.connected) return;
-    this.opening ??= this.doOpen().finally(() => (this.opening = null));
-    return this.opening;
-  }
-
-  /** Reconnect if due (backoff); true when connected. Never throws. */
-  async ensure(now: number): Promise<boolean> {
-    if (this.connected) return true;
-    if (this.closed || now < this.nextAttemptAt) return false;
-    try {
-      await this.open();
-      this.attempts = 0;
-      return true;
-    } catch (err) {
-      this.lost = errText(err);
-      this.nextAttemptAt = now + backoffDelay(this.attempts++, DEFAULT_BACKOFF);
-      return false;
-    }
-  }
-
-  private async doOpen(): Promise<void> {
-    this.drop();
-    const chain = await openSshChain({
-      hops: this.host.hops,
-      ...(this.agent ? { agent: this.agent } : {}),
-      keepaliveIntervalMs: this.opts.keepaliveIntervalMs ?? 15_000,
-      keepaliveCountMax: this.opts.keepaliveCountMax ?? 3,
-      readyTimeoutMs: this.opts.readyTimeoutMs ?? 20_000,
-      acceptNewFlag: this.opts.acceptNewFlag ?? '--accept-new',
-      onNote: (m) => this.opts.onNote?.(this.host.name, m),
-    });
-    if (this.closed) {
-      chain.destroy();
-      throw new Error('closed');
-    }
-    let sftp: SFTPWrapper;
-    try {
-      sftp = await new Promise<SFTPWrapper>((resolve, reject) => {
-        chain.client.sftp((err, s) => (err ? reject(new Error(`cannot start the SFTP subsystem: ${err.message}`)) : resolve(s)));
-      });
-    } catch (err) {
-      chain.destroy();
-      throw err;
-    }
-    this.chain = chain;
-    this.sftp = sftp;
-    this.lost = null;
-    chain.onLost((why) => {
-      if (this.chain === chain) {
-        this.lost = printable(why);
-        this.sftp = null;
-      }
-    });
-    sftp.once('close', () => {
-      if (this.chain === chain) {
-        this.lost ??= 'SFTP session closed';
-        this.sftp = null;
-        chain.destroy();
-      }
-    });
-  }
-
-  /** Run a command; resolves with its exit code (null if the channel closed without one) and output. */
-  exec(command: string, timeoutMs: number): Promise<{ code: number | null; out: string }> {
-    const chain = this.chain;
-    if (!chain || this.lost !== null) return Promise.reject(new Error(this.lost ?? 'not connected'));
-    return new Promise((resolve, reject) => {
-      let out = '';
-      let settled = false;
-      let channel: ClientChannel | null = null;
-      const timer = setTimeout(() => {
-        if (settled) return;
-        settled = true;
-        channel?.close();
-        reject(new Error(`no answer in ${Math.round(timeoutMs / 1000)} s`));
-      }, timeoutMs);
-      const add = (d: Buffer) => {
-        if (out.length < MAX_EXEC_OUTPUT) out += d.toString('utf8').slice(0, MAX_EXEC_OUTPUT - out.length);
-      };
-      try {
-        chain.client.exec(command, (err, ch) => {
-          if (err) {
-            if (settled) return;
-            settled = true;
-            clearTimeout(timer);
-            reject(err);
-            return;
-          }
-          channel = ch;
-          let code: number | null = null;
-          ch.on('exit', (c: number | null) => {
-            if (typeof c === 'number') code = c;
-          });
-          ch.on('data', add);
-          ch.stderr.on('data', add);
-          ch.on('close', (c?: number | null) => {
-            if (settled) return;
-            settled = true;
-            clearTimeout(timer);
-            resolve({ code: typeof c === 'number' ? c : code, out });
-          });
-        });
-      } catch (err) {
-        settled = true;
-        clearTimeout(timer);
-        reject(err as Error);
-      }
-    });
-  }
-
-  drop(): void {
-    const chain = this.chain;
-    this.chain = null;
-    this.sftp = null;
-    chain?.destroy();
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    const chain = this.chain;
-    this.chain = null;
-    this.sftp = null;
-    if (!chain) return;
-    chain.end();
-    await Promise.race([new Promise<void>((r) => chain.onLost(() => r())), sleep(1000)]);
-    chain.destroy();
-  }
-}
-
-/** SFTP reader of one file for LogTail (handle opened lazily, once per SFTP session). */
-class SftpReader implements TailReader {
-  private handle: Buffer | null = null;
-  constructor(
-    readonly sftp: SFTPWrapper,
-    private readonly path: string,
-  ) {}
-  async size(): Promise<number | null> {
-    if (!this.handle) {
-      try {
-        this.handle = await sftpOpen(this.sftp, this.path);
-      } catch (err) {
-        if (sftpCode(err) === SFTP_NO_SUCH_FILE) return null;
-        throw err;
-      }
-    }
-    return sftpFstatSize(this.sftp, this.handle);
-  }
-  async read(position: number, length: number): Promise<Buffer> {
-    if (!this.handle) return Buffer.alloc(0);
-    return sftpRead(this.sftp, this.handle, length, position);
-  }
-  async close(): Promise<void> {
-    const h = this.handle;
-    this.handle = null;
-    if (h) await sftpClose(this.sftp, h);
-  }
-}
-
-/** Read a small file (an exit status); null when it does not exist. */
-async function readSmall(sftp: SFTPWrapper, path: string, max = 64): Promise<string | null> {
-  let h: Buffer;
-  try {
-    h = await sftpOpen(sftp, path);
-  } catch (err) {
-    if (sftpCode(err) === SFTP_NO_SUCH_FILE) return null;
-    throw err;
-  }
-  try {
-    return (await sftpRead(sftp, h, max, 0)).toString('utf8');
-  } finally {
-    await sftpClose(sftp, h);
-  }
-}
-
-/** Is process `pid` there (its /proc entry)? null when /proc cannot be read over SFTP. */
-function procAlive(sftp: SFTPWrapper, pid: number): Promise<boolean | null> {
-  return new Promise((resolve) => {
-    sftp.stat(`/proc/${pid}`, (err) => {
-      if (!err) resolve(true);
-      else resolve(sftpCode(err) === SFTP_NO_SUCH_FILE ? false : null);
-    });
-  });
-}
-
-function parseRc(text: string | null): number | null {
-  if (text === null) return null;
-  const m = /^\s*(\d{1,3})\s*$/.exec(text);
-  return m ? Number(m[1]) : null;
-}
-
-interface NodeRun {
-  pn: PlannedNode;
-  conn: HostConn;
-  out: NodeOutcome;
-  tail: LogTail;
-  reader: SftpReader | null;
-  done: boolean;
-  /** Ended without an exit status. */
-  vanished: boolean;
-  lostSince: number | null;
-  lastAliveCheck: number;
-  termSent: boolean;
-  killSent: boolean;
 }
 
 export function createSshBackend(opts: SshBackendOptions): Backend {
@@ -323,39 +73,13 @@ export function createSshBackend(opts: SshBackendOptions): Backend {
       forceNow: () => {},
     };
     current = state;
-    const fileStatus = (n: NodeRun, s: 'connecting' | 'streaming' | 'reconnecting' | 'ended' | 'error', message?: string) =>
+    const fileStatus = (n: NodeRun, s: NodeFileState, message?: string) =>
       ctx.emit([{ type: 'status', node: n.pn.host!, file: n.out.label, state: s, ...(message !== undefined ? { message } : {}), time: ctx.now() }]);
 
     const nodes: NodeRun[] = c.nodes.map((pn) => {
       const conn = conns.get(pn.host!);
       if (!conn) throw new Error(`internal: no connection for host ${pn.host}`);
-      const lab = label(pn);
-      return {
-        pn,
-        conn,
-        out: {
-          node_rank: pn.node_rank,
-          host: pn.host,
-          node: pn.host!,
-          label: lab,
-          remoteLog: pn.log,
-          localLog: null,
-          exitCode: null,
-          state: 'not_started',
-          reason: null,
-          pgid: null,
-          startedAt: null,
-          endedAt: null,
-        },
-        tail: new LogTail(pn.host!, lab, (ev: SourceEvent[]) => ctx.emit(ev), ctx.now),
-        reader: null,
-        done: false,
-        vanished: false,
-        lostSince: null,
-        lastAliveCheck: 0,
-        termSent: false,
-        killSent: false,
-      };
+      return newNodeRun(pn, conn, label(pn), ctx);
     });
     const outcome = (status: CaseOutcome['status'], reason: string | null): CaseOutcome => {
       const starts = nodes.map((n) => n.out.startedAt);
@@ -426,49 +150,7 @@ export function createSshBackend(opts: SshBackendOptions): Backend {
 
       // 3. Follow the logs and wait for every exit status.
       const deadline = ctx.plan.timeout_s !== null ? startedAt + ctx.plan.timeout_s * 1000 : Infinity;
-      const pollNode = async (n: NodeRun): Promise<void> => {
-        const now = ctx.now();
-        if (!(await n.conn.ensure(now))) {
-          n.lostSince ??= now;
-          n.reader = null;
-          fileStatus(n, 'reconnecting', `connection to ${n.pn.host} lost (${n.conn.lost ?? '?'}); the node keeps running, reconnecting`);
-          if (now - n.lostSince > lostTimeoutMs) {
-            n.done = true;
-            n.out.state = 'lost';
-            n.out.reason = `out of reach for ${Math.round(lostTimeoutMs / 1000)} s (${n.conn.lost ?? 'connection lost'}); its processes (group ${n.out.pgid}) may still be running`;
-          }
-          return;
-        }
-        if (n.lostSince !== null) {
-          n.lostSince = null;
-          fileStatus(n, 'streaming', `reconnected to ${n.pn.host}`);
-        }
-        const sftp = n.conn.sftp!;
-        if (!n.reader || n.reader.sftp !== sftp) n.reader = new SftpReader(sftp, sftpPath(n.pn.log));
-        try {
-          for (let i = 0; i < 4; i++) if (!(await n.tail.poll(n.reader)).more) break;
-          const rcPath = sftpPath(`${n.pn.runDir}/node${n.pn.node_rank}.rc`);
-          let rc = parseRc(await readSmall(sftp, rcPath));
-          if (rc === null && now - n.lastAliveCheck >= aliveCheckMs && n.out.pgid !== null) {
-            n.lastAliveCheck = now;
-            // /proc/<pgid> over SFTP (the group leader is the node script: it lives until the exit
-            // status is written); a remote shell only where /proc cannot be read.
-            let alive = await procAlive(sftp, n.out.pgid);
-            if (alive === null) alive = !(await n.conn.exec(bashPlain(aliveScript(n.out.pgid)), execTimeoutMs)).out.includes(MARK.gone);
-            if (!alive) {
-              rc = parseRc(await readSmall(sftp, rcPath));
-              if (rc === null) n.vanished = true;
-            }
-          }
-          if (rc !== null || n.vanished) {
-            n.done = true;
-            n.out.exitCode = rc;
-            n.out.endedAt = ctx.now();
-          }
-        } catch {
-          // A lost connection shows up in ensure() next round; a read error is retried.
-        }
-      };
+      const env: NodeRunEnv = { ctx, status: fileStatus, aliveCheckMs, lostTimeoutMs, execTimeoutMs };
 
       while (status === 'ok') {
         if (state.stop) {
@@ -481,7 +163,7 @@ export function createSshBackend(opts: SshBackendOptions): Backend {
           reason = `timed out after ${ctx.plan.timeout_s} s (recipe timeout_s)`;
           break;
         }
-        await Promise.all(nodes.filter((n) => !n.done).map(pollNode));
+        await Promise.all(nodes.filter((n) => !n.done).map((n) => pollNode(n, env)));
         const bad = nodes.find((n) => n.done && (n.vanished || n.out.state === 'lost' || (n.out.exitCode !== null && n.out.exitCode !== 0)));
         if (bad) {
           status = 'failed';
@@ -497,38 +179,14 @@ export function createSshBackend(opts: SshBackendOptions): Backend {
 
       // 4. Stop what still runs (only the process groups we started).
       const stopNodes = async (force: boolean): Promise<void> => {
-        await Promise.all(
-          nodes.map(async (n) => {
-            if (n.done || n.out.pgid === null || !n.conn.connected) return;
-            if (force ? n.killSent : n.termSent) return;
-            if (force) n.killSent = true;
-            else n.termSent = true;
-            try {
-              await n.conn.exec(bashPlain(stopScript(n.out.pgid, force ? 0 : grace)), execTimeoutMs + grace * 1000);
-            } catch (err) {
-              n.out.reason ??= `could not stop it: ${errText(err)}`;
-            }
-          }),
-        );
+        await Promise.all(nodes.map((n) => stopNode(n, force, grace, execTimeoutMs)));
       };
       const running = nodes.filter((n) => !n.done);
       if (running.length) {
         for (const n of running) fileStatus(n, 'streaming', `stopping (${reason ?? 'stop'})`);
         state.forceNow = () => void stopNodes(true);
         await stopNodes(state.stop === 'force');
-        for (const n of running) {
-          const now = ctx.now();
-          if (n.conn.connected) {
-            try {
-              n.out.exitCode = parseRc(await readSmall(n.conn.sftp!, sftpPath(`${n.pn.runDir}/node${n.pn.node_rank}.rc`)));
-            } catch {
-              // keep null
-            }
-          }
-          n.out.endedAt = now;
-          if (n.out.state === 'ok') n.out.state = 'stopped';
-          n.done = true;
-        }
+        for (const n of running) await settleStoppedNode(n, ctx.now());
       }
       for (const n of nodes) {
         if (n.out.state === 'ok' && n.out.exitCode !== 0 && n.out.startedAt !== null) n.out.state = status === 'interrupted' ? 'stopped' : 'failed';
@@ -537,36 +195,7 @@ export function createSshBackend(opts: SshBackendOptions): Backend {
       // 5. The rest of each log into the screen; a copy of each for the archive.
       const dir = ctx.stagingDir;
       await mkdir(dir, { recursive: true });
-      await Promise.all(
-        nodes.map(async (n) => {
-          if (n.out.startedAt === null) {
-            fileStatus(n, 'ended', n.out.reason ?? 'not started');
-            return;
-          }
-          if (!n.conn.connected) await n.conn.ensure(Infinity).catch(() => false);
-          const sftp = n.conn.connected ? n.conn.sftp : null;
-          if (!sftp) {
-            n.out.reason ??= 'its log could not be fetched (connection lost)';
-            fileStatus(n, 'ended', n.out.reason ?? undefined);
-            return;
-          }
-          try {
-            if (!n.reader || n.reader.sftp !== sftp) n.reader = new SftpReader(sftp, sftpPath(n.pn.log));
-            await n.tail.drain(n.reader);
-            await n.reader.close();
-          } catch {
-            // the download below still gets the file
-          }
-          const local = join(dir, `node${n.pn.node_rank}.log`);
-          try {
-            await new Promise<void>((resolve, reject) => sftp.fastGet(sftpPath(n.pn.log), local, (err) => (err ? reject(err) : resolve())));
-            n.out.localLog = local;
-          } catch (err) {
-            n.out.reason ??= `its log could not be fetched: ${errText(err)}`;
-          }
-          fileStatus(n, 'ended', n.out.exitCode !== null ? `exit status ${n.out.exitCode}` : (n.out.reason ?? 'ended'));
-        }),
-      );
+      await Promise.all(nodes.map((n) => collectNodeLog(n, dir, env)));
       return outcome(status, reason);
     } finally {
       if (current === state) current = null;
