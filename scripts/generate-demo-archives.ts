@@ -20,7 +20,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { writeTgz, type TarEntry } from '../src/sources/tar-writer.ts';
 import {
   addTicks,
@@ -29,6 +29,8 @@ import {
   fmtDllTime,
   fmtOneflowStamp,
   fmtTick7,
+  isMainModule,
+  megatronArgsBlock,
   pyStrList,
   seedFor,
   splitInteger,
@@ -375,6 +377,7 @@ const sci = (x: number, digits: number): string => {
   return `${m}E${n < 0 ? '-' : '+'}${String(Math.abs(n)).padStart(2, '0')}`;
 };
 
+/** The arguments block of node 0's log. */
 function gptArgs(nodes: number, gpus: number, straggler: boolean): string[] {
   const world = nodes * gpus;
   const a: Record<string, string> = {
@@ -427,8 +430,7 @@ function gptArgs(nodes: number, gpus: number, straggler: boolean): string[] {
     weight_decay: '0.01',
     world_size: String(world),
   };
-  const lines = Object.entries(a).map(([k, v]) => `  ${k} ${'.'.repeat(48 - k.length)} ${v}`);
-  return lines.sort((x, y) => (x.toLowerCase() < y.toLowerCase() ? -1 : x.toLowerCase() > y.toLowerCase() ? 1 : 0));
+  return megatronArgsBlock(a);
 }
 
 function buildGpt(): TarEntry[] {
@@ -466,7 +468,7 @@ function buildGpt(): TarEntry[] {
       });
       first.push(`using world size: ${world}, data-parallel size: ${world}, context-parallel size: 1 tensor-model-parallel size: 1, pipeline-model-parallel size: 1 `);
       first.push('using torch.float16 for parameters ...');
-      first.push('------------------------ arguments ------------------------', ...gptArgs(c.nodes, c.gpus, straggler), '-------------------- end of arguments ---------------------');
+      first.push(...gptArgs(c.nodes, c.gpus, straggler));
       first.push('setting number of micro-batches to constant 1', '> building GPT2BPETokenizer tokenizer ...', ' > padded vocab (size: 50257) with 47 dummy tokens (new size: 50304)');
       first.push('> initializing torch distributed ...', '> initialized tensor model parallel with size 1', '> initialized pipeline model parallel with size 1', '> setting random seeds to 1234 ...');
       out.forEach((o, k) => {
@@ -619,8 +621,7 @@ export async function generateDemoArchives(outDir: string): Promise<string[]> {
   return written;
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
-if (isMain) {
+if (isMainModule(import.meta.url)) {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const outDir = process.argv[2] ? path.resolve(process.argv[2]) : path.join(here, '..', 'replays');
   const written = await generateDemoArchives(outDir);

@@ -2,7 +2,11 @@
  * Small deterministic helpers shared by the synthetic-log generators
  * (test/fixtures/generate-seed-logs.ts, scripts/generate-demo-archives.ts).
  * No Math.random, no Date.now: every value derives from a fixed seed.
+ * Also the formatting both share (Megatron-style arguments block) and their run-as-script check.
  */
+
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /** mulberry32: a tiny 32-bit PRNG; same seed, same sequence, on every platform. */
 export function createRng(seed: number): Rng {
@@ -111,3 +115,18 @@ export const tick7Ms = (t: Tick7): number => t.sec * 1000 + Math.floor(t.ticks /
 
 /** Python-compatible `'{}'.format(list)` for a list of strings: `['a', 'b']`. */
 export const pyStrList = (xs: readonly string[]): string => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
+
+/**
+ * The arguments block Megatron-LM's `_print_args` writes (OneFlow's GPT trainer prints the same):
+ * a banner, one `  name ..... value` line per argument (dots pad the name to 48 columns), sorted
+ * case-insensitively, and a closing banner.
+ */
+export function megatronArgsBlock(args: Readonly<Record<string, string>>): string[] {
+  const lines = Object.entries(args).map(([k, v]) => `  ${k} ${'.'.repeat(48 - k.length)} ${v}`);
+  lines.sort((x, y) => (x.toLowerCase() < y.toLowerCase() ? -1 : x.toLowerCase() > y.toLowerCase() ? 1 : 0));
+  return ['------------------------ arguments ------------------------', ...lines, '-------------------- end of arguments ---------------------'];
+}
+
+/** Whether the module whose `import.meta.url` this is was run as the script (`node … <file>`). */
+export const isMainModule = (metaUrl: string): boolean =>
+  process.argv[1] !== undefined && metaUrl === pathToFileURL(path.resolve(process.argv[1])).href;

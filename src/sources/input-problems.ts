@@ -4,6 +4,9 @@
  * errors become. Nothing here throws for a bad input: errors are turned into `InputProblem`s.
  */
 
+import type { Stats } from 'node:fs';
+import * as fsp from 'node:fs/promises';
+
 import type { InputProblem } from '../core/types.ts';
 import type { InputItem } from './types.ts';
 
@@ -58,3 +61,20 @@ export function openErrorMessage(err: unknown): string {
 }
 
 export const problemItem = (problem: InputProblem): InputItem => ({ type: 'problem', problem });
+
+/**
+ * The `unreadable` problem "cannot open <name>: <why>" for an argument (`file` absent) or for a
+ * file inside a directory argument (`file`: its path relative to the directory).
+ */
+export function cannotOpen(input: string, err: unknown, file?: string): InputProblem {
+  return { input, ...(file !== undefined ? { file } : {}), kind: 'unreadable', message: `cannot open ${file ?? input}: ${openErrorMessage(err)}` };
+}
+
+/** `fs.stat` of a path, or (when it fails) the problem `cannotOpen` describes. */
+export async function statOrProblem(input: string, fullPath: string, file?: string): Promise<{ st: Stats } | { problem: InputProblem }> {
+  try {
+    return { st: await fsp.stat(fullPath) };
+  } catch (err) {
+    return { problem: cannotOpen(input, err, file) };
+  }
+}

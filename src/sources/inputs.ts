@@ -14,10 +14,7 @@
  * problems), read-lines.ts (lines). This module is the entry point and re-exports their API.
  */
 
-import type { Stats } from 'node:fs';
-import * as fsp from 'node:fs/promises';
-
-import { openErrorMessage, problemItem } from './input-problems.ts';
+import { problemItem, statOrProblem } from './input-problems.ts';
 import { plainFile, streamChunks } from './input-streams.ts';
 import { openPath } from './open-path.ts';
 import type { InputItem } from './types.ts';
@@ -62,17 +59,15 @@ export async function* enumerateInputs(args: string[], opts: EnumerateOptions = 
       };
       continue;
     }
-    let st: Stats;
-    try {
-      st = await fsp.stat(arg);
-    } catch (err) {
-      yield problemItem({ input: arg, kind: 'unreadable', message: `cannot open ${arg}: ${openErrorMessage(err)}` });
+    const r = await statOrProblem(arg, arg);
+    if ('problem' in r) {
+      yield problemItem(r.problem);
       continue;
     }
-    if (st.isDirectory()) {
+    if (r.st.isDirectory()) {
       yield* walkDirectory(arg);
-    } else if (st.isFile()) {
-      yield* openPath(arg, arg, arg, st, false);
+    } else if (r.st.isFile()) {
+      yield* openPath(arg, arg, arg, r.st, false);
     } else {
       // A pipe or a device (e.g. `<(zcat x.gz)`): stream it as it comes, no detection.
       yield { type: 'file', file: plainFile(arg, arg, arg) };

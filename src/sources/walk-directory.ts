@@ -10,7 +10,7 @@ import * as fsp from 'node:fs/promises';
 import * as nodePath from 'node:path';
 
 import type { InputProblem } from '../core/types.ts';
-import { openErrorMessage, problemItem } from './input-problems.ts';
+import { cannotOpen, openErrorMessage, problemItem, statOrProblem } from './input-problems.ts';
 import { openPath } from './open-path.ts';
 import type { InputItem } from './types.ts';
 
@@ -26,7 +26,7 @@ export async function* walkDirectory(arg: string): AsyncGenerator<InputItem> {
   try {
     rootReal = await fsp.realpath(arg);
   } catch (err) {
-    yield problemItem({ input: arg, kind: 'unreadable', message: `cannot open ${arg}: ${openErrorMessage(err)}` });
+    yield problemItem(cannotOpen(arg, err));
     return;
   }
   const entries: WalkEntry[] = [];
@@ -86,13 +86,11 @@ export async function* walkDirectory(arg: string): AsyncGenerator<InputItem> {
       yield problemItem(e.problem);
       continue;
     }
-    let st: Stats;
-    try {
-      st = await fsp.stat(e.full!);
-    } catch (err) {
-      yield problemItem({ input: arg, file: e.rel, kind: 'unreadable', message: `cannot open ${e.rel}: ${openErrorMessage(err)}` });
+    const r = await statOrProblem(arg, e.full!, e.rel);
+    if ('problem' in r) {
+      yield problemItem(r.problem);
       continue;
     }
-    yield* openPath(arg, e.full!, e.rel, st, true);
+    yield* openPath(arg, e.full!, e.rel, r.st, true);
   }
 }
