@@ -1,5 +1,4 @@
-import { normaliseModel } from './common/name-value-header.ts';
-import { dllPairs, dllParameterFields, parseDllLine } from './common/dllogger-line.ts';
+import { dllPairs, dllParameterRecord, parseDllLine } from './common/dllogger-line.ts';
 import type { LogFormat, ParsedRecord } from './types.ts';
 
 /**
@@ -20,12 +19,11 @@ export const dlloggerMxnet: LogFormat = {
         if (!d) return undefined;
         const s = d.step;
         if (s.type === 'parameter') {
-          const kv = dllPairs(d.rest);
-          const f = dllParameterFields(kv);
-          const layers = kv.get('num_layers');
-          if (typeof f['model'] === 'string') f['model'] = normaliseModel(/^resnetv?1?5?$/.test(f['model']) && layers ? `resnet${layers}` : f['model']);
-          if (kv.get('dtype') === 'float16') f['precision'] = 'amp';
-          return Object.keys(f).length ? { kind: 'meta', fields: f } : { kind: 'clock', time: d.timeUs / 1e6 };
+          return dllParameterRecord(d, (f, kv) => {
+            const layers = kv.get('num_layers');
+            if (typeof f['model'] === 'string' && /^resnetv?1?5?$/.test(f['model']) && layers) f['model'] = `resnet${layers}`;
+            if (kv.get('dtype') === 'float16') f['precision'] = 'amp';
+          });
         }
         if (s.type === 'iteration') {
           const kv = dllPairs(d.rest);

@@ -1,5 +1,4 @@
-import { normaliseModel } from './common/name-value-header.ts';
-import { dllPairs, dllParameterFields, dllValue, parseDllLine } from './common/dllogger-line.ts';
+import { dllParameterRecord, dllValue, parseDllLine } from './common/dllogger-line.ts';
 import type { LogFormat, ParsedRecord } from './types.ts';
 
 /** A non-negative number from a `key : value` pair, or undefined. */
@@ -31,12 +30,7 @@ export const dlloggerPytorch: LogFormat = {
         const d = parseDllLine(p);
         if (!d) return undefined;
         const s = d.step;
-        if (s.type === 'parameter') {
-          const f = dllParameterFields(dllPairs(d.rest));
-          if (typeof f['model'] === 'string') f['model'] = normaliseModel(f['model']);
-          if (Object.keys(f).length === 0) return { kind: 'clock', time: d.timeUs / 1e6 };
-          return { kind: 'meta', fields: f };
-        }
+        if (s.type === 'parameter') return dllParameterRecord(d);
         if (s.type === 'iteration') {
           const isRn = d.rest.startsWith(' train.loss : ');
           const isBert = s.training === true && d.rest.startsWith(' average_loss : ');

@@ -1,5 +1,4 @@
-import { normaliseModel } from './common/name-value-header.ts';
-import { dllPairs, dllParameterFields, parseDllLine } from './common/dllogger-line.ts';
+import { dllPairs, dllParameterRecord, parseDllLine } from './common/dllogger-line.ts';
 import type { LogFormat, LineParser, ParsedRecord } from './types.ts';
 
 function tfParser(): LineParser {
@@ -9,11 +8,9 @@ function tfParser(): LineParser {
       if (!d) return undefined;
       const s = d.step;
       if (s.type === 'parameter') {
-        const kv = dllPairs(d.rest);
-        const f = dllParameterFields(kv);
-        if (typeof f['model'] === 'string') f['model'] = normaliseModel(f['model']);
-        if (kv.get('amp') === 'True' || kv.get('use_amp') === 'True') f['precision'] = 'amp';
-        return Object.keys(f).length ? { kind: 'meta', fields: f } : { kind: 'clock', time: d.timeUs / 1e6 };
+        return dllParameterRecord(d, (f, kv) => {
+          if (kv.get('amp') === 'True' || kv.get('use_amp') === 'True') f['precision'] = 'amp';
+        });
       }
       if (s.type === 'tuple' || (s.type === 'iteration' && s.epoch === undefined)) {
         const kv = dllPairs(d.rest);

@@ -1,4 +1,4 @@
-import { NvidiaSmiBlock } from './common/nvidia-smi.ts';
+import { withGpuMemory } from './common/nvidia-smi.ts';
 import { parseNameValue } from './common/name-value-header.ts';
 import type { LogFormat, ParsedRecord } from './types.ts';
 
@@ -17,22 +17,17 @@ export const oneflowBert: LogFormat = {
   detect: (p) => p.includes('step: ') && p.includes('throughput: ') && STEP.test(p),
   window: { unit: 'iter', start: 19, end: 119 },
   createParser() {
-    const smi = new NvidiaSmiBlock();
-    return {
-      parse(p): ParsedRecord | undefined {
-        const mem = smi.parse(p);
-        if (mem !== undefined) return mem === true ? undefined : mem;
-        if (p.includes('step: ')) {
-          const m = STEP.exec(p);
-          if (!m) return undefined;
-          const rec: ParsedRecord = { kind: 'iter', iter: Number(m[1]), throughput: Number(m[3]) };
-          if (m[2] !== undefined) rec.loss = Number(m[2]);
-          if (m[4] !== undefined) rec.time = Number(m[4]);
-          return rec;
-        }
-        return p.includes(' = ') ? parseNameValue(p) : undefined;
-      },
-    };
+    return withGpuMemory((p): ParsedRecord | undefined => {
+      if (p.includes('step: ')) {
+        const m = STEP.exec(p);
+        if (!m) return undefined;
+        const rec: ParsedRecord = { kind: 'iter', iter: Number(m[1]), throughput: Number(m[3]) };
+        if (m[2] !== undefined) rec.loss = Number(m[2]);
+        if (m[4] !== undefined) rec.time = Number(m[4]);
+        return rec;
+      }
+      return p.includes(' = ') ? parseNameValue(p) : undefined;
+    });
   },
   samples: [
     {

@@ -1,4 +1,4 @@
-import { NvidiaSmiBlock } from './common/nvidia-smi.ts';
+import { withGpuMemory } from './common/nvidia-smi.ts';
 import { parseNameValue } from './common/name-value-header.ts';
 import type { LogFormat, ParsedRecord } from './types.ts';
 
@@ -17,26 +17,21 @@ export const oneflowCnn: LogFormat = {
   detect: (p) => p.includes('train: epoch ') && TRAIN.test(p),
   window: { unit: 'iter', start: 20, end: 120 },
   createParser() {
-    const smi = new NvidiaSmiBlock();
-    return {
-      parse(p): ParsedRecord | undefined {
-        const mem = smi.parse(p);
-        if (mem !== undefined) return mem === true ? undefined : mem;
-        if (p.includes('train: epoch ')) {
-          const m = TRAIN.exec(p);
-          if (!m) return undefined;
-          const rec: ParsedRecord = { kind: 'iter', epoch: Number(m[1]), iter: Number(m[2]), throughput: Number(m[4]) };
-          if (m[3] !== undefined) rec.loss = Number(m[3]);
-          if (m[5] !== undefined) rec.time = Number(m[5]);
-          return rec;
-        }
-        if (p.startsWith('Running ')) {
-          const r = /^Running (\w+): num_gpu_per_node = (\d+), num_nodes = (\d+)\./.exec(p);
-          if (r) return { kind: 'meta', fields: { gpu_num_per_node: Number(r[2]), num_nodes: Number(r[3]) } };
-        }
-        return p.includes(' = ') ? parseNameValue(p) : undefined;
-      },
-    };
+    return withGpuMemory((p): ParsedRecord | undefined => {
+      if (p.includes('train: epoch ')) {
+        const m = TRAIN.exec(p);
+        if (!m) return undefined;
+        const rec: ParsedRecord = { kind: 'iter', epoch: Number(m[1]), iter: Number(m[2]), throughput: Number(m[4]) };
+        if (m[3] !== undefined) rec.loss = Number(m[3]);
+        if (m[5] !== undefined) rec.time = Number(m[5]);
+        return rec;
+      }
+      if (p.startsWith('Running ')) {
+        const r = /^Running (\w+): num_gpu_per_node = (\d+), num_nodes = (\d+)\./.exec(p);
+        if (r) return { kind: 'meta', fields: { gpu_num_per_node: Number(r[2]), num_nodes: Number(r[3]) } };
+      }
+      return p.includes(' = ') ? parseNameValue(p) : undefined;
+    });
   },
   samples: [
     {

@@ -1,4 +1,4 @@
-import { NvidiaSmiBlock } from './common/nvidia-smi.ts';
+import { withGpuMemory } from './common/nvidia-smi.ts';
 import { parseNameValue } from './common/name-value-header.ts';
 import type { LogFormat, ParsedRecord } from './types.ts';
 
@@ -21,34 +21,29 @@ export const oneflowGpt: LogFormat = {
   detect: (p) => (p.includes('step=') && NORMAL.test(p)) || /^\|\s*(step|batches)\s*\|\s*micro_batches\s*\|/.test(p),
   window: { unit: 'iter', start: 'first', end: null, preferReported: true },
   createParser() {
-    const smi = new NvidiaSmiBlock();
     let inTable = false;
-    return {
-      parse(p): ParsedRecord | undefined {
-        const mem = smi.parse(p);
-        if (mem !== undefined) return mem === true ? undefined : mem;
-        if (p.startsWith('|')) {
-          if (/^\|\s*(step|batches)\s*\|\s*micro_batches\s*\|/.test(p)) {
-            inTable = true;
-            return undefined;
-          }
-          const m = inTable ? ROW.exec(p) : null;
-          if (!m) return undefined;
-          const rec: ParsedRecord = { kind: 'iter', iter: Number(m[1]), throughput: Number(m[4]), latencyS: Number(m[5]) };
-          if (m[6]) rec.loss = Number(m[6]);
-          return rec;
+    return withGpuMemory((p): ParsedRecord | undefined => {
+      if (p.startsWith('|')) {
+        if (/^\|\s*(step|batches)\s*\|\s*micro_batches\s*\|/.test(p)) {
+          inTable = true;
+          return undefined;
         }
-        if (p.includes('step=')) {
-          const m = NORMAL.exec(p);
-          if (!m) return undefined;
-          const rec: ParsedRecord = { kind: 'iter', iter: Number(m[1]), throughput: Number(m[4]), latencyS: Number(m[5]) };
-          if (m[6] !== undefined) rec.loss = Number(m[6]);
-          return rec;
-        }
-        if (p.includes(' ..')) return parseNameValue(p);
-        return undefined;
-      },
-    };
+        const m = inTable ? ROW.exec(p) : null;
+        if (!m) return undefined;
+        const rec: ParsedRecord = { kind: 'iter', iter: Number(m[1]), throughput: Number(m[4]), latencyS: Number(m[5]) };
+        if (m[6]) rec.loss = Number(m[6]);
+        return rec;
+      }
+      if (p.includes('step=')) {
+        const m = NORMAL.exec(p);
+        if (!m) return undefined;
+        const rec: ParsedRecord = { kind: 'iter', iter: Number(m[1]), throughput: Number(m[4]), latencyS: Number(m[5]) };
+        if (m[6] !== undefined) rec.loss = Number(m[6]);
+        return rec;
+      }
+      if (p.includes(' ..')) return parseNameValue(p);
+      return undefined;
+    });
   },
   samples: [
     {

@@ -1,4 +1,6 @@
 import { fastDateTimeUs, parseDateTimeUs } from '../timestamps.ts';
+import type { ClockRecord, MetaRecord } from '../types.ts';
+import { normaliseModel } from './name-value-header.ts';
 
 /**
  * The dllogger text backend's line (formats.md F4):
@@ -95,4 +97,16 @@ export function dllParameterFields(pairs: Map<string, string>): Record<string, n
   const prec = pairs.get('precision');
   if (prec && /^(fp16|amp|mixed|fp32|tf32|bf16)$/i.test(prec)) f['precision'] = prec.toLowerCase();
   return f;
+}
+
+/**
+ * The record of a PARAMETER line: its run identity (`adjust` adds what one framework's keys say,
+ * before the model name is normalised), or only its clock when it names nothing we use.
+ */
+export function dllParameterRecord(d: DllLine, adjust?: (fields: Record<string, number | string>, pairs: Map<string, string>) => void): MetaRecord | ClockRecord {
+  const kv = dllPairs(d.rest);
+  const f = dllParameterFields(kv);
+  adjust?.(f, kv);
+  if (typeof f['model'] === 'string') f['model'] = normaliseModel(f['model']);
+  return Object.keys(f).length ? { kind: 'meta', fields: f } : { kind: 'clock', time: d.timeUs / 1e6 };
 }

@@ -1,4 +1,4 @@
-import type { MemoryRecord } from '../types.ts';
+import type { LineParser, MemoryRecord } from '../types.ts';
 
 /**
  * In-band `nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv` blocks (formats.md F17):
@@ -20,4 +20,19 @@ export class NvidiaSmiBlock {
     this.inBlock = false;
     return undefined;
   }
+}
+
+/**
+ * A line parser that reads in-band nvidia-smi memory blocks itself (OneFlow's scripts print them
+ * into the training log) and passes every other line to `parse`.
+ */
+export function withGpuMemory(parse: LineParser['parse']): LineParser {
+  const smi = new NvidiaSmiBlock();
+  return {
+    parse(p) {
+      const mem = smi.parse(p);
+      if (mem !== undefined) return mem === true ? undefined : mem;
+      return parse(p);
+    },
+  };
 }
