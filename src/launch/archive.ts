@@ -16,6 +16,7 @@ import { dirname } from 'node:path';
 import { VERSION } from '../shared/version.ts';
 import { withTgz } from '../sources/tar-writer.ts';
 import type { CaseOutcome } from './backends/types.ts';
+import { caseIdentityJson } from './case-json.ts';
 import type { Plan, PlannedCase } from './plan.ts';
 
 export interface CaseRecord {
@@ -82,13 +83,7 @@ export function buildManifest(plan: Plan, records: readonly CaseRecord[], meta: 
       const c = rec.case;
       const o = rec.outcome;
       return {
-        id: c.id,
-        ...(c.name ? { name: c.name } : {}),
-        num_nodes: c.num_nodes,
-        gpu_num_per_node: c.gpu_num_per_node,
-        batch_size_per_device: c.batch_size_per_device,
-        precision: c.precision,
-        repeat: c.repeat,
+        ...caseIdentityJson(c),
         status: o ? o.status : 'not_run',
         reason: o?.reason ?? null,
         started_at: iso(o?.startedAt),

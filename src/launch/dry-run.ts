@@ -7,6 +7,7 @@
  *
  * (plus a few more keys: id, precision, workdir, log, archive member, recipe, backend). Pure.
  */
+import { caseIdentityJson } from './case-json.ts';
 import type { Plan } from './plan.ts';
 import { displaySafe } from './quote.ts';
 
@@ -18,13 +19,7 @@ export function dryRunJson(plan: Plan): string {
     session: plan.session,
     hosts: plan.hosts.map((h) => ({ host: h.name, address: h.address })),
     cases: plan.cases.map((c) => ({
-      id: c.id,
-      ...(c.name ? { name: c.name } : {}),
-      num_nodes: c.num_nodes,
-      gpu_num_per_node: c.gpu_num_per_node,
-      batch_size_per_device: c.batch_size_per_device,
-      precision: c.precision,
-      repeat: c.repeat,
+      ...caseIdentityJson(c),
       ...(plan.backend === 'slurm' ? { srun_args: c.slurmArgs } : {}),
       nodes: c.nodes.map((n) => ({
         host: n.host,

@@ -13,7 +13,7 @@
  * node, e.g. the node rank inside a Slurm step: a shell variable reference we generate ourselves).
  * Pure: no IO.
  */
-import { shQuote } from './quote.ts';
+import { shQuote, shQuoteWords } from './quote.ts';
 
 export type Piece = { kind: 'text'; text: string } | { kind: 'ph'; name: string; index: number; inQuotes: boolean; standalone: boolean };
 
@@ -105,53 +105,62 @@ function valueOf(values: ReadonlyMap<string, TemplateValue>, name: string): Temp
   return v;
 }
 
-/** Shell text: literal text as written, static values quoted, list values as quoted words, dynamic values as `"${VAR}"`. */
-export function renderShell(pieces: readonly Piece[], values: ReadonlyMap<string, TemplateValue>): string {
+/** How a rendering writes each kind of piece: literal text, dynamic values, string values, list values. */
+interface RenderStyle {
+  text(text: string): string;
+  dynamic(v: Extract<TemplateValue, { kind: 'dynamic' }>): string;
+  scalar(value: string): string;
+  list(words: readonly string[], name: string): string;
+}
+
+function render(pieces: readonly Piece[], values: ReadonlyMap<string, TemplateValue>, style: RenderStyle): string {
   let out = '';
   for (const p of pieces) {
     if (p.kind === 'text') {
-      out += p.text;
+      out += style.text(p.text);
       continue;
     }
     const v = valueOf(values, p.name);
-    if (v.kind === 'dynamic') out += `"${v.shell}"`;
-    else if (typeof v.value === 'string') out += shQuote(v.value);
-    else out += v.value.map(shQuote).join(' ');
+    if (v.kind === 'dynamic') out += style.dynamic(v);
+    else if (typeof v.value === 'string') out += style.scalar(v.value);
+    else out += style.list(v.value, p.name);
   }
   return out;
+}
+
+const asIs = (text: string): string => text;
+
+/** Shell text: literal text as written, static values quoted, list values as quoted words, dynamic values as `"${VAR}"`. */
+export function renderShell(pieces: readonly Piece[], values: ReadonlyMap<string, TemplateValue>): string {
+  return render(pieces, values, {
+    text: asIs,
+    dynamic: (v) => `"${v.shell}"`,
+    scalar: shQuote,
+    list: shQuoteWords,
+  });
 }
 
 /** One shell word whose value is the template with its placeholders filled (literal text quoted too). */
 export function renderWord(pieces: readonly Piece[], values: ReadonlyMap<string, TemplateValue>): string {
   if (pieces.length === 0) return "''";
-  let out = '';
-  for (const p of pieces) {
-    if (p.kind === 'text') {
-      out += shQuote(p.text);
-      continue;
-    }
-    const v = valueOf(values, p.name);
-    if (v.kind === 'dynamic') out += `"${v.shell}"`;
-    else if (typeof v.value === 'string') out += v.value === '' ? "''" : shQuote(v.value);
-    else throw new TemplateError(`{${p.name}} is a list and cannot be part of a single value`);
-  }
-  return out;
+  return render(pieces, values, {
+    text: shQuote,
+    dynamic: (v) => `"${v.shell}"`,
+    scalar: (value) => (value === '' ? "''" : shQuote(value)),
+    list: (_words, name) => {
+      throw new TemplateError(`{${name}} is a list and cannot be part of a single value`);
+    },
+  });
 }
 
 /** Plain text (log names, env values as shown in a plan): values inserted as they are; dynamic ones as their display form. */
 export function renderPlain(pieces: readonly Piece[], values: ReadonlyMap<string, TemplateValue>): string {
-  let out = '';
-  for (const p of pieces) {
-    if (p.kind === 'text') {
-      out += p.text;
-      continue;
-    }
-    const v = valueOf(values, p.name);
-    if (v.kind === 'dynamic') out += v.display;
-    else if (typeof v.value === 'string') out += v.value;
-    else out += v.value.join(' ');
-  }
-  return out;
+  return render(pieces, values, {
+    text: asIs,
+    dynamic: (v) => v.display,
+    scalar: asIs,
+    list: (words) => words.join(' '),
+  });
 }
 
 /** Whether any placeholder of the template has a dynamic value. */

@@ -19,8 +19,9 @@ import { open, mkdir, readFile, rm } from 'node:fs/promises';
 import { sleep } from '../../sources/ssh/backoff.ts';
 import { slurmTaskScript } from '../node-script.ts';
 import type { PlannedCase } from '../plan.ts';
+import { caseDeadline, caseOutcome, emitFileStatus, interruptReason, notStartedOutcome, parseRc, StopSwitch, timeoutReason } from './case-run.ts';
 import { LogTail, type TailReader } from './log-tail.ts';
-import { printable, type Backend, type CaseContext, type CaseOutcome, type NodeOutcome } from './types.ts';
+import { printable, type Backend, type CaseContext, type CaseOutcome } from './types.ts';
 
 export interface SlurmBackendOptions {
   /** Programs (default from PATH). */
@@ -71,12 +72,7 @@ class FileReader implements TailReader {
 }
 
 async function readRc(path: string): Promise<number | null> {
-  try {
-    const m = /^\s*(\d{1,3})\s*$/.exec(await readFile(path, 'utf8'));
-    return m ? Number(m[1]) : null;
-  } catch {
-    return null;
-  }
+  return parseRc(await readFile(path, 'utf8').catch(() => null));
 }
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<{ code: number | null; out: string }> {
@@ -112,7 +108,7 @@ export function createSlurmBackend(opts: SlurmBackendOptions = {}): Backend {
   const squeue = opts.squeue ?? 'squeue';
   const env = opts.env ?? process.env;
   const pollMs = opts.pollMs ?? 500;
-  let current: { stop: null | 'graceful' | 'force'; wake: () => void; forceNow: () => void } | null = null;
+  const stops = new StopSwitch();
 
   const nodeLabel = (_c: PlannedCase, k: number) => `node${k}`;
   const fileLabel = (c: PlannedCase, k: number) => `${c.nodes[0]!.runDir}/node${k}.log`;
@@ -123,41 +119,14 @@ export function createSlurmBackend(opts: SlurmBackendOptions = {}): Backend {
     const runDir = c.nodes[0]!.runDir;
     const job = slurmJobName(ctx.plan.session, c);
     const grace = ctx.plan.stop_grace_s;
-    let abort = new AbortController();
-    const state = {
-      stop: null as null | 'graceful' | 'force',
-      wake: () => {
-        abort.abort();
-        abort = new AbortController();
-      },
-      forceNow: () => {},
-    };
-    current = state;
+    const state = stops.begin();
     const nodes = c.nodes.map((pn) => {
       const lab = fileLabel(c, pn.node_rank);
-      const out: NodeOutcome = {
-        node_rank: pn.node_rank,
-        host: null,
-        node: nodeLabel(c, pn.node_rank),
-        label: lab,
-        remoteLog: pn.log,
-        localLog: null,
-        exitCode: null,
-        state: 'not_started',
-        reason: null,
-        pgid: null,
-        startedAt: null,
-        endedAt: null,
-      };
+      const out = notStartedOutcome(pn, null, nodeLabel(c, pn.node_rank), lab);
       return { pn, out, tail: new LogTail(out.node, lab, ctx.emit, ctx.now), reader: new FileReader(pn.log), rcPath: `${runDir}/node${pn.node_rank}.rc` };
     });
-    const fileStatus = (n: (typeof nodes)[number], s: 'connecting' | 'streaming' | 'ended' | 'error', message?: string) =>
-      ctx.emit([{ type: 'status', node: n.out.node, file: n.out.label, state: s, ...(message !== undefined ? { message } : {}), time: ctx.now() }]);
-    const outcome = (status: CaseOutcome['status'], reason: string | null, jobId: string | null): CaseOutcome => {
-      const starts = nodes.map((n) => n.out.startedAt);
-      const skew = starts.every((s): s is number => s !== null) ? Math.max(...starts) - Math.min(...starts) : null;
-      return { status, reason, startedAt, endedAt: ctx.now(), startSkewMs: skew, nodes: nodes.map((n) => n.out), jobId };
-    };
+    const fileStatus = (n: (typeof nodes)[number], s: 'connecting' | 'streaming' | 'ended' | 'error', message?: string) => emitFileStatus(ctx, n.out, s, message);
+    const outcome = (status: CaseOutcome['status'], reason: string | null, jobId: string | null): CaseOutcome => caseOutcome(ctx, startedAt, nodes.map((n) => n.out), status, reason, jobId);
 
     try {
       await rm(runDir, { recursive: true, force: true });
@@ -198,7 +167,7 @@ export function createSlurmBackend(opts: SlurmBackendOptions = {}): Backend {
       });
       void exitedP.then(() => state.wake());
 
-      const deadline = ctx.plan.timeout_s !== null ? startedAt + ctx.plan.timeout_s * 1000 : Infinity;
+      const deadline = caseDeadline(ctx, startedAt);
       let status: CaseOutcome['status'] = 'ok';
       let reason: string | null = null;
       let stopSent = false;
@@ -249,14 +218,14 @@ export function createSlurmBackend(opts: SlurmBackendOptions = {}): Backend {
         if (state.stop && !stopSent) {
           stopSent = true;
           status = 'interrupted';
-          reason = state.stop === 'force' ? 'interrupted (forced)' : 'interrupted';
+          reason = interruptReason(state.stop);
           state.forceNow = () => void cancel(true);
           await cancel(state.stop === 'force');
           graceUntil = ctx.now() + grace * 1000;
         } else if (!stopSent && ctx.now() > deadline) {
           stopSent = true;
           status = 'failed';
-          reason = `timed out after ${ctx.plan.timeout_s} s (recipe timeout_s)`;
+          reason = timeoutReason(ctx);
           state.forceNow = () => void cancel(true);
           await cancel(false);
           graceUntil = ctx.now() + grace * 1000;
@@ -273,7 +242,7 @@ export function createSlurmBackend(opts: SlurmBackendOptions = {}): Backend {
           await cancel(true);
         }
         if (exited !== null) break;
-        await sleep(pollMs, abort.signal);
+        await sleep(pollMs, state.signal);
       }
       await exitedP;
       if (stopSent) {
@@ -318,7 +287,7 @@ export function createSlurmBackend(opts: SlurmBackendOptions = {}): Backend {
       }
       return outcome(status, reason, jobId);
     } finally {
-      if (current === state) current = null;
+      stops.end(state);
     }
   }
 
@@ -328,15 +297,7 @@ export function createSlurmBackend(opts: SlurmBackendOptions = {}): Backend {
     nodeLabel,
     runCase,
     stop(force: boolean) {
-      const s = current;
-      if (!s) return;
-      if (force) {
-        s.stop = 'force';
-        s.forceNow();
-      } else {
-        s.stop ??= 'graceful';
-      }
-      s.wake();
+      stops.stop(force);
     },
     async close() {},
   };

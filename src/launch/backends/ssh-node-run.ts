@@ -8,9 +8,10 @@ import type { SourceEvent } from '../../sources/types.ts';
 import { aliveScript, MARK, stopScript } from '../node-script.ts';
 import type { PlannedNode } from '../plan.ts';
 import { shQuoteAlways } from '../quote.ts';
+import { notStartedOutcome, parseRc } from './case-run.ts';
 import { LogTail } from './log-tail.ts';
 import { errText, type HostConn } from './ssh-host-conn.ts';
-import { parseRc, procAlive, readSmall, SftpReader, sftpPath } from './ssh-sftp-files.ts';
+import { procAlive, readSmall, SftpReader, sftpPath } from './ssh-sftp-files.ts';
 import type { CaseContext, NodeOutcome } from './types.ts';
 
 export interface NodeRun {
@@ -50,20 +51,7 @@ export function newNodeRun(pn: PlannedNode, conn: HostConn, label: string, ctx: 
   return {
     pn,
     conn,
-    out: {
-      node_rank: pn.node_rank,
-      host: pn.host,
-      node: pn.host!,
-      label,
-      remoteLog: pn.log,
-      localLog: null,
-      exitCode: null,
-      state: 'not_started',
-      reason: null,
-      pgid: null,
-      startedAt: null,
-      endedAt: null,
-    },
+    out: notStartedOutcome(pn, pn.host, pn.host!, label),
     tail: new LogTail(pn.host!, label, (ev: SourceEvent[]) => ctx.emit(ev), ctx.now),
     reader: null,
     done: false,

@@ -1,6 +1,6 @@
 /**
  * The small SFTP reads the ssh launch backend makes on a node: remote paths as SFTP takes them,
- * the log reader LogTail polls, exit-status files and /proc checks.
+ * the log reader LogTail polls, small files (exit statuses) and /proc checks.
  */
 import type { SFTPWrapper } from 'ssh2';
 import { sftpClose, sftpCode, sftpFstatSize, sftpOpen, sftpRead, SFTP_NO_SUCH_FILE } from '../../sources/ssh/sftp-ops.ts';
@@ -65,11 +65,4 @@ export function procAlive(sftp: SFTPWrapper, pid: number): Promise<boolean | nul
       else resolve(sftpCode(err) === SFTP_NO_SUCH_FILE ? false : null);
     });
   });
-}
-
-/** The text of a `node<k>.rc` file → the exit status (null: no file, or not a status). */
-export function parseRc(text: string | null): number | null {
-  if (text === null) return null;
-  const m = /^\s*(\d{1,3})\s*$/.exec(text);
-  return m ? Number(m[1]) : null;
 }

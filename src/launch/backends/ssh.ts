@@ -24,6 +24,7 @@ import { mkdir } from 'node:fs/promises';
 import { sleep } from '../../sources/ssh/backoff.ts';
 import { bashLogin, MARK, parsePgid, parseScriptError, preflightScript, sshStartScript } from '../node-script.ts';
 import type { PlannedCase, PlannedNode } from '../plan.ts';
+import { caseDeadline, caseOutcome, emitFileStatus, interruptReason, StopSwitch, timeoutReason } from './case-run.ts';
 import { errText, HostConn, type HostConnOptions } from './ssh-host-conn.ts';
 import type { ResolvedHost } from './ssh-hosts.ts';
 import { collectNodeLog, newNodeRun, pollNode, settleStoppedNode, stopNode, type NodeFileState, type NodeRun, type NodeRunEnv } from './ssh-node-run.ts';
@@ -55,7 +56,7 @@ export function createSshBackend(opts: SshBackendOptions): Backend {
   for (const h of opts.hosts) conns.set(h.name, new HostConn(h, opts, agent));
 
   /** The case being run: stop requests go to it. */
-  let current: { stop: null | 'graceful' | 'force'; wake: () => void; forceNow: () => void } | null = null;
+  const stops = new StopSwitch();
 
   const label = (pn: PlannedNode) => `${pn.host}:${pn.log}`;
 
@@ -63,29 +64,15 @@ export function createSshBackend(opts: SshBackendOptions): Backend {
     const c = ctx.case;
     const startedAt = ctx.now();
     const grace = ctx.plan.stop_grace_s;
-    let abort = new AbortController();
-    const state = {
-      stop: null as null | 'graceful' | 'force',
-      wake: () => {
-        abort.abort();
-        abort = new AbortController();
-      },
-      forceNow: () => {},
-    };
-    current = state;
-    const fileStatus = (n: NodeRun, s: NodeFileState, message?: string) =>
-      ctx.emit([{ type: 'status', node: n.pn.host!, file: n.out.label, state: s, ...(message !== undefined ? { message } : {}), time: ctx.now() }]);
+    const state = stops.begin();
+    const fileStatus = (n: NodeRun, s: NodeFileState, message?: string) => emitFileStatus(ctx, n.out, s, message);
 
     const nodes: NodeRun[] = c.nodes.map((pn) => {
       const conn = conns.get(pn.host!);
       if (!conn) throw new Error(`internal: no connection for host ${pn.host}`);
       return newNodeRun(pn, conn, label(pn), ctx);
     });
-    const outcome = (status: CaseOutcome['status'], reason: string | null): CaseOutcome => {
-      const starts = nodes.map((n) => n.out.startedAt);
-      const skew = starts.every((s): s is number => s !== null) ? Math.max(...starts) - Math.min(...starts) : null;
-      return { status, reason, startedAt, endedAt: ctx.now(), startSkewMs: skew, nodes: nodes.map((n) => n.out) };
-    };
+    const outcome = (status: CaseOutcome['status'], reason: string | null): CaseOutcome => caseOutcome(ctx, startedAt, nodes.map((n) => n.out), status, reason);
     const who = (n: NodeRun) => `node ${n.pn.node_rank} (${n.pn.host})`;
 
     try {
@@ -149,18 +136,18 @@ export function createSshBackend(opts: SshBackendOptions): Backend {
       }
 
       // 3. Follow the logs and wait for every exit status.
-      const deadline = ctx.plan.timeout_s !== null ? startedAt + ctx.plan.timeout_s * 1000 : Infinity;
+      const deadline = caseDeadline(ctx, startedAt);
       const env: NodeRunEnv = { ctx, status: fileStatus, aliveCheckMs, lostTimeoutMs, execTimeoutMs };
 
       while (status === 'ok') {
         if (state.stop) {
           status = 'interrupted';
-          reason = state.stop === 'force' ? 'interrupted (forced)' : 'interrupted';
+          reason = interruptReason(state.stop);
           break;
         }
         if (ctx.now() > deadline) {
           status = 'failed';
-          reason = `timed out after ${ctx.plan.timeout_s} s (recipe timeout_s)`;
+          reason = timeoutReason(ctx);
           break;
         }
         await Promise.all(nodes.filter((n) => !n.done).map((n) => pollNode(n, env)));
@@ -174,7 +161,7 @@ export function createSshBackend(opts: SshBackendOptions): Backend {
           break;
         }
         if (nodes.every((n) => n.done)) break;
-        await sleep(pollMs, abort.signal);
+        await sleep(pollMs, state.signal);
       }
 
       // 4. Stop what still runs (only the process groups we started).
@@ -198,7 +185,7 @@ export function createSshBackend(opts: SshBackendOptions): Backend {
       await Promise.all(nodes.map((n) => collectNodeLog(n, dir, env)));
       return outcome(status, reason);
     } finally {
-      if (current === state) current = null;
+      stops.end(state);
     }
   }
 
@@ -208,15 +195,7 @@ export function createSshBackend(opts: SshBackendOptions): Backend {
     nodeLabel: (c: PlannedCase, k: number) => c.nodes[k]!.host!,
     runCase,
     stop(force: boolean) {
-      const s = current;
-      if (!s) return;
-      if (force) {
-        s.stop = 'force';
-        s.forceNow();
-      } else {
-        s.stop ??= 'graceful';
-      }
-      s.wake();
+      stops.stop(force);
     },
     async close() {
       await Promise.all([...conns.values()].map((c) => c.close()));

@@ -7,31 +7,15 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchCommand, type LaunchDeps, type Sweep } from '../../../src/launch/index.ts';
 import { summarize } from '../../../src/pipeline/summarize.ts';
+import { io, processes, RECIPE, SCRIPT, tarList, tarRead, until } from '../../helpers/launch.ts';
 import { startSlurm, type SlurmFixture } from '../../helpers/slurm.ts';
-
-const RECIPE = resolve('test/fixtures/launch/workload-recipe.yaml');
-const SCRIPT = resolve('test/fixtures/launch/fake-train.sh');
 
 let slurm: SlurmFixture;
 let dir: string;
-
-class Capture {
-  text = '';
-  write = (s: string | Uint8Array): boolean => {
-    this.text += typeof s === 'string' ? s : Buffer.from(s).toString('utf8');
-    return true;
-  };
-}
-
-function io() {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  return { stdout, stderr, io: { stdout: stdout as unknown as NodeJS.WritableStream, stderr: stderr as unknown as NodeJS.WritableStream, isTTY: false } };
-}
 
 const deps = (session: string, extra: Partial<LaunchDeps> = {}): LaunchDeps => ({
   signals: false,
@@ -40,30 +24,6 @@ const deps = (session: string, extra: Partial<LaunchDeps> = {}): LaunchDeps => (
   slurm: { env: slurm.env, pollMs: 100 },
   ...extra,
 });
-
-function tarList(archive: string): string[] {
-  return execFileSync('tar', ['-tzf', archive], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
-}
-
-function tarRead(archive: string, member: string): string {
-  return execFileSync('tar', ['-xzOf', archive, member], { encoding: 'utf8' });
-}
-
-function processes(): Array<{ pid: number; pgid: number; args: string }> {
-  return execFileSync('ps', ['-eo', 'pid=,pgid=,stat=,args='], { encoding: 'utf8' })
-    .split('\n')
-    .map((l) => /^\s*(\d+)\s+(\d+)\s+(\S+)\s*(.*)$/.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null && !m[3]!.startsWith('Z'))
-    .map((m) => ({ pid: Number(m[1]), pgid: Number(m[2]), args: m[4]! }));
-}
-
-async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   slurm = await startSlurm();
