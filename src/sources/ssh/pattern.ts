@@ -3,33 +3,19 @@
  * characters, `?` exactly one, a leading `!` negates. Matching is case-insensitive, like OpenSSH
  * (which lower-cases host names before matching). Pure, no regular expressions built from input.
  */
+import { starMatch } from './star-match.ts';
 
 /** Does `text` match the wildcard `pattern` (`*`, `?`; everything else literal)? */
 export function wildcardMatch(text: string, pattern: string): boolean {
   const t = text.toLowerCase();
   const p = pattern.toLowerCase();
-  // Iterative matcher with single backtrack point: linear-ish, no catastrophic backtracking.
-  let ti = 0;
-  let pi = 0;
-  let starP = -1;
-  let starT = 0;
-  while (ti < t.length) {
-    const pc = p[pi];
-    if (pi < p.length && (pc === '?' || pc === t[ti])) {
-      ti++;
-      pi++;
-    } else if (pi < p.length && pc === '*') {
-      starP = pi++;
-      starT = ti;
-    } else if (starP >= 0) {
-      pi = starP + 1;
-      ti = ++starT;
-    } else {
-      return false;
-    }
-  }
-  while (pi < p.length && p[pi] === '*') pi++;
-  return pi === p.length;
+  // A `*` is tried first as a literal (against a `*` in the text), then as the wildcard.
+  return starMatch(
+    t.length,
+    p.length,
+    (pi, ti) => p[pi] === '?' || p[pi] === t[ti],
+    (pi) => p[pi] === '*',
+  );
 }
 
 /**

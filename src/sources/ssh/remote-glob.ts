@@ -5,6 +5,7 @@
  */
 import type { SFTPWrapper } from 'ssh2';
 import { fileType, S_IFDIR, S_IFLNK, S_IFREG, sftpReaddir } from './sftp-ops.ts';
+import { starMatch } from './star-match.ts';
 
 type Token = { t: 'star' } | { t: 'any' } | { t: 'lit'; c: string } | { t: 'class'; neg: boolean; items: Array<[string, string]> };
 
@@ -83,27 +84,12 @@ export function globMatch(name: string, pattern: string): boolean {
   const toks = tokenize(pattern);
   const chars = [...name];
   if (chars[0] === '.' && toks[0]?.t !== 'lit') return false;
-  let ti = 0;
-  let pi = 0;
-  let starP = -1;
-  let starT = 0;
-  while (ti < chars.length) {
-    const tok = toks[pi];
-    if (tok && tok.t !== 'star' && tokenMatches(tok, chars[ti]!)) {
-      ti++;
-      pi++;
-    } else if (tok && tok.t === 'star') {
-      starP = pi++;
-      starT = ti;
-    } else if (starP >= 0) {
-      pi = starP + 1;
-      ti = ++starT;
-    } else {
-      return false;
-    }
-  }
-  while (toks[pi]?.t === 'star') pi++;
-  return pi === toks.length;
+  return starMatch(
+    chars.length,
+    toks.length,
+    (pi, ti) => tokenMatches(toks[pi]!, chars[ti]!),
+    (pi) => toks[pi]!.t === 'star',
+  );
 }
 
 /** Remove `\` escapes from a literal segment. */

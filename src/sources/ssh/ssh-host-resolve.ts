@@ -45,6 +45,14 @@ interface MatchContext {
   localUser: string;
 }
 
+/** The Match criteria that can be evaluated, each with the name its pattern list is matched against. */
+const MATCH_SUBJECTS = new Map<string, (ctx: MatchContext) => string>([
+  ['host', (ctx) => ctx.hostName],
+  ['originalhost', (ctx) => ctx.alias],
+  ['user', (ctx) => ctx.user],
+  ['localuser', (ctx) => ctx.localUser],
+]);
+
 /** Evaluate a Match line; returns null when a criterion cannot be evaluated. */
 function evalMatch(args: readonly string[], ctx: MatchContext): boolean | null {
   if (args.length === 1 && args[0]!.toLowerCase() === 'all') return true;
@@ -60,24 +68,9 @@ function evalMatch(args: readonly string[], ctx: MatchContext): boolean | null {
     if (crit === 'all') continue;
     const value = args[i++];
     if (value === undefined) return null;
-    const list = value.split(',');
-    let m: boolean;
-    switch (crit) {
-      case 'host':
-        m = matchPatternList(ctx.hostName, list);
-        break;
-      case 'originalhost':
-        m = matchPatternList(ctx.alias, list);
-        break;
-      case 'user':
-        m = matchPatternList(ctx.user, list);
-        break;
-      case 'localuser':
-        m = matchPatternList(ctx.localUser, list);
-        break;
-      default:
-        return null;
-    }
+    const subject = MATCH_SUBJECTS.get(crit);
+    if (subject === undefined) return null;
+    let m = matchPatternList(subject(ctx), value.split(','));
     if (negate) m = !m;
     if (!m) result = false;
   }

@@ -16,14 +16,11 @@
  * This module holds the options and wires the nodes up; one node's connection lifecycle is in
  * node-tail.ts, its files in node-files.ts, its events in node-reporter.ts.
  */
-import { join } from 'node:path';
 import type { LiveSource, LiveSourceOptions } from '../types.ts';
 import { type BackoffPolicy, DEFAULT_BACKOFF } from './backoff.ts';
-import type { Hop } from './connect.ts';
+import { resolveHopChain } from './hop-chain.ts';
 import { NodeTail } from './node-tail.ts';
 import { loadSshClientContext } from './ssh-client-context.ts';
-import { expandTilde } from './ssh-config-values.ts';
-import { resolveHost } from './ssh-host-resolve.ts';
 import type { SshTarget, TailContext, TailSettings } from './ssh-tail-context.ts';
 
 export type { SshTarget } from './ssh-tail-context.ts';
@@ -119,40 +116,15 @@ export function createSshSource(opts: SshSourceOptions): LiveSource {
 
   async function setup(): Promise<void> {
     const client = await loadSshClientContext(opts);
-    const { env, home, config, configPath } = client;
     const notesSeen = new Set<string>();
     const noteProblem = (node: string, message: string): void => {
       if (notesSeen.has(message)) return;
       notesSeen.add(message);
-      ctx.emit([{ type: 'problem', problem: { input: node, file: configPath, kind: 'skipped', message }, time: opts.now() }]);
+      ctx.emit([{ type: 'problem', problem: { input: node, file: client.configPath, kind: 'skipped', message }, time: opts.now() }]);
     };
-    const identities = (fromConfig: readonly string[]) => client.identities(fromConfig);
     nodes = opts.targets.map((t) => {
-      const r = resolveHost(config, t.host, env, {
-        ...(t.user !== undefined ? { user: t.user } : {}),
-        ...(t.port !== undefined ? { port: t.port } : {}),
-        ...((t.jump ?? opts.jump) !== undefined ? { proxyJump: (t.jump ?? opts.jump)! } : {}),
-      });
-      for (const n of r.notes) noteProblem(t.node, n);
-      const knownHostsPath = expandTilde(opts.knownHostsPath ?? r.userKnownHostsFiles?.[0] ?? join(home, '.ssh', 'known_hosts'), home);
-      const acceptNew = opts.acceptNew === true || r.strictHostKeyChecking === 'accept-new';
-      const hops: Hop[] = r.proxyJump.map((j) => {
-        const rj = resolveHost(config, j.host, env, {
-          ...(j.user !== undefined ? { user: j.user } : {}),
-          ...(j.port !== undefined ? { port: j.port } : {}),
-        });
-        if (rj.proxyJump.length > 0) noteProblem(t.node, `ProxyJump of jump host ${j.host} is not followed (list the whole chain instead)`);
-        return {
-          label: j.host,
-          host: rj.hostName,
-          port: rj.port,
-          user: rj.user,
-          identityFiles: identities(rj.identityFiles),
-          acceptNew,
-          knownHostsPath,
-        };
-      });
-      hops.push({ label: t.host, host: r.hostName, port: r.port, user: r.user, identityFiles: identities(r.identityFiles), acceptNew, knownHostsPath });
+      const target = { label: t.host, host: t.host, user: t.user, port: t.port, jump: t.jump ?? opts.jump };
+      const { hops } = resolveHopChain(client, target, opts, (m) => noteProblem(t.node, m));
       return new NodeTail(ctx, t, hops);
     });
     if (stopped) return;
