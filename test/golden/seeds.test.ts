@@ -60,7 +60,7 @@ describe('seed 003: OneFlow GPT latency, memory, throughput', async () => {
 });
 
 describe("DLPerf's real TF2 archive (30 logs) and its published result JSON", async () => {
-  const dir = new URL('../../../shared/public-log-samples/dlperf-tf2-rn50-archive/', import.meta.url).pathname;
+  const dir = new URL('../fixtures/public/dlperf-tf2-rn50-archive/', import.meta.url).pathname;
   const published = JSON.parse(readFileSync(join(dir, 'result/resnet50_result.json'), 'utf8')).rn50;
   const s = await summarize([dir]);
   it('prints the published medians, averages and speedups (4n8g 9415.85, 29.27)', () => {

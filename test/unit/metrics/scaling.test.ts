@@ -6,7 +6,7 @@ import { summarize } from '../../../src/pipeline/summarize.ts';
 import { summaryMarkdown } from '../../../src/report/markdown.ts';
 import type { Transport } from '../../../src/signals/types.ts';
 
-const TF2 = new URL('../../../../shared/public-log-samples/dlperf-tf2-rn50-archive/', import.meta.url).pathname;
+const TF2 = new URL('../../fixtures/public/dlperf-tf2-rn50-archive/', import.meta.url).pathname;
 const PER_GPU = 800;
 
 /** A finished run of a ResNet50-like sweep with the given scaling efficiency. */
