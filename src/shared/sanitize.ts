@@ -1,0 +1,35 @@
+/**
+ * The one sanitiser at the presentation edge. Every string that came from outside (paths, archive
+ * member names, hostnames, log text, NCCL lines, reasons quoting them) passes through `visible`
+ * before it reaches a terminal, Markdown, CSV, HTML or stderr. It does not drop anything: control
+ * characters are made visible as escapes, so a hostile name can be read but never acts.
+ *
+ * JSON and NDJSON keep the exact bytes (JSON escaping already makes them inert).
+ */
+
+// C0 controls (tab kept), DEL, C1 controls (incl. U+009B CSI, U+009D OSC, U+009C ST), the line and
+// paragraph separators, bidi embeddings/overrides/isolates and the bidi marks, and the BOM/ZW no-break.
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+// eslint-disable-next-line no-control-regex
+const ANY_UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
+
+const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\u001b': '\\x1b' };
+
+function escapeChar(ch: string): string {
+  const named = NAMED[ch];
+  if (named) return named;
+  const code = ch.charCodeAt(0);
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/** Make every control, escape and bidi character visible (`\x1b`, `\u202e`, `\n`). Idempotent on safe text. */
+export function visible(text: string): string {
+  if (!ANY_UNSAFE.test(text)) return text;
+  return text.replace(UNSAFE, escapeChar);
+}
+
+/** True when `visible` would change the string. */
+export function hasUnsafe(text: string): boolean {
+  return ANY_UNSAFE.test(text);
+}
