@@ -1,6 +1,7 @@
 import { formats } from '../formats/registry.ts';
 import { VERSION } from '../shared/version.ts';
 import { EXIT, UserError } from './errors.ts';
+import { visible, visibleLines } from '../shared/sanitize.ts';
 import { summaryCommand } from './summary-command.ts';
 
 export const HELP = `dlperf-top ${VERSION} — watch, replay and summarise multi-node deep-learning benchmarks
@@ -62,10 +63,10 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     }
   } catch (e) {
     if (e instanceof UserError) {
-      io.stderr.write(`dlperf-top: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
+      io.stderr.write(`dlperf-top: ${visible(e.message)}\n${e.hint ? `  hint: ${visible(e.hint)}\n` : ''}`);
       return e.exitCode;
     }
-    io.stderr.write(`dlperf-top: internal error: ${(e as Error).stack ?? String(e)}\nPlease report this with the command line you used.\n`);
+    io.stderr.write(`dlperf-top: internal error: ${visibleLines((e as Error).stack ?? String(e))}\nPlease report this with the command line you used.\n`);
     return EXIT.internal;
   }
 }

@@ -6,6 +6,7 @@ import { EXIT, UserError } from './errors.ts';
 import type { Io } from './main.ts';
 import { problemText } from './summary-command.ts';
 import { parseWindowArg } from './window-arg.ts';
+import { visible } from '../shared/sanitize.ts';
 
 export const REPLAY_HELP = `Usage: dlperf-top replay ARCHIVE|DIR|LOG... [options]
 
@@ -89,7 +90,7 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
   if (headless) {
     const r = await replayHeadless({ ...common, out: io.stdout, intervalMs: interval * 1000 });
     if (r.runs === 0) {
-      io.stderr.write(`dlperf-top: no run recognised in ${parsed.positionals.join(', ')}\n`);
+      io.stderr.write(`dlperf-top: no run recognised in ${visible(parsed.positionals.join(', '))}\n`);
       return EXIT.noRuns;
     }
     return EXIT.ok;

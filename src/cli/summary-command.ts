@@ -8,6 +8,7 @@ import { summaryMarkdown } from '../report/markdown.ts';
 import { numberOption, parseCommandArgs } from './args.ts';
 import { EXIT, UserError } from './errors.ts';
 import { parseWindowArg } from './window-arg.ts';
+import { visible } from '../shared/sanitize.ts';
 
 export const SUMMARY_HELP = `Usage: dlperf-top summary INPUT... [options]
 
@@ -47,7 +48,7 @@ export function problemText(p: InputProblem): string {
   const at = `${where}${p.line ? `:${p.line}` : ''}`;
   let msg = p.message;
   for (const prefix of [`${p.file}:${p.line}: `, `${p.file}: `, `${p.input}: `]) if (msg.startsWith(prefix)) msg = msg.slice(prefix.length);
-  return `${at}: ${msg}`;
+  return visible(`${at}: ${msg}`);
 }
 
 const INPUT_ERRORS = new Set<InputProblem['kind']>(['unreadable', 'corrupt_archive', 'truncated_archive']);
@@ -99,13 +100,13 @@ export async function summaryCommand(argv: string[], io: { stdout: NodeJS.Writab
 
   const recognised = result.runs.filter((r) => r.status !== 'unrecognized' && r.status !== 'error');
   if (recognised.length === 0) {
-    io.stderr.write(`dlperf-top: no run recognised in ${inputs.join(', ')} (${result.files} file(s) read)\n`);
+    io.stderr.write(`dlperf-top: no run recognised in ${visible(inputs.join(', '))} (${result.files} file(s) read)\n`);
     return EXIT.noRuns;
   }
   if (failOn.size) {
     const hits = [...result.runs.flatMap((r) => r.flags.map((f) => ({ where: r.source, f }))), ...result.groups.flatMap((g) => g.flags.map((f) => ({ where: `${g.model} ${g.num_nodes}n${g.gpu_num_per_node}g`, f })))].filter((h) => failOn.has(h.f.kind));
     if (hits.length) {
-      io.stderr.write(`dlperf-top: --fail-on matched ${hits.length} finding(s): ${[...new Set(hits.map((h) => `${h.f.kind} (${h.where})`))].slice(0, 10).join(', ')}\n`);
+      io.stderr.write(`dlperf-top: --fail-on matched ${hits.length} finding(s): ${[...new Set(hits.map((h) => `${h.f.kind} (${visible(h.where ?? '')})`))].slice(0, 10).join(', ')}\n`);
       return EXIT.failOn;
     }
   }

@@ -33,3 +33,27 @@ export function visible(text: string): string {
 export function hasUnsafe(text: string): boolean {
   return ANY_UNSAFE.test(text);
 }
+
+// Display-only CSI sequences (colours, erase-line, cursor moves of tqdm bars), 7-bit and C1 form.
+// Removing them cannot make anything act; every other escape (OSC, DCS, …) stays visible.
+// eslint-disable-next-line no-control-regex
+const CSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u009b[0-?]*[ -/]*[@-~]/g;
+
+/**
+ * Log text for a screen: colour and cursor CSI sequences removed (they are formatting, and a log
+ * full of `\x1b[32m` is unreadable), tabs as two spaces, then `visible` for everything else, so an
+ * OSC title/clipboard sequence or a bidi override shows as text.
+ */
+export function visibleLog(text: string): string {
+  const t = text.includes('\u001b') || text.includes('\u009b') ? text.replace(CSI, '') : text;
+  return visible(t).replace(/\t/g, '  ');
+}
+
+/** `visible` applied to the lines of a multi-line text, keeping its own line breaks (stderr blocks, tables). */
+export function visibleLines(text: string): string {
+  if (!ANY_UNSAFE.test(text)) return text;
+  return text
+    .split('\n')
+    .map((l) => visible(l))
+    .join('\n');
+}
