@@ -1,10 +1,11 @@
 import { attachNdjson } from '../report/ndjson-presenter.ts';
 import { createLive, type LiveOptions } from '../pipeline/live.ts';
 import type { SessionStore } from '../session/store.ts';
-import { numberOption, parseCommandArgs } from './args.ts';
+import { INTERVAL_RANGE, numberOption, parseCommandArgs, type NumberRange } from './args.ts';
 import { EXIT, UserError } from './errors.ts';
 import type { Io } from './main.ts';
 import { parseWindowArg } from './window-arg.ts';
+import { parserOption } from './known-sets.ts';
 
 export const LIVE_HELP = `Usage: dlperf-top [live] SOURCE... [options]
 
@@ -27,9 +28,9 @@ Options:
   --baseline X            samples/s of one GPU, for speedup and scaling efficiency on screen
   --record FILE.tgz       also write what was watched as an archive (DLPerf layout + manifest)
   --headless              print NDJSON (spec: snapshots every --interval, events as they happen)
-  --interval S            snapshot period in seconds for --headless (default 1)
+  --interval S            snapshot period in seconds for --headless (default 1; 0.05 to 86400)
   --exit-when-done        end once every run's window is complete and its log quiet for --idle s
-  --idle S                quiet time that ends a run for --exit-when-done (default 5)
+  --idle S                quiet time that ends a run for --exit-when-done (default 5; 0.1 to 86400)
 Keys on screen: ? help, q quit (see the help overlay for the rest).
 `;
 
@@ -78,10 +79,14 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   if (parsed.positionals.length === 0 && !v.cluster) throw new UserError('live needs log files to watch (paths, globs, host:/path) or --cluster FILE', "try 'dlperf-top replay replays/resnet50-scaling-demo.tgz' to see the screen without a cluster");
-  const num = (name: string, s: string | undefined, def: number) => numberOption(name, s, 'positive') ?? def;
+  const num = (name: string, s: string | undefined, def: number, range: NumberRange = {}) => numberOption(name, s, 'positive', range) ?? def;
   const headless = v.headless === true || !io.isTTY;
-  const intervalMs = num('interval', v.interval, 1) * 1000;
-  const idleMs = num('idle', v.idle, 5) * 1000;
+  const intervalMs = num('interval', v.interval, 1, INTERVAL_RANGE) * 1000;
+  const idleMs = num('idle', v.idle, 5, { min: 0.1, max: 86_400, unit: 's' }) * 1000;
+  const pollMs = v['poll-ms'] !== undefined ? num('poll-ms', v['poll-ms'], 500, { min: 10, max: 600_000, unit: 'ms' }) : undefined;
+  const baseline = v.baseline !== undefined ? num('baseline', v.baseline, 1, { max: 1e9 }) : undefined;
+  const parser = parserOption(v.parser);
+  const watcher = v.watcher !== undefined ? watcherArg(v.watcher) : undefined;
   let recorder: { record(e: import('../sources/types.ts').SourceEvent[]): void; finish(runSet: import('../metrics/run-set.ts').RunSet): Promise<unknown> } | undefined;
   if (v.record) {
     const { createRecorder } = await import('../pipeline/recorder.ts');
@@ -96,11 +101,11 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
     ...(v.identity ? { identityFiles: v.identity } : {}),
     ...(v.jump ? { jump: v.jump } : {}),
     ...(v.poll ? { poll: true } : {}),
-    ...(v['poll-ms'] ? { pollMs: num('poll-ms', v['poll-ms'], 500) } : {}),
-    ...(v.watcher !== undefined ? { watcher: watcherArg(v.watcher) } : {}),
+    ...(pollMs !== undefined ? { pollMs } : {}),
+    ...(watcher !== undefined ? { watcher } : {}),
     ...(v.window ? { windows: v.window.map(parseWindowArg) } : {}),
-    ...(v.parser ? { format: v.parser } : {}),
-    ...(v.baseline ? { baselinePerGpu: num('baseline', v.baseline, 1) } : {}),
+    ...(parser ? { format: parser } : {}),
+    ...(baseline !== undefined ? { baselinePerGpu: baseline } : {}),
     ...(recorder ? { tap: (e) => recorder!.record(e) } : {}),
   };
   let live;

@@ -1,7 +1,8 @@
 import { createReplay } from '../pipeline/replay.ts';
 import { replayHeadless } from '../pipeline/replay-headless.ts';
 import type { ReplaySpeed } from '../pipeline/replay-clock.ts';
-import { numberOption, parseCommandArgs } from './args.ts';
+import { INTERVAL_RANGE, numberOption, parseCommandArgs } from './args.ts';
+import { parserOption } from './known-sets.ts';
 import { EXIT, UserError } from './errors.ts';
 import type { Io } from './main.ts';
 import { problemText } from './summary-command.ts';
@@ -18,7 +19,7 @@ Options:
   --from T            start T seconds into the first run (or at an absolute log time ≥ 1e8 s)
   --run PATTERN       play only the runs whose path matches this regular expression
   --headless          print NDJSON (clock: "replay") instead of the screen
-  --interval S        snapshot period in seconds of log time for --headless (default 1)
+  --interval S        snapshot period in seconds of log time for --headless (default 1; 0.05 to 86400)
   --window [FMT=]A:B, --parser FMT, --baseline X   as for 'live' and 'summary'
 
 Keys: space pause, + / - speed, ← / → seek 10 s (shift: 1 min), n / N next / previous run,
@@ -68,8 +69,10 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
     }
   }
   const from = num('from', v.from);
-  const baseline = num('baseline', v.baseline);
-  const interval = num('interval', v.interval) ?? 1;
+  const baseline = numberOption('baseline', v.baseline, 'positive', { max: 1e9 });
+  const interval = numberOption('interval', v.interval, 'positive', INTERVAL_RANGE) ?? 1;
+  const parser = parserOption(v.parser);
+  if (typeof speed === 'number' && speed > 1e6) throw new UserError(`--speed '${v.speed}': out of range, expected at most 1000000 (or max)`);
   const headless = v.headless === true || !io.isTTY;
   const problems: string[] = [];
   const common = {
@@ -80,7 +83,7 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
     ...(runPattern ? { runPattern } : {}),
     ...(baseline !== undefined ? { baselinePerGpu: baseline } : {}),
     ...(v.window ? { windows: v.window.map(parseWindowArg) } : {}),
-    ...(v.parser ? { format: v.parser } : {}),
+    ...(parser ? { format: parser } : {}),
     onProblem: (p: Parameters<typeof problemText>[0]) => {
       const t = problemText(p);
       problems.push(t);

@@ -8,6 +8,8 @@ import { summaryMarkdown } from '../report/markdown.ts';
 import { numberOption, parseCommandArgs } from './args.ts';
 import { EXIT, UserError } from './errors.ts';
 import { parseWindowArg } from './window-arg.ts';
+import { oneOf } from './choices.ts';
+import { failOnOption, parserOption } from './known-sets.ts';
 import { visible } from '../shared/sanitize.ts';
 
 export const SUMMARY_HELP = `Usage: dlperf-top summary INPUT... [options]
@@ -51,6 +53,8 @@ export function problemText(p: InputProblem): string {
   return visible(`${at}: ${msg}`);
 }
 
+const AGGREGATES: readonly Aggregate[] = ['median', 'mean', 'olympic'];
+
 const INPUT_ERRORS = new Set<InputProblem['kind']>(['unreadable', 'corrupt_archive', 'truncated_archive']);
 
 export async function summaryCommand(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; stdin: NodeJS.ReadableStream; isTTY: boolean }): Promise<number> {
@@ -77,18 +81,18 @@ export async function summaryCommand(argv: string[], io: { stdout: NodeJS.Writab
   }
   const inputs = parsed.positionals;
   if (inputs.length === 0) throw new UserError('summary needs at least one input (a log, a directory, an archive, or - for stdin)', "see 'dlperf-top summary --help'");
-  const format = v.format ?? 'md';
-  if (!['md', 'markdown', 'csv', 'json'].includes(format)) throw new UserError(`--format '${format}': expected md, csv or json`);
-  const agg = (v.aggregate ?? 'median') as Aggregate;
-  if (!['median', 'mean', 'olympic'].includes(agg)) throw new UserError(`--aggregate '${agg}': expected median, mean or olympic`);
-  const num = (name: string, s: string | undefined, def: number) => numberOption(name, s, 'non-negative') ?? def;
-  const failOn = new Set((v['fail-on'] ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean));
+  const format = oneOf('--format', v.format ?? 'md', ['md', 'markdown', 'csv', 'json']);
+  const agg: Aggregate = oneOf('--aggregate', v.aggregate ?? 'median', AGGREGATES);
+  const failOn = failOnOption(v['fail-on']);
+  const parser = parserOption(v.parser);
+  const outlierRel = numberOption('outlier-rel', v['outlier-rel'], 'non-negative', { max: 10 }) ?? 0.03;
+  const outlierMad = numberOption('outlier-mad', v['outlier-mad'], 'positive', { max: 1000 }) ?? 3.5;
   const quiet = v.quiet === true;
   const result: SummaryResult = await summarize(inputs, {
     ...(v.window ? { windows: v.window.map(parseWindowArg) } : {}),
-    ...(v.parser ? { format: v.parser } : {}),
+    ...(parser ? { format: parser } : {}),
     aggregate: agg,
-    outlier: { minRelative: num('outlier-rel', v['outlier-rel'], 0.03), madK: num('outlier-mad', v['outlier-mad'], 3.5) },
+    outlier: { minRelative: outlierRel, madK: outlierMad },
     stdin: io.stdin,
     onProblem: (p) => {
       if (!quiet) io.stderr.write(`dlperf-top: ${problemText(p)}\n`);
