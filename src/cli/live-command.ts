@@ -6,6 +6,9 @@ import { EXIT, UserError } from './errors.ts';
 import type { Io } from './main.ts';
 import { parseWindowArg } from './window-arg.ts';
 import { parserOption } from './known-sets.ts';
+import { outputArg } from './output-arg.ts';
+import { onStopSignals } from './output-guard.ts';
+import { visible } from '../shared/sanitize.ts';
 
 export const LIVE_HELP = `Usage: dlperf-top [live] SOURCE... [options]
 
@@ -87,10 +90,11 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
   const baseline = v.baseline !== undefined ? num('baseline', v.baseline, 1, { max: 1e9 }) : undefined;
   const parser = parserOption(v.parser);
   const watcher = v.watcher !== undefined ? watcherArg(v.watcher) : undefined;
-  let recorder: { record(e: import('../sources/types.ts').SourceEvent[]): void; finish(runSet: import('../metrics/run-set.ts').RunSet): Promise<unknown> } | undefined;
-  if (v.record) {
+  const recordPath = outputArg('--record', v.record, parsed.positionals);
+  let recorder: { record(e: import('../sources/types.ts').SourceEvent[]): void; finish(runSet: import('../metrics/run-set.ts').RunSet): Promise<unknown>; abort(): Promise<void> } | undefined;
+  if (recordPath) {
     const { createRecorder } = await import('../pipeline/recorder.ts');
-    recorder = createRecorder(v.record, { now: Date.now }) as typeof recorder;
+    recorder = createRecorder(recordPath, { now: Date.now }) as typeof recorder;
   }
   const opts: LiveOptions = {
     sources: parsed.positionals,
@@ -112,10 +116,23 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
   try {
     live = await createLive(opts);
   } catch (e) {
+    await recorder?.abort();
     throw new UserError((e as Error).message);
   }
   const { store } = live;
   const ticker = setInterval(() => store.tick(), 500);
+  // Ctrl-C, SIGTERM, SIGHUP (terminal gone), SIGPIPE or stdout's reader gone (`| head -1`): a
+  // normal end — stop reading, finish the recording, exit 0.
+  let stopRequested = false;
+  let stopHeadless = () => {};
+  const requestStop = () => {
+    stopRequested = true;
+    stopHeadless();
+  };
+  const unSignal = headless ? onStopSignals(requestStop) : () => {};
+  const onClosed = requestStop;
+  io.stdoutClosed?.addEventListener('abort', onClosed);
+  let recordFailed = false;
   try {
     await live.start();
     if (headless) {
@@ -129,12 +146,11 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
             resolve();
           }
         }, intervalMs);
-        const stop = () => {
+        stopHeadless = () => {
           clearInterval(timer);
           resolve();
         };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        if (stopRequested || io.stdoutClosed?.aborted) stopHeadless();
       });
       await live.stop();
       nd.snapshot();
@@ -146,13 +162,20 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
     }
   } finally {
     clearInterval(ticker);
+    unSignal();
+    io.stdoutClosed?.removeEventListener('abort', onClosed);
     if (recorder) {
-      await recorder.finish(store.runSet);
-      io.stderr.write(`dlperf-top: recorded to ${v.record}\n`);
+      try {
+        await recorder.finish(store.runSet);
+        io.stderr.write(`dlperf-top: recorded to ${visible(recordPath!)}\n`);
+      } catch (e) {
+        recordFailed = true;
+        io.stderr.write(`dlperf-top: ${visible((e as Error).message)}\n`);
+      }
     }
     store.dispose();
   }
-  return EXIT.ok;
+  return recordFailed ? EXIT.internal : EXIT.ok;
 }
 
 function watcherArg(v: string): 'native' | 'chokidar' {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { formats } from '../formats/registry.ts';
 import { didYouMean } from './choices.ts';
+import { guardOutput, quietOnClose } from './output-guard.ts';
 import { VERSION } from '../shared/version.ts';
 import { EXIT, UserError } from './errors.ts';
 import { visible, visibleLines } from '../shared/sanitize.ts';
@@ -30,9 +31,14 @@ export interface Io {
   stderr: NodeJS.WritableStream;
   stdin: NodeJS.ReadableStream;
   isTTY: boolean;
+  /** Aborted when stdout's reader went away (EPIPE): following commands stop and exit 0. */
+  stdoutClosed?: AbortSignal;
 }
 
-const defaultIo = (): Io => ({ stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, isTTY: !!process.stdout.isTTY });
+const defaultIo = (): Io => {
+  const out = guardOutput(process.stdout);
+  return { stdout: out.stream, stderr: quietOnClose(process.stderr), stdin: process.stdin, isTTY: !!process.stdout.isTTY, stdoutClosed: out.closed };
+};
 
 /** The one place that turns a command line into an exit code. */
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {

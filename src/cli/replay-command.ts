@@ -3,6 +3,7 @@ import { replayHeadless } from '../pipeline/replay-headless.ts';
 import type { ReplaySpeed } from '../pipeline/replay-clock.ts';
 import { INTERVAL_RANGE, numberOption, parseCommandArgs } from './args.ts';
 import { parserOption } from './known-sets.ts';
+import { onStopSignals } from './output-guard.ts';
 import { EXIT, UserError } from './errors.ts';
 import type { Io } from './main.ts';
 import { problemText } from './summary-command.ts';
@@ -91,7 +92,19 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
     },
   };
   if (headless) {
-    const r = await replayHeadless({ ...common, out: io.stdout, intervalMs: interval * 1000 });
+    // stdout's reader gone (`| head -1`) or a signal: stop playing, exit 0.
+    const ac = new AbortController();
+    const unSignal = onStopSignals(() => ac.abort());
+    const onClosed = () => ac.abort();
+    io.stdoutClosed?.addEventListener('abort', onClosed);
+    let r;
+    try {
+      r = await replayHeadless({ ...common, out: io.stdout, intervalMs: interval * 1000, signal: ac.signal });
+    } finally {
+      unSignal();
+      io.stdoutClosed?.removeEventListener('abort', onClosed);
+    }
+    if (ac.signal.aborted) return EXIT.ok;
     if (r.runs === 0) {
       io.stderr.write(`dlperf-top: no run recognised in ${visible(parsed.positionals.join(', '))}\n`);
       return EXIT.noRuns;

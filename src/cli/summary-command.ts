@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import type { InputProblem } from '../core/types.ts';
 import type { Aggregate } from '../metrics/aggregate.ts';
 import { summarize, type SummaryResult } from '../pipeline/summarize.ts';
@@ -9,6 +8,8 @@ import { numberOption, parseCommandArgs } from './args.ts';
 import { EXIT, UserError } from './errors.ts';
 import { parseWindowArg } from './window-arg.ts';
 import { oneOf } from './choices.ts';
+import { outputArg } from './output-arg.ts';
+import { writeFileAtomic } from '../shared/safe-output.ts';
 import { failOnOption, parserOption } from './known-sets.ts';
 import { visible } from '../shared/sanitize.ts';
 
@@ -85,6 +86,7 @@ export async function summaryCommand(argv: string[], io: { stdout: NodeJS.Writab
   const agg: Aggregate = oneOf('--aggregate', v.aggregate ?? 'median', AGGREGATES);
   const failOn = failOnOption(v['fail-on']);
   const parser = parserOption(v.parser);
+  const output = outputArg('-o', v.output, inputs);
   const outlierRel = numberOption('outlier-rel', v['outlier-rel'], 'non-negative', { max: 10 }) ?? 0.03;
   const outlierMad = numberOption('outlier-mad', v['outlier-mad'], 'positive', { max: 1000 }) ?? 3.5;
   const quiet = v.quiet === true;
@@ -99,8 +101,13 @@ export async function summaryCommand(argv: string[], io: { stdout: NodeJS.Writab
     },
   });
   const text = format === 'json' ? summaryJson(result) : format === 'csv' ? summaryCsv(result) : summaryMarkdown(result);
-  if (v.output) writeFileSync(v.output, text);
-  else io.stdout.write(text);
+  if (output) {
+    try {
+      await writeFileAtomic(output, text);
+    } catch (e) {
+      throw new UserError(`cannot write ${visible(output)}: ${visible((e as Error).message)}; nothing was written there (the temporary file was removed)`, undefined, EXIT.internal);
+    }
+  } else io.stdout.write(text);
 
   const recognised = result.runs.filter((r) => r.status !== 'unrecognized' && r.status !== 'error');
   if (recognised.length === 0) {

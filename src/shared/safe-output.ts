@@ -92,7 +92,8 @@ export function checkOutputPath(raw: string, opts: CheckOutputOptions): string {
   try {
     probe = createTempBeside(path);
   } catch (e) {
-    throw new OutputPathError(`${flag} '${raw}': cannot create a file in ${dir}: ${reason(e)}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new OutputPathError(`${flag} '${raw}': cannot create a file in ${dir}: ${code === 'ENOENT' ? 'this file system takes no new files (ENOENT)' : reason(e)}`);
   }
   closeSync(probe.fd);
   try {
