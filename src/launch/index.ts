@@ -8,7 +8,7 @@
  * is where the live screen plugs in (without it: --headless NDJSON, or progress lines on stderr).
  */
 import { mkdir } from 'node:fs/promises';
-import { resolve as resolvePath } from 'node:path';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { checkOutputPath, OutputPathError } from '../shared/safe-output.ts';
 import { parseArgs } from 'node:util';
 import { RunSet } from '../metrics/run-set.ts';
@@ -65,7 +65,8 @@ What:
 Output:
   --dry-run               print the plan: every case, every node's command line and environment
   --format text|json      format of --dry-run (default text)
-  --archive FILE.tgz      run archive (default runs/<recipe>-<timestamp>.tgz)
+  --archive FILE.tgz      run archive (default runs/<recipe>-<timestamp>.tgz); its directory is
+                          created, the path checked before anything starts
   --headless              NDJSON on stdout (as live --headless) instead of the screen
   --interval S            snapshot period for --headless (default 1)
 SSH:
@@ -282,8 +283,10 @@ export async function launchCommand(argv: string[], io: LaunchIo, deps: LaunchDe
   // The archive path is checked before anything starts on a node (src/shared/safe-output.ts).
   let archive: string;
   try {
-    if (v.archive === undefined) await mkdir(resolvePath(cwd, 'runs'), { recursive: true });
-    archive = checkOutputPath(v.archive ?? `runs/${plan.session}.tgz`, { flag: '--archive', cwd });
+    const wanted = v.archive ?? `runs/${plan.session}.tgz`;
+    // Its directory is created (as runs/ always was) — unless the path is empty or names a directory.
+    if (wanted.trim() !== '' && !wanted.endsWith('/')) await mkdir(dirname(resolvePath(cwd, wanted)), { recursive: true });
+    archive = checkOutputPath(wanted, { flag: '--archive', cwd });
   } catch (e) {
     err(e instanceof OutputPathError ? `${e.message} (nothing was started)` : `--archive: ${(e as Error).message} (nothing was started)`);
     return LAUNCH_EXIT.usage;

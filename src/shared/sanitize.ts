@@ -34,18 +34,19 @@ export function hasUnsafe(text: string): boolean {
   return ANY_UNSAFE.test(text);
 }
 
-// Display-only CSI sequences (colours, erase-line, cursor moves of tqdm bars), 7-bit and C1 form.
-// Removing them cannot make anything act; every other escape (OSC, DCS, …) stays visible.
+// Complete terminal sequences in log text, 7-bit and C1 forms: CSI (colours, erase-line, cursor moves
+// of tqdm bars), OSC / DCS / PM / APC strings ended by BEL or ST (titles, clipboard writes), and
+// two-byte ESC sequences. Removing them cannot make anything act.
 // eslint-disable-next-line no-control-regex
-const CSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u009b[0-?]*[ -/]*[@-~]/g;
+const SEQUENCES = /(?:\u001b\[|\u009b)[0-?]*[ -/]*[@-~]|(?:\u001b[\]P^_X]|[\u009d\u0090\u009e\u009f\u0098])[^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)|\u001b[!-/]*(?![[\]P^_X])[0-~]/g;
 
 /**
- * Log text for a screen: colour and cursor CSI sequences removed (they are formatting, and a log
- * full of `\x1b[32m` is unreadable), tabs as two spaces, then `visible` for everything else, so an
- * OSC title/clipboard sequence or a bidi override shows as text.
+ * Log text for a screen or a report: complete escape sequences removed (they are formatting, and
+ * a log full of `\x1b[32m` is unreadable), tabs as two spaces, then `visible` for whatever is left
+ * (an unterminated OSC, a lone ESC, C0/C1 controls, bidi overrides), so nothing in it can act.
  */
 export function visibleLog(text: string): string {
-  const t = text.includes('\u001b') || text.includes('\u009b') ? text.replace(CSI, '') : text;
+  const t = /[\u001b\u0090-\u009f]/.test(text) ? text.replace(SEQUENCES, '') : text;
   return visible(t).replace(/\t/g, '  ');
 }
 
