@@ -1,0 +1,1 @@
+export async function compareHtml(_r: unknown): Promise<string> { throw new Error('todo'); }
