@@ -52,7 +52,7 @@ export function ratioOption(name: string, value: string | undefined, def: number
   const m = /^\s*([0-9]*\.?[0-9]+(?:e-?[0-9]+)?)\s*(%?)\s*$/i.exec(value);
   const n = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
   if (!Number.isFinite(n) || n <= 0 || n >= max) {
-    throw new UserError(`--${name} '${visible(value)}': expected a fraction${max === 1 ? ' between 0 and 1' : ''} (e.g. ${name === 'threshold' ? '0.02' : '0.95'}) or a percentage (e.g. ${name === 'threshold' ? '2%' : '95%'})`);
+    throw new UserError(`--${name} '${visible(value)}': expected a fraction between 0 and 1 (e.g. ${name === 'threshold' ? '0.02' : '0.95'}) or a percentage (e.g. ${name === 'threshold' ? '2%' : '95%'})`);
   }
   return n;
 }
@@ -84,7 +84,7 @@ export async function compareCommand(argv: string[], io: Io): Promise<number> {
   const [baseIn, candIn] = parsed.positionals as [string, string];
   const format = v.format ?? 'md';
   if (!['md', 'markdown', 'json', 'html'].includes(format)) throw new UserError(`--format '${visible(format)}': expected md, json or html`);
-  const threshold = ratioOption('threshold', v.threshold, 0.02, Infinity);
+  const threshold = ratioOption('threshold', v.threshold, 0.02, 1);
   const confidence = ratioOption('confidence', v.confidence, 0.95, 1);
   const failOn = new Set((v['fail-on'] ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean));
   for (const k of failOn) if (!(FAIL_ON as readonly string[]).includes(k)) throw new UserError(`--fail-on '${visible(k)}': expected ${FAIL_ON.join(', ')} (a regression always fails)`);
