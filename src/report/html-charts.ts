@@ -13,7 +13,7 @@ const CONFIG = {
   background: 'white',
   view: { stroke: '#d0d7de' },
   axis: { labelColor: '#444', titleColor: '#222', gridColor: '#eef1f4', labelFontSize: 11, titleFontSize: 12, titleFontWeight: 600 },
-  legend: { labelFontSize: 11, titleFontSize: 11, orient: 'bottom' as const, direction: 'horizontal' as const, labelLimit: 360, columns: 2 },
+  legend: { labelFontSize: 11, titleFontSize: 11, labelLimit: 360 },
   title: { fontSize: 13, fontWeight: 600, anchor: 'start' as const, color: '#1f2328', offset: 10 },
   range: { category: ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f', '#d62728'] },
 };
@@ -54,16 +54,15 @@ export function throughputSpec(f: ScalingFamily): TopLevelSpec {
 
 function perFamilySpec(fams: ScalingFamily[], what: 'speedup' | 'efficiency'): TopLevelSpec {
   const counts = [...new Set(fams.flatMap((f) => f.points.map((p) => p.gpus)))].sort((a, b) => a - b);
-  const maxGpus = (f: ScalingFamily) => Math.max(...f.points.map((p) => p.gpus));
-  // Labels at every point for one family; with several, only at each family's largest size (they overlap elsewhere).
+  // Labels at every point for one family; with several they overlap (the median table has the numbers).
   const values = fams.flatMap((f) =>
     f.points
       .filter((p) => p[what] !== null)
-      .map((p) => ({ family: f.title, gpus: p.gpus, value: p[what]!, label: fams.length === 1 || p.gpus === maxGpus(f) ? (what === 'speedup' ? `×${p[what]!.toFixed(1)}` : `${Math.round(p[what]! * 100)} %`) : '' })),
+      .map((p) => ({ family: f.title, gpus: p.gpus, value: p[what]!, label: fams.length === 1 ? (what === 'speedup' ? `×${p[what]!.toFixed(1)}` : `${Math.round(p[what]! * 100)} %`) : '' })),
   );
   const y = { field: 'value', type: 'quantitative' as const, title: what === 'speedup' ? 'speedup (vs 1 GPU)' : 'scaling efficiency', ...(what === 'efficiency' ? { scale: { domain: [0, 1.1] }, axis: { format: '.0%' } } : {}) };
   const ideal = what === 'speedup' ? [{ gpus: 0, value: 0 }, { gpus: Math.max(...counts), value: Math.max(...counts) }] : [{ gpus: 0, value: 1 }, { gpus: Math.max(...counts), value: 1 }];
-  const color = { field: 'family', type: 'nominal' as const, title: null };
+  const color = { field: 'family', type: 'nominal' as const, title: null, legend: { orient: 'bottom', direction: 'vertical' } };
   return {
     title: { text: what === 'speedup' ? 'Speedup vs GPUs' : 'Scaling efficiency vs GPUs', subtitle: what === 'speedup' ? 'dashed: ideal (speedup = GPUs)' : 'dashed: ideal (100 %)', subtitleColor: '#57606a', subtitleFontSize: 11 },
     width: W,
@@ -80,11 +79,31 @@ function perFamilySpec(fams: ScalingFamily[], what: 'speedup' | 'efficiency'): T
 export const speedupSpec = (fams: ScalingFamily[]) => perFamilySpec(fams, 'speedup');
 export const efficiencySpec = (fams: ScalingFamily[]) => perFamilySpec(fams, 'efficiency');
 
+/** The flags of a configuration's curves, numbered in order. */
+export function curveMarks(c: CurveGroup): { n: number; run: string; iter: number; v: number; kind: string; text: string; placed: 'line' | 'end' }[] {
+  let n = 0;
+  return c.runs.flatMap((r) => r.marks.map((m) => ({ n: ++n, run: r.label, iter: m.iter, v: m.v, kind: m.kind, text: m.text, placed: m.placed })));
+}
+
+/** What the numbers on a curve chart are: "1 repeat 3 ib_fallback (confirmed) … (at iteration 1)". */
+export function curveCaption(c: CurveGroup): string | undefined {
+  const ms = curveMarks(c);
+  if (!ms.length) return undefined;
+  return ms.map((m) => `▼${m.n} ${m.run}: ${m.text.length > 140 ? `${m.text.slice(0, 139)}…` : m.text} (${m.placed === 'line' ? `at iteration ${m.iter}` : 'no line in this log: shown at its end'})`).join('\n');
+}
+
 /** One configuration's repeats: throughput over iterations, the measured window shaded, flags marked. */
 export function curveSpec(c: CurveGroup): TopLevelSpec {
   const values = c.runs.flatMap((r) => r.points.map((p) => ({ run: r.label, iter: p.iter, v: p.v })));
   const windows = [...new Map(c.runs.filter((r) => r.window).map((r) => [`${r.window!.start_iter}:${r.window!.end_iter}`, r.window!])).values()];
-  const marks = c.runs.flatMap((r) => r.marks.map((m) => ({ run: r.label, iter: m.iter, v: m.v, kind: m.kind, text: `${r.label}: ${m.kind}` })));
+  // Flags are numbered on the chart (the caption lists them: curveCaption); marks at one spot stack upwards.
+  const stack = new Map<string, number>();
+  const marks = curveMarks(c).map((m) => {
+    const k = `${m.iter}|${Math.round(m.v)}`;
+    const level = stack.get(k) ?? 0;
+    stack.set(k, level + 1);
+    return { ...m, label: String(m.n), level };
+  });
   const x = { field: 'iter', type: 'quantitative' as const, title: 'iteration' };
   const y = { field: 'v', type: 'quantitative' as const, title: 'samples/s', scale: { zero: false }, axis: { format: '~s' } };
   const layers: unknown[] = [
@@ -94,13 +113,20 @@ export function curveSpec(c: CurveGroup): TopLevelSpec {
   if (marks.length) {
     layers.push(
       { name: 'flags', data: { values: marks }, mark: { type: 'point', shape: 'triangle-down', filled: true, size: 90, color: '#cf222e' }, encoding: { x, y } },
-      { name: 'flag_labels', data: { values: marks }, mark: { type: 'text', dy: -12, fontSize: 10, fontWeight: 600, color: '#cf222e' }, encoding: { x, y, text: { field: 'text' } } },
+      ...[...new Set(marks.map((m) => m.level))].map((level) => ({
+        name: `flag_labels_${level}`,
+        data: { values: marks.filter((m) => m.level === level) },
+        mark: { type: 'text', dy: -12 - 12 * level, fontSize: 11, fontWeight: 700, color: '#cf222e' },
+        encoding: { x, y, text: { field: 'label' } },
+      })),
     );
   }
   return {
-    title: { text: c.title, subtitle: `throughput over iterations per repeat; shaded: measured window${marks.length ? '; ▼ flags' : ''}`, subtitleColor: '#57606a', subtitleFontSize: 11 },
-    width: W,
-    height: 200,
+    title: { text: c.title, subtitle: `throughput per repeat; shaded: measured window${marks.length ? '; ▼n: flags below' : ''}`, subtitleColor: '#57606a', subtitleFontSize: 11 },
+    // A fixed outer size whatever the labels: every curve chart lines up in the grid.
+    autosize: { type: 'fit', contains: 'padding' },
+    width: W + 70,
+    height: 250,
     layer: layers,
   } as TopLevelSpec;
 }

@@ -31,7 +31,8 @@ export function figure(svg: string, attrs: Record<string, string>, caption?: str
   const a = Object.entries(attrs)
     .map(([k, v]) => ` data-${k}="${esc(v)}"`)
     .join('');
-  return `<figure class="chart"${a}>${svg}${caption ? `<figcaption>${esc(caption)}</figcaption>` : ''}</figure>`;
+  const cap = caption ? `<figcaption>${caption.split('\n').map(esc).join('<br>')}</figcaption>` : '';
+  return `<figure class="chart"${a}>${svg}${cap}</figure>`;
 }
 
 const CSS = `

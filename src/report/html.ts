@@ -11,7 +11,7 @@ import { fmt } from '../metrics/round.ts';
 import type { RunReport } from '../metrics/run-report.ts';
 import type { SummaryResult } from '../pipeline/summarize.ts';
 import { runCurves, scalingFamilies } from './chart-data.ts';
-import { curveSpec, efficiencySpec, renderSvg, speedupSpec, throughputSpec } from './html-charts.ts';
+import { curveCaption, curveSpec, efficiencySpec, renderSvg, speedupSpec, throughputSpec } from './html-charts.ts';
 import { esc, figure, inlineMarkdown, page, table } from './html-page.ts';
 import { findings } from './markdown.ts';
 
@@ -80,7 +80,7 @@ async function curveCharts(s: SummaryResult): Promise<string> {
   const curves = runCurves(s);
   if (curves.length === 0) return '<p>No per-iteration throughput was recorded.</p>';
   const figs: string[] = [];
-  for (const c of curves) figs.push(figure(await renderSvg(curveSpec(c)), { chart: 'curve', config: c.title, runs: String(c.runs.length), flags: String(c.runs.reduce((a, r) => a + r.marks.length, 0)) }));
+  for (const c of curves) figs.push(figure(await renderSvg(curveSpec(c)), { chart: 'curve', config: c.title, runs: String(c.runs.length), flags: String(c.runs.reduce((a, r) => a + r.marks.length, 0)) }, curveCaption(c)));
   return `<div class="charts">\n${figs.join('\n')}\n</div>`;
 }
 

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * The HTML report in a real browser (headless Chromium): it loads with no console error and no
  * request, its SVG charts carry the expected series (one point per GPU count of each family, one
