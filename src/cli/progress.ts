@@ -18,7 +18,16 @@ export interface Progress {
 const SHOW_AFTER_MS = 400;
 const MAX_WALK_ENTRIES = 200_000;
 
-const mib = (n: number) => (n >= 1 << 30 ? `${(n / (1 << 30)).toFixed(2)} GiB` : `${(n / (1 << 20)).toFixed(1)} MiB`);
+const unitOf = (n: number) => (n >= 1 << 30 ? { d: 1 << 30, u: 'GiB', p: 2 } : { d: 1 << 20, u: 'MiB', p: 1 });
+const mib = (n: number) => {
+  const { d, u, p } = unitOf(n);
+  return `${(n / d).toFixed(p)} ${u}`;
+};
+/** "1.0/7.8 MiB": bytes read of the total, in the total's unit. */
+const ofTotal = (n: number, total: number) => {
+  const { d, u, p } = unitOf(total);
+  return `${(n / d).toFixed(p)}/${(total / d).toFixed(p)} ${u}`;
+};
 
 /** Sizes on disk of the inputs (directories walked, bounded); null when one is stdin or unknown. */
 async function totalBytes(inputs: readonly string[]): Promise<number | null> {
@@ -53,7 +62,7 @@ export function startProgress(inputs: readonly string[], stderr: NodeJS.Writable
   const payload = () => {
     const read = diskBytesRead() - start;
     const secs = (Date.now() - t0) / 1000;
-    return { read, payload: { label, files, done: mib(read), size: total === null ? '?' : mib(total), rate: secs > 0 ? `${mib(read / secs)}/s` : '-' } };
+    return { read, payload: { label, files, done: total === null ? mib(read) : ofTotal(Math.min(read, total), total), rate: secs > 0 ? `${mib(read / secs)}/s` : '-' } };
   };
   const tick = () => {
     if (stopped) return;
@@ -63,13 +72,13 @@ export function startProgress(inputs: readonly string[], stderr: NodeJS.Writable
       multi = new cliProgress.MultiBar(
         {
           stream: stderr as NodeJS.WriteStream,
-          format: total === null ? '{label} | {files} files | {done} | {rate}' : '{label} {bar} {percentage}% | {files} files | {done} of {size} | {rate} | ETA {eta_formatted}',
+          format: total === null ? '{label} | {files} files | {done} | {rate}' : '{label} {bar} {percentage}% | {files} files | {done} | {rate} | ETA {eta_formatted}',
           hideCursor: true,
           clearOnComplete: true,
           stopOnComplete: false,
           etaBuffer: 50,
           fps: 10,
-          barsize: 24,
+          barsize: 20,
         },
         cliProgress.Presets.shades_classic,
       );

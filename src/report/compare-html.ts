@@ -23,8 +23,8 @@ function changeSpec(r: CompareResult): TopLevelSpec {
   const color = { field: 'verdict', type: 'nominal' as const, title: null, scale: { domain: Object.keys(VERDICT_COLOURS), range: Object.values(VERDICT_COLOURS) } };
   return {
     title: { text: 'Change per configuration', subtitle: `shaded: ±${+(r.threshold * 100).toFixed(2)} % threshold; bar: interval; dot: change of the medians`, subtitleColor: '#57606a', subtitleFontSize: 11 },
-    width: 520,
-    height: { step: 26 },
+    width: 560,
+    height: { step: 28 },
     layer: [
       { name: 'threshold', data: { values: [{ lo: -r.threshold, hi: r.threshold }] }, mark: { type: 'rect', color: '#d0d7de', opacity: 0.5 }, encoding: { x: { field: 'lo', ...x }, x2: { field: 'hi' } } },
       { name: 'zero', data: { values: [{ z: 0 }] }, mark: { type: 'rule', color: '#57606a' }, encoding: { x: { field: 'z', ...x } } },
@@ -58,8 +58,8 @@ export async function compareHtml(r: CompareResult): Promise<string> {
   const chip = (v: string) => `<span class="verdict v-${esc(v)}">${esc(v)}</span>`;
   const rows = byVerdict(r.groups).map((g) => [chip(g.verdict), configName(g), sideText(g.baseline), sideText(g.candidate), g.change === null ? '-' : pct(g.change), g.interval ? intervalText(g.interval, r.confidence).replace(/^.*interval /, '') : '-', g.reason]);
   const parts = [`<p class="banner">Verdict: ${chip(r.verdict)} — ${esc(verdictCounts(r.groups) || 'no configuration on either side')}</p>`];
-  if (r.groups.some((g) => g.change !== null)) parts.push(`<div class="charts">${figure(await renderSvg(changeSpec(r)), { chart: 'change', configs: String(r.groups.filter((g) => g.change !== null).length) })}</div>`);
-  parts.push(`<h2>Configurations</h2>\n${table(['verdict', 'configuration', 'baseline', 'candidate', 'change', 'interval', 'reason'], rows, { numeric: [4, 5], raw: [0] })}`);
+  if (r.groups.some((g) => g.change !== null)) parts.push(figure(await renderSvg(changeSpec(r)), { chart: 'change', configs: String(r.groups.filter((g) => g.change !== null).length) }));
+  parts.push(`<h2>Configurations</h2>\n${table(['verdict', 'configuration', 'baseline', 'candidate', 'change', 'interval', 'reason'], rows, { numeric: [2, 3, 4, 5], raw: [0] })}`);
   const bf = new Map(scalingFamilies(r.baseline.groups).map((f) => [f.title, f]));
   const cf = scalingFamilies(r.candidate.groups);
   const figs: string[] = [];
