@@ -64,7 +64,8 @@ export function candidateFlags(g: GroupReport, runs: readonly RunReport[]): Cand
     const k = `${f.kind}|${source ?? ''}|${f.confidence ?? ''}`;
     if (seen.has(k)) return;
     seen.add(k);
-    const text = source === null ? `${shape(g)}: ${f.kind}${f.detail ? ` (${f.detail})` : ''}` : phrase(f, runName(g, r, source), r, g.median_throughput);
+    // Group findings name the configuration in their own text (scaling: "4n8g efficiency 0.86 vs …").
+    const text = source === null ? `${f.kind}: ${f.detail ?? f.evidence}` : phrase(f, runName(g, r, source), r, g.median_throughput);
     out.push({ kind: f.kind, confidence: f.confidence ?? null, source, repeat: r?.repeat ?? null, text, file: f.file ?? null, line: f.line ?? null });
   };
   for (const r of members) for (const f of r.flags) add(f, r, r.source);

@@ -71,7 +71,7 @@ function perFamilySpec(fams: ScalingFamily[], what: 'speedup' | 'efficiency'): T
       { name: 'ideal', data: { values: ideal }, mark: { type: 'line', strokeDash: [5, 4], color: '#8c959f', strokeWidth: 1.5 }, encoding: { x: gpuAxis(counts), y } },
       { name: `${what}_line`, data: { values }, mark: { type: 'line', strokeWidth: 2.5 }, encoding: { x: gpuAxis(counts), y, color } },
       { name: `${what}_points`, data: { values }, mark: { type: 'point', filled: true, size: 60 }, encoding: { x: gpuAxis(counts), y, color } },
-      { name: 'labels', data: { values }, mark: { type: 'text', dx: 6, align: 'left', fontSize: 10, color: '#24292f' }, encoding: { x: gpuAxis(counts), y, text: { field: 'label' } } },
+      { name: 'labels', data: { values }, mark: { type: 'text', dx: 4, dy: -9, align: 'left', fontSize: 10, color: '#24292f' }, encoding: { x: gpuAxis(counts), y, text: { field: 'label' } } },
     ],
   } as TopLevelSpec;
 }

@@ -61,7 +61,7 @@ th { background: var(--soft); font-weight: 600; position: sticky; top: 0; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tbody tr:nth-child(even) { background: #fbfcfd; }
 tr.flagged td { background: #fff8c5; }
-.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 16px; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(480px, 1fr)); gap: 16px; }
 figure.chart { margin: 0; padding: 10px; border: 1px solid var(--line); border-radius: 6px; background: #fff; overflow-x: auto; }
 figure.chart svg { display: block; max-width: 100%; height: auto; }
 figcaption { color: var(--muted); font-size: 12px; margin-top: 4px; }

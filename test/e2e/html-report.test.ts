@@ -141,6 +141,22 @@ describe('summary --format html in headless Chromium', () => {
   });
 });
 
+describe('summary --format svg', () => {
+  it('writes one chart as a standalone SVG that Chromium renders, with one point per configuration', async () => {
+    const file = join(tmp, 'efficiency.svg');
+    expect((await cli(['summary', ...DEMOS, '--format', 'svg', '--chart', 'efficiency', '-o', file])).code).toBe(0);
+    const svg = readFileSync(file, 'utf8');
+    expect(svg).toMatch(/^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    const { page, errors, requests } = await openFile(browser, file);
+    expect(await page.evaluate(() => document.querySelectorAll('g.efficiency_points_marks path').length)).toBe(12);
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([]);
+    await page.close();
+    expect((await cli(['summary', DEMOS[0]!, '--chart', 'speedup'])).code).toBe(2); // --chart without --format svg
+    expect((await cli(['summary', DEMOS[0]!, '--format', 'svg', '--chart', 'pie'])).code).toBe(2);
+  });
+});
+
 describe('compare --format html in headless Chromium', () => {
   it('shows the verdict, the change per configuration and both sets side by side', async () => {
     const slow = await copyTransformed(DEMOS[0]!, join(tmp, 'slow'), (l, c) => (c.member.includes('/4n8g/') ? stretchDll(l, c, 1.06) : l));
