@@ -82,6 +82,7 @@ export async function compareCommand(argv: string[], io: Io): Promise<number> {
   }
   if (parsed.positionals.length !== 2) throw new UserError(`compare needs exactly two inputs, BASELINE and CANDIDATE (got ${parsed.positionals.length})`, "see 'dlperf-top compare --help'");
   const [baseIn, candIn] = parsed.positionals as [string, string];
+  if (baseIn === '-' && candIn === '-') throw new UserError('stdin (-) can be only one side of a comparison');
   const format = v.format ?? 'md';
   if (!['md', 'markdown', 'json', 'html'].includes(format)) throw new UserError(`--format '${visible(format)}': expected md, json or html`);
   const threshold = ratioOption('threshold', v.threshold, 0.02, 1);

@@ -40,16 +40,21 @@ export function familyTitle(g: GroupReport): string {
   if (isLayoutGroup(g)) {
     if (g.seq_length != null) parts.push(`seq${g.seq_length}`);
     if (g.micro_batch_size != null) parts.push(`mbs${g.micro_batch_size}`);
+    if (g.tensor_model_parallel_size != null || g.pipeline_model_parallel_size != null) parts.push(`tp${g.tensor_model_parallel_size ?? 1}×pp${g.pipeline_model_parallel_size ?? 1}`);
   }
   return visible(parts.join(' '));
 }
 
-/** One family per job (framework, model, precision, batch size; model shape for GPT-style runs), GPU counts ascending. */
+/**
+ * One family per job (framework, model, precision, batch size; for GPT-style runs the model shape
+ * and the tensor × pipeline split, so a family scales by data parallelism), GPU counts ascending.
+ */
 export function scalingFamilies(groups: readonly GroupReport[]): ScalingFamily[] {
   const byKey = new Map<string, GroupReport[]>();
   for (const g of groups) {
     if (g.throughput === null || gpusOf(g) <= 0) continue;
-    const key = JSON.stringify([g.framework, g.model, g.precision, g.batch_size_per_device, ...FAMILY_SHAPE_KEYS.map((k) => g[k] ?? null)]);
+    const split = isLayoutGroup(g) ? [g.tensor_model_parallel_size ?? 1, g.pipeline_model_parallel_size ?? 1] : [];
+    const key = JSON.stringify([g.framework, g.model, g.precision, g.batch_size_per_device, ...FAMILY_SHAPE_KEYS.map((k) => g[k] ?? null), ...split]);
     byKey.set(key, [...(byKey.get(key) ?? []), g]);
   }
   const out: ScalingFamily[] = [];

@@ -10,7 +10,7 @@ import { isLayoutGroup, type GroupReport } from '../metrics/aggregate.ts';
 import { fmt } from '../metrics/round.ts';
 import type { RunReport } from '../metrics/run-report.ts';
 import type { SummaryResult } from '../pipeline/summarize.ts';
-import { runCurves, scalingFamilies } from './chart-data.ts';
+import { runCurves, scalingFamilies, type ScalingFamily } from './chart-data.ts';
 import { curveCaption, curveSpec, efficiencySpec, renderSvg, speedupSpec, throughputSpec } from './html-charts.ts';
 import { esc, figure, inlineMarkdown, page, table } from './html-page.ts';
 import { findings } from './markdown.ts';
@@ -63,8 +63,13 @@ export const CHART_NAMES: readonly ChartName[] = ['speedup', 'efficiency', 'thro
 
 /** The scaling charts (figures with data attributes the browser test reads). */
 async function scalingCharts(s: SummaryResult): Promise<string> {
-  const fams = scalingFamilies(s.groups);
-  if (fams.length === 0) return '<p>No configuration has a figure: nothing to chart.</p>';
+  const all = scalingFamilies(s.groups);
+  if (all.length === 0) return '<p>No configuration has a figure: nothing to chart.</p>';
+  // A family measured at one GPU count has no scaling to draw: it is in the tables.
+  const fams = all.filter(scales);
+  const single = all.filter((f) => !scales(f));
+  const note = single.length ? `<p class="meta">${single.length} ${single.length === 1 ? 'family was' : 'families were'} measured at one GPU count only (no scaling to draw; see the tables): ${single.map((f) => esc(f.title)).join(', ')}</p>` : '';
+  if (fams.length === 0) return note;
   const figs: string[] = [];
   for (const f of fams) {
     figs.push(figure(await renderSvg(throughputSpec(f)), { chart: 'throughput', family: f.title, gpus: [...new Set(f.points.map((p) => p.gpus))].join(',') }));
@@ -73,8 +78,10 @@ async function scalingCharts(s: SummaryResult): Promise<string> {
     figs.push(figure(await renderSvg(speedupSpec(fams)), { chart: 'speedup', families: String(fams.length) }));
     figs.push(figure(await renderSvg(efficiencySpec(fams)), { chart: 'efficiency', families: String(fams.length) }));
   }
-  return `<div class="charts">\n${figs.join('\n')}\n</div>`;
+  return `${note}<div class="charts">\n${figs.join('\n')}\n</div>`;
 }
+
+const scales = (f: ScalingFamily) => new Set(f.points.map((p) => p.gpus)).size >= 2;
 
 async function curveCharts(s: SummaryResult): Promise<string> {
   const curves = runCurves(s);
@@ -85,7 +92,7 @@ async function curveCharts(s: SummaryResult): Promise<string> {
 }
 
 export async function summaryHtml(s: SummaryResult): Promise<string> {
-  const fams = scalingFamilies(s.groups);
+  const fams = scalingFamilies(s.groups).filter(scales);
   const meta = `${s.inputs.map((i) => `<code>${esc(i)}</code>`).join(', ')} · ${s.runs.length} runs · ${s.groups.length} configurations · ${fams.length} scaling ${fams.length === 1 ? 'family' : 'families'} · ${s.files} files read`;
   const agg = s.groups[0]?.aggregate ?? 'median';
   const body = [
@@ -100,8 +107,8 @@ export async function summaryHtml(s: SummaryResult): Promise<string> {
 
 /** `summary --format svg`: one chart as a standalone SVG file. */
 export async function summarySvg(s: SummaryResult, chart: ChartName): Promise<string> {
-  const fams = scalingFamilies(s.groups);
-  if (fams.length === 0) throw new Error('no configuration has a figure: nothing to chart');
+  const fams = scalingFamilies(s.groups).filter(scales);
+  if (fams.length === 0) throw new Error('no configuration family was measured at two GPU counts or more: nothing to chart');
   if (chart === 'throughput') {
     const specs = fams.map(throughputSpec);
     return renderSvg(specs.length === 1 ? specs[0]! : ({ vconcat: specs } as never));
