@@ -57,6 +57,14 @@ beforeAll(async () => {
 });
 
 describe('dlperf-top compare', () => {
+  it('is in the help, with its own --help', async () => {
+    expect((await run(['--help'])).out).toContain('dlperf-top compare BASE CAND');
+    const h = await run(['compare', '--help']);
+    expect(h.code).toBe(EXIT.ok);
+    for (const o of ['--threshold', '--confidence', '--fail-on', '--format md|json|html']) expect(h.out).toContain(o);
+    expect((await run(['compare', '-', '-'])).code).toBe(EXIT.usage);
+  });
+
   it('a set against itself is unchanged everywhere and exits 0', async () => {
     const r = await run(['compare', DEMO, DEMO, '--format', 'json']);
     expect(r.code).toBe(EXIT.ok);
