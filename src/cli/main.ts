@@ -12,7 +12,8 @@ export const HELP = `dlperf-top ${VERSION} — watch, replay and summarise multi
 Usage:
   dlperf-top [live] SOURCE...       watch training logs on every node live (Ink screen)
   dlperf-top replay ARCHIVE|DIR     play an archived run through the live screen, original timing
-  dlperf-top summary INPUT...       DLPerf-style tables (md, csv, json) for scripts and CI
+  dlperf-top summary INPUT...       DLPerf-style tables (md, csv, json, html, svg) for scripts and CI
+  dlperf-top compare BASE CAND      did the candidate regress beyond the noise of its repeats?
   dlperf-top launch RECIPE          start a benchmark sweep on every node, watch and archive it
   dlperf-top formats                list the log formats that are recognised
   dlperf-top help [COMMAND]         this text, or a command's options
@@ -61,6 +62,8 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     switch (cmd) {
       case 'summary':
         return await summaryCommand(rest, io);
+      case 'compare':
+        return await (await import('./compare-command.ts')).compareCommand(rest, io);
       case 'formats':
         if (rest.includes('-h') || rest.includes('--help')) {
           io.stdout.write('Usage: dlperf-top formats\n\nList the log formats that are recognised (ids for --parser and --window FMT=).\n');

@@ -6,6 +6,8 @@ import { summaryJson } from '../report/json.ts';
 import { summaryMarkdown } from '../report/markdown.ts';
 import { numberOption, parseCommandArgs } from './args.ts';
 import { EXIT, UserError } from './errors.ts';
+import { checkChart, reportText } from './report-format.ts';
+import { startProgress } from './progress.ts';
 import { parseWindowArg } from './window-arg.ts';
 import { oneOf } from './choices.ts';
 import { outputArg } from './output-arg.ts';
@@ -23,7 +25,11 @@ INPUT   log files, directories (walked recursively), .tgz/.tar.gz/.tar archives 
         never extracted), or - for stdin
 
 Options:
-  --format md|csv|json      output format (default md)
+  --format md|csv|json|html|svg
+                            output format (default md); html: one self-contained page with the
+                            tables and charts; svg: one chart (see --chart)
+  --chart speedup|efficiency|throughput
+                            the chart --format svg draws (default speedup)
   -o, --output FILE         write the report to FILE instead of stdout
   --window [FMT=]START:END  measuring window, in the format's unit (iterations, or counted lines
                             for dllogger-pytorch and tf2-timehistory); END empty = to the end.
@@ -39,7 +45,7 @@ Options:
                             outlier (default 0.03)
   --outlier-mad K           robust standard deviations (1.4826 × MAD) beyond which a repeat is an
                             outlier (default 3.5)
-  -q, --quiet               do not print input problems on stderr
+  -q, --quiet               do not print input problems (nor the progress bar) on stderr
 
 Exit codes: 0 ok; ${EXIT.usage} bad arguments; ${EXIT.noRuns} no run recognised; ${EXIT.failOn} --fail-on matched;
             ${EXIT.inputErrors} an input could not be read (the rest is still reported)
@@ -71,6 +77,7 @@ export async function summaryCommand(argv: string[], io: { stdout: NodeJS.Writab
       'outlier-rel': { type: 'string' },
       'outlier-mad': { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
+      chart: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     'summary',
@@ -82,7 +89,8 @@ export async function summaryCommand(argv: string[], io: { stdout: NodeJS.Writab
   }
   const inputs = parsed.positionals;
   if (inputs.length === 0) throw new UserError('summary needs at least one input (a log, a directory, an archive, or - for stdin)', "see 'dlperf-top summary --help'");
-  const format = oneOf('--format', v.format ?? 'md', ['md', 'markdown', 'csv', 'json']);
+  const format = oneOf('--format', v.format ?? 'md', ['md', 'markdown', 'csv', 'json', 'html', 'svg']);
+  const chart = checkChart(v.chart, format);
   const agg: Aggregate = oneOf('--aggregate', v.aggregate ?? 'median', AGGREGATES);
   const failOn = failOnOption(v['fail-on']);
   const parser = parserOption(v.parser);
@@ -90,17 +98,20 @@ export async function summaryCommand(argv: string[], io: { stdout: NodeJS.Writab
   const outlierRel = numberOption('outlier-rel', v['outlier-rel'], 'non-negative', { max: 10 }) ?? 0.03;
   const outlierMad = numberOption('outlier-mad', v['outlier-mad'], 'positive', { max: 1000 }) ?? 3.5;
   const quiet = v.quiet === true;
+  const progress = quiet ? null : startProgress(inputs, io.stderr);
   const result: SummaryResult = await summarize(inputs, {
+    ...(format === 'html' ? { history: true } : {}),
+    onFile: (p) => progress?.file(p),
     ...(v.window ? { windows: v.window.map(parseWindowArg) } : {}),
     ...(parser ? { format: parser } : {}),
     aggregate: agg,
     outlier: { minRelative: outlierRel, madK: outlierMad },
     stdin: io.stdin,
     onProblem: (p) => {
-      if (!quiet) io.stderr.write(`dlperf-top: ${problemText(p)}\n`);
+      if (!quiet) progress!.log(`dlperf-top: ${problemText(p)}\n`);
     },
-  });
-  const text = format === 'json' ? summaryJson(result) : format === 'csv' ? summaryCsv(result) : summaryMarkdown(result);
+  }).finally(() => progress?.stop());
+  const text = format === 'json' ? summaryJson(result) : format === 'csv' ? summaryCsv(result) : format === 'html' || format === 'svg' ? await reportText(result, format, chart) : summaryMarkdown(result);
   if (output) {
     try {
       await writeFileAtomic(output, text);

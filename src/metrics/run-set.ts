@@ -4,6 +4,7 @@ import { toArray, type LogFormat } from '../formats/types.ts';
 import { unwrap } from '../formats/unwrap.ts';
 import { createLineDetectors, lineDetectors } from '../signals/registry.ts';
 import { FileTrack } from './file-track.ts';
+import { IterHistory } from './iter-history.ts';
 import { pathInfo } from './path-identity.ts';
 import { Run } from './run.ts';
 import type { Phase } from './window-tracker.ts';
@@ -23,6 +24,8 @@ export interface RunSetOptions {
   sniffLines?: number;
   /** Bytes held per file while its format is unknown. @default 8 MiB */
   sniffBytes?: number;
+  /** Keep each file's whole throughput-over-iterations curve (bounded; for HTML reports). */
+  history?: boolean;
 }
 
 /** Detectors that need progress lines too (a NaN loss is printed on them); the others skip them. */
@@ -66,6 +69,7 @@ export class RunSet {
       this.runs.set(info.runKey, run);
     }
     const t = new FileTrack(node, display, path);
+    if (this.opts.history) t.history = new IterHistory();
     t.owner = run.changes;
     run.files.push(t);
     this.tracks.set(display, t);

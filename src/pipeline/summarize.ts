@@ -1,6 +1,7 @@
 import type { InputProblem } from '../core/types.ts';
 import { formatById } from '../formats/registry.ts';
 import { aggregate, type Aggregate, type GroupReport, type OutlierRule, type ScalingRule } from '../metrics/aggregate.ts';
+import type { IterPoint } from '../metrics/iter-history.ts';
 import { runReport, type RunReport } from '../metrics/run-report.ts';
 import { RunSet, type RunSetOptions } from '../metrics/run-set.ts';
 import { enumerateInputs, readLines } from '../sources/inputs.ts';
@@ -13,6 +14,8 @@ export interface SummaryOptions extends RunSetOptions {
   stdin?: NodeJS.ReadableStream;
   /** Called for each problem as it is found (the CLI prints them to stderr at once). */
   onProblem?: (p: InputProblem) => void;
+  /** Called as each file starts being read (the CLI's progress bar counts them). */
+  onFile?: (path: string) => void;
 }
 
 export interface SummaryResult {
@@ -24,6 +27,8 @@ export interface SummaryResult {
   skipped: { file: string; reason: string }[];
   files: number;
   lines: number;
+  /** Per run source, its throughput over iterations (only with `history: true`; HTML charts). */
+  series?: Map<string, IterPoint[]>;
 }
 
 /**
@@ -54,6 +59,7 @@ export async function summarize(inputs: string[], opts: SummaryOptions = {}): Pr
       continue;
     }
     files++;
+    opts.onFile?.(f.path);
     for await (const batch of readLines(f, track.node, (p) => report({ ...p, input: p.input ?? f.input }))) {
       for (const ev of batch) set.line(track, ev);
       lines += batch.length;
@@ -61,11 +67,14 @@ export async function summarize(inputs: string[], opts: SummaryOptions = {}): Pr
     set.endFile(track);
   }
   const runs: RunReport[] = [];
+  const series = opts.history ? new Map<string, IterPoint[]>() : undefined;
   for (const run of set.runs.values()) {
     // A file that gave no line at all (binary, unreadable) is reported by its problem, not as a run.
     if (run.files.every((f) => f.lines === 0)) continue;
     const rep = runReport(run, true);
     runs.push(rep);
+    const h = run.primary()?.history;
+    if (series && h) series.set(rep.source, h.toArray());
     if (rep.status === 'unrecognized') {
       report({ input: run.files[0]?.path ?? rep.source, file: rep.source, kind: 'unrecognized', message: `${rep.reason ?? 'no known log format'} (${run.files.reduce((a, f) => a + f.lines, 0)} lines; skipped, counted)` });
     }
@@ -77,5 +86,5 @@ export async function summarize(inputs: string[], opts: SummaryOptions = {}): Pr
     ...(opts.scaling ? { scaling: opts.scaling } : {}),
     roundTo: (r) => (r.format ? formatById(r.format)?.window.roundTo : undefined),
   });
-  return { inputs, runs, groups, problems, skipped, files, lines };
+  return { inputs, runs, groups, problems, skipped, files, lines, ...(series ? { series } : {}) };
 }

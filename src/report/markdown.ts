@@ -20,7 +20,8 @@ const flagWord = (f: Flag) => f.kind + (f.confidence ? ` (${f.confidence})` : ''
 const isGpt = (g: GroupReport) => isLayoutGroup(g) || g.memory_mib !== null;
 const isMultiNode = (r: RunReport) => (r.num_nodes !== null ? r.num_nodes > 1 : new Set(r.files.map((f) => f.node)).size > 1);
 
-function findings(s: SummaryResult): string[] {
+/** The Findings list (Markdown lines); the HTML report shows the same lines. */
+export function findings(s: SummaryResult): string[] {
   const out: string[] = [];
   for (const r of s.runs) {
     for (const f of r.flags) {
