@@ -3,7 +3,8 @@ import { formatById } from '../formats/registry.ts';
 import { aggregate, type Aggregate, type GroupReport, type OutlierRule, type ScalingRule } from '../metrics/aggregate.ts';
 import { runReport, type RunReport } from '../metrics/run-report.ts';
 import { RunSet, type RunSetOptions } from '../metrics/run-set.ts';
-import { enumerateInputs, readLines } from '../sources/inputs.ts';
+import { enumerateInputs } from '../sources/inputs.ts';
+import { bytePathDefault, feedFile } from './byte-feed.ts';
 
 export interface SummaryOptions extends RunSetOptions {
   aggregate?: Aggregate;
@@ -13,6 +14,8 @@ export interface SummaryOptions extends RunSetOptions {
   stdin?: NodeJS.ReadableStream;
   /** Called for each problem as it is found (the CLI prints them to stderr at once). */
   onProblem?: (p: InputProblem) => void;
+  /** Parse progress lines from bytes where provably equal (pipeline/byte-feed.ts). Default: on, unless DLPERF_TOP_BYTE_PATH=0. */
+  bytePath?: boolean;
 }
 
 export interface SummaryResult {
@@ -40,6 +43,7 @@ export async function summarize(inputs: string[], opts: SummaryOptions = {}): Pr
   };
   let files = 0;
   let lines = 0;
+  const bytePath = opts.bytePath ?? bytePathDefault();
   const enumOpts = opts.stdin ? { stdin: opts.stdin } : {};
   for await (const item of enumerateInputs(inputs, enumOpts)) {
     if (item.type === 'problem') {
@@ -54,10 +58,7 @@ export async function summarize(inputs: string[], opts: SummaryOptions = {}): Pr
       continue;
     }
     files++;
-    for await (const batch of readLines(f, track.node, (p) => report({ ...p, input: p.input ?? f.input }))) {
-      for (const ev of batch) set.line(track, ev);
-      lines += batch.length;
-    }
+    lines += await feedFile(set, track, f, (p) => report({ ...p, input: p.input ?? f.input }), bytePath);
     set.endFile(track);
   }
   const runs: RunReport[] = [];
