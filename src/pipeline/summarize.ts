@@ -6,6 +6,9 @@ import { RunSet, type RunSetOptions } from '../metrics/run-set.ts';
 import { enumerateInputs } from '../sources/inputs.ts';
 import { bytePathDefault, feedFile } from './byte-feed.ts';
 
+/** `a.localeCompare(b, 'en', { numeric: true })`, with one collator (localeCompare with options builds one per call: 0.7 s for 3,000 runs). */
+const BY_SOURCE = new Intl.Collator('en', { numeric: true }).compare;
+
 export interface SummaryOptions extends RunSetOptions {
   aggregate?: Aggregate;
   outlier?: OutlierRule;
@@ -71,7 +74,7 @@ export async function summarize(inputs: string[], opts: SummaryOptions = {}): Pr
       report({ input: run.files[0]?.path ?? rep.source, file: rep.source, kind: 'unrecognized', message: `${rep.reason ?? 'no known log format'} (${run.files.reduce((a, f) => a + f.lines, 0)} lines; skipped, counted)` });
     }
   }
-  runs.sort((a, b) => a.source.localeCompare(b.source, 'en', { numeric: true }));
+  runs.sort((a, b) => BY_SOURCE(a.source, b.source));
   const groups = aggregate(runs, {
     aggregate: opts.aggregate ?? 'median',
     ...(opts.outlier ? { outlier: opts.outlier } : {}),
