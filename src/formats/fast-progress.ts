@@ -143,54 +143,57 @@ interface Head {
 }
 const head: Head = { timeUs: 0, step: 0, epoch: 0, iter: 0, rest: 0 };
 
-let dayKey = -1;
-let dayMs = 0;
-/** The last stamp's `YYYY-MM-DD HH:MM:` and its start in ms: consecutive lines mostly share their minute. */
-let minuteText = '';
-let minuteMs = 0;
-const d = (S: string, i: number): number => S.charCodeAt(i) - 48;
 /** 1 when the char at i is not a digit. */
 const nd = (S: string, i: number): number => ((S.charCodeAt(i) - 48) >>> 0 > 9 ? 1 : 0);
 
+/** `YYYY-MM-DD HH:MM:SS.ffffff` at `t`, every char checked; then stampUs. -1 when not that shape. */
+function checkedStampUs(S: string, t: number): number {
+  if (
+    S.charCodeAt(t + 4) !== 45 || S.charCodeAt(t + 7) !== 45 || S.charCodeAt(t + 10) !== C_SPACE || S.charCodeAt(t + 13) !== 58 || S.charCodeAt(t + 16) !== 58 || S.charCodeAt(t + 19) !== 46 ||
+    (nd(S, t) | nd(S, t + 1) | nd(S, t + 2) | nd(S, t + 3) | nd(S, t + 5) | nd(S, t + 6) | nd(S, t + 8) | nd(S, t + 9) |
+      nd(S, t + 11) | nd(S, t + 12) | nd(S, t + 14) | nd(S, t + 15) | nd(S, t + 17) | nd(S, t + 18) |
+      nd(S, t + 20) | nd(S, t + 21) | nd(S, t + 22) | nd(S, t + 23) | nd(S, t + 24) | nd(S, t + 25)) !== 0
+  ) return -1;
+  return stampUs(S, t);
+}
+
+let dayKey = -1;
+let dayMs = 0;
+let minuteKey = -1;
+let minuteMs = 0;
+
 /**
- * `YYYY-MM-DD HH:MM:SS.ffffff` at `t` in whole microseconds, exactly as fastDateTimeUs computes
- * it (the same integers, all exact below 2^53), with every char checked; -1 when not that shape.
+ * A checked `YYYY-MM-DD HH:MM:SS.ffffff` at `t` in whole microseconds, exactly as fastDateTimeUs
+ * computes it: the same integers (all exact below 2^53), the start of the day and of the minute
+ * cached (consecutive lines mostly share them). Char codes are summed with their '0' offsets
+ * taken out at the end (48·11 = 528, 48·1111 = 53328, 48·111111 = 5333328).
  */
 function stampUs(S: string, t: number): number {
-  if (
-    S.charCodeAt(t + 19) !== 46 ||
-    (nd(S, t + 17) | nd(S, t + 18) | nd(S, t + 20) | nd(S, t + 21) | nd(S, t + 22) | nd(S, t + 23) | nd(S, t + 24) | nd(S, t + 25)) !== 0
-  ) return -1;
-  if (!S.startsWith(minuteText, t) || minuteText === '') {
-    if (
-      S.charCodeAt(t + 4) !== 45 || S.charCodeAt(t + 7) !== 45 || S.charCodeAt(t + 10) !== C_SPACE || S.charCodeAt(t + 13) !== 58 || S.charCodeAt(t + 16) !== 58 ||
-      (nd(S, t) | nd(S, t + 1) | nd(S, t + 2) | nd(S, t + 3) | nd(S, t + 5) | nd(S, t + 6) | nd(S, t + 8) | nd(S, t + 9) |
-        nd(S, t + 11) | nd(S, t + 12) | nd(S, t + 14) | nd(S, t + 15)) !== 0
-    ) return -1;
-    const year = ((d(S, t) * 10 + d(S, t + 1)) * 10 + d(S, t + 2)) * 10 + d(S, t + 3);
-    const mo = d(S, t + 5) * 10 + d(S, t + 6);
-    const dd = d(S, t + 8) * 10 + d(S, t + 9);
-    const k = (year * 100 + mo) * 100 + dd;
-    if (k !== dayKey) {
-      const ms = Date.UTC(year, mo - 1, dd);
+  const y = ((S.charCodeAt(t) * 10 + S.charCodeAt(t + 1)) * 10 + S.charCodeAt(t + 2)) * 10 + S.charCodeAt(t + 3) - 53328;
+  const mo = S.charCodeAt(t + 5) * 10 + S.charCodeAt(t + 6) - 528;
+  const dd = S.charCodeAt(t + 8) * 10 + S.charCodeAt(t + 9) - 528;
+  const hm = (S.charCodeAt(t + 11) * 10 + S.charCodeAt(t + 12) - 528) * 60 + S.charCodeAt(t + 14) * 10 + S.charCodeAt(t + 15) - 528;
+  const day = (y * 100 + mo) * 100 + dd;
+  const key = day * 1440 + hm;
+  if (key !== minuteKey) {
+    if (day !== dayKey) {
+      const ms = Date.UTC(y, mo - 1, dd);
       if (Number.isNaN(ms)) return -1;
-      dayKey = k;
+      dayKey = day;
       dayMs = ms;
     }
-    const h = d(S, t + 11) * 10 + d(S, t + 12);
-    const mi = d(S, t + 14) * 10 + d(S, t + 15);
-    minuteMs = dayMs + (h * 60 + mi) * 60 * 1000;
-    minuteText = S.slice(t, t + 17);
+    minuteKey = key;
+    minuteMs = dayMs + hm * 60000;
   }
-  const se = d(S, t + 17) * 10 + d(S, t + 18);
-  const frac = ((((d(S, t + 20) * 10 + d(S, t + 21)) * 10 + d(S, t + 22)) * 10 + d(S, t + 23)) * 10 + d(S, t + 24)) * 10 + d(S, t + 25);
+  const se = S.charCodeAt(t + 17) * 10 + S.charCodeAt(t + 18) - 528;
+  const frac = ((((S.charCodeAt(t + 20) * 10 + S.charCodeAt(t + 21)) * 10 + S.charCodeAt(t + 22)) * 10 + S.charCodeAt(t + 23)) * 10 + S.charCodeAt(t + 24)) * 10 + S.charCodeAt(t + 25) - 5333328;
   return (minuteMs + se * 1000) * 1000 + frac;
 }
 
 /** `DLL YYYY-MM-DD HH:MM:SS.ffffff - <step> ` at the payload start `p`; false when not exactly that. */
 function readHead(S: string, p: number, e: number): boolean {
   if (e - p < 34 || S.charCodeAt(p + 34 - 4) !== C_SPACE || S.charCodeAt(p + 31) !== 45 || S.charCodeAt(p + 32) !== C_SPACE) return false;
-  const us = stampUs(S, p + 4);
+  const us = checkedStampUs(S, p + 4);
   if (us < 0) return false;
   head.timeUs = us;
   let b = p + 33;
