@@ -214,6 +214,17 @@ export class IterWindows {
     return out;
   }
 
+  /** Replace every kept line text by `own(text)` (summary: texts sliced from a chunk string must not pin the chunk). */
+  ownTexts(own: (s: string) => string): void {
+    if (this.pending) this.pending.text = own(this.pending.text);
+    const ws = this.closed.toArray();
+    if (this.current) ws.push(this.current);
+    for (const w of ws) {
+      w.evText = own(w.evText);
+      if (w.evidence) w.evidence.text = own(w.evidence.text);
+    }
+  }
+
   /** Iterations a window spans (prints × the log's print interval; prints until the interval is known). */
   get span(): number {
     return this.prints * (this.stride ?? 1);
