@@ -67,10 +67,6 @@ export async function summarize(inputs: string[], opts: SummaryOptions = {}): Pr
     }
     files++;
     opts.onFile?.(f.path);
-    for await (const batch of readLines(f, track.node, (p) => report({ ...p, input: p.input ?? f.input }))) {
-      for (const ev of batch) set.line(track, ev);
-      lines += batch.length;
-    }
     lines += await feedFile(set, track, f, (p) => report({ ...p, input: p.input ?? f.input }), bytePath);
     set.endFile(track);
   }
