@@ -1,3 +1,4 @@
+import { seededRandom } from '../../src/compare/bootstrap.ts';
 /**
  * Random dllogger-style lines for the byte-path equivalence tests: well-formed progress lines of
  * every dllogger format (with and without Open MPI tags), then mutations that must send a line to
@@ -7,17 +8,8 @@
 
 export type Rnd = () => number;
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): Rnd {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG: the one mulberry32 of the bootstrap. */
+export const rng = (seed: number): Rnd => seededRandom(seed);
 
 const pick = <T>(r: Rnd, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 const int = (r: Rnd, n: number): number => Math.floor(r() * n);
