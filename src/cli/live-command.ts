@@ -4,6 +4,7 @@ import type { SessionStore } from '../session/store.ts';
 import { numberOption, parseCommandArgs } from './args.ts';
 import { EXIT, UserError } from './errors.ts';
 import type { Io } from './main.ts';
+import { parseMethodArg } from './method-arg.ts';
 import { parseWindowArg } from './window-arg.ts';
 
 export const LIVE_HELP = `Usage: dlperf-top [live] SOURCE... [options]
@@ -24,6 +25,7 @@ Options:
   --watcher native|chokidar  directory watcher for local files (default: native on Linux, one
                           inotify watch per directory; chokidar elsewhere)
   --window [FMT=]A:B      measuring window (see 'dlperf-top summary --help'); --parser FMT forces a format
+  --method reported|timestamps   throughput method (see 'dlperf-top summary --help')
   --baseline X            samples/s of one GPU, for speedup and scaling efficiency on screen
   --record FILE.tgz       also write what was watched as an archive (DLPerf layout + manifest)
   --headless              print NDJSON (spec: snapshots every --interval, events as they happen)
@@ -61,6 +63,7 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
       'poll-ms': { type: 'string' },
       watcher: { type: 'string' },
       window: { type: 'string', multiple: true },
+      method: { type: 'string' },
       parser: { type: 'string' },
       baseline: { type: 'string' },
       record: { type: 'string' },
@@ -99,6 +102,7 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
     ...(v['poll-ms'] ? { pollMs: num('poll-ms', v['poll-ms'], 500) } : {}),
     ...(v.watcher !== undefined ? { watcher: watcherArg(v.watcher) } : {}),
     ...(v.window ? { windows: v.window.map(parseWindowArg) } : {}),
+    ...parseMethodArg(v.method),
     ...(v.parser ? { format: v.parser } : {}),
     ...(v.baseline ? { baselinePerGpu: num('baseline', v.baseline, 1) } : {}),
     ...(recorder ? { tap: (e) => recorder!.record(e) } : {}),

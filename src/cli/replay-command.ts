@@ -5,6 +5,7 @@ import { numberOption, parseCommandArgs } from './args.ts';
 import { EXIT, UserError } from './errors.ts';
 import type { Io } from './main.ts';
 import { problemText } from './summary-command.ts';
+import { parseMethodArg } from './method-arg.ts';
 import { parseWindowArg } from './window-arg.ts';
 
 export const REPLAY_HELP = `Usage: dlperf-top replay ARCHIVE|DIR|LOG... [options]
@@ -18,7 +19,7 @@ Options:
   --run PATTERN       play only the runs whose path matches this regular expression
   --headless          print NDJSON (clock: "replay") instead of the screen
   --interval S        snapshot period in seconds of log time for --headless (default 1)
-  --window [FMT=]A:B, --parser FMT, --baseline X   as for 'live' and 'summary'
+  --window [FMT=]A:B, --parser FMT, --method M, --baseline X   as for 'live' and 'summary'
 
 Keys: space pause, + / - speed, ← / → seek 10 s (shift: 1 min), n / N next / previous run,
       e end of run, ? help, q quit.
@@ -36,6 +37,7 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
       headless: { type: 'boolean' },
       interval: { type: 'string' },
       window: { type: 'string', multiple: true },
+      method: { type: 'string' },
       parser: { type: 'string' },
       baseline: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -79,6 +81,7 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
     ...(runPattern ? { runPattern } : {}),
     ...(baseline !== undefined ? { baselinePerGpu: baseline } : {}),
     ...(v.window ? { windows: v.window.map(parseWindowArg) } : {}),
+    ...parseMethodArg(v.method),
     ...(v.parser ? { format: v.parser } : {}),
     onProblem: (p: Parameters<typeof problemText>[0]) => {
       const t = problemText(p);

@@ -7,6 +7,7 @@ import { summaryJson } from '../report/json.ts';
 import { summaryMarkdown } from '../report/markdown.ts';
 import { numberOption, parseCommandArgs } from './args.ts';
 import { EXIT, UserError } from './errors.ts';
+import { METHOD_HELP, parseMethodArg } from './method-arg.ts';
 import { parseWindowArg } from './window-arg.ts';
 
 export const SUMMARY_HELP = `Usage: dlperf-top summary INPUT... [options]
@@ -24,6 +25,7 @@ Options:
   --window [FMT=]START:END  measuring window, in the format's unit (iterations, or counted lines
                             for dllogger-pytorch and tf2-timehistory); END empty = to the end.
                             Repeatable; FMT limits it to one format (see 'dlperf-top formats')
+${METHOD_HELP}
   --aggregate median|mean|olympic
                             how repeats become one figure (default median; olympic = MLPerf's
                             mean without the best and the worst)
@@ -59,6 +61,7 @@ export async function summaryCommand(argv: string[], io: { stdout: NodeJS.Writab
       format: { type: 'string' },
       output: { type: 'string', short: 'o' },
       window: { type: 'string', multiple: true },
+      method: { type: 'string' },
       aggregate: { type: 'string' },
       parser: { type: 'string' },
       'fail-on': { type: 'string', multiple: true },
@@ -85,6 +88,7 @@ export async function summaryCommand(argv: string[], io: { stdout: NodeJS.Writab
   const quiet = v.quiet === true;
   const result: SummaryResult = await summarize(inputs, {
     ...(v.window ? { windows: v.window.map(parseWindowArg) } : {}),
+    ...parseMethodArg(v.method),
     ...(v.parser ? { format: v.parser } : {}),
     aggregate: agg,
     outlier: { minRelative: num('outlier-rel', v['outlier-rel'], 0.03), madK: num('outlier-mad', v['outlier-mad'], 3.5) },

@@ -1,5 +1,6 @@
 import type { LineEvent, RunIdentity } from '../core/types.ts';
-import type { IterRecord, LineParser, LogFormat, ParsedRecord } from '../formats/types.ts';
+import type { IterRecord, LineParser, LogFormat, ParsedRecord, ThroughputMethod } from '../formats/types.ts';
+import { DamageCheck } from './damage.ts';
 import { IterWindows } from './iter-windows.ts';
 import { RollingWindow, SeriesRing } from './rolling.ts';
 import { WindowTracker, elapsedSeconds, type Phase } from './window-tracker.ts';
@@ -15,7 +16,7 @@ export type { SeriesPoint } from './rolling.ts';
 
 const SERIES_CAP = 600;
 
-export type ContentFields = Partial<RunIdentity> & { world_size?: number; log_interval?: number };
+export type ContentFields = Partial<RunIdentity> & { world_size?: number; log_interval?: number; train_iters?: number };
 
 /** Lines held while a file's format is still unknown, replayed through the parser once it locks. */
 export interface HeldLine {
@@ -90,12 +91,42 @@ export class FileTrack {
     return this.tracker?.phase ?? null;
   }
 
-  lock(format: LogFormat, window?: { start: number; end: number | null }): void {
+  /** Exact repeats, restarts and impossible values among this file's prints (see damage.ts). */
+  readonly damage = new DamageCheck();
+  private windowOverride: { start: number; end: number | null } | undefined;
+  private method: ThroughputMethod | undefined;
+
+  lock(format: LogFormat, window?: { start: number; end: number | null }, method?: ThroughputMethod): void {
     this.version++;
     this.format = format;
     this.parser = format.createParser();
-    this.tracker = new WindowTracker(format.window, window);
+    this.windowOverride = window;
+    this.method = method;
+    this.tracker = this.newTracker();
   }
+
+  private newTracker(): WindowTracker {
+    const t = new WindowTracker(this.format!.window, this.windowOverride, this.method);
+    if (this.content.train_iters) t.trainIters = this.content.train_iters;
+    return t;
+  }
+
+  /**
+   * The iteration counter started over (a restarted process). The window is taken from one
+   * segment only: the earlier one if it already holds a complete window (frozen), else the new one.
+   */
+  private restartWindow(): void {
+    const t = this.tracker!;
+    if (t.holdsCompleteWindow()) t.freeze();
+    else {
+      this.tracker = this.newTracker();
+      this.restartedWindow = true;
+    }
+    this.version++;
+  }
+
+  /** The window was started over at a restart (the earlier segment held no complete window). */
+  restartedWindow = false;
 
   /** Apply parsed records. Returns true when the window phase changed. */
   apply(records: ParsedRecord[], ev: { lineNo: number; text: string; time: number; file: string }, totalBatch: () => number | null): boolean {
@@ -109,6 +140,7 @@ export class FileTrack {
             if (k === 'precision' && v === 'fp32' && this.content.precision && this.content.precision !== 'fp32') continue;
             if ((this.content as Record<string, unknown>)[k] !== v) this.version++;
             (this.content as Record<string, unknown>)[k] = v;
+            if (k === 'train_iters' && this.tracker && typeof v === 'number') this.tracker.trainIters = v;
             this.contentEvidence.set(k, { text: ev.text, line: ev.lineNo, file: ev.file });
           }
           break;
@@ -140,7 +172,22 @@ export class FileTrack {
     this.firstLogTime ??= t;
   }
 
-  private onIter(r: IterRecord, ev: { lineNo: number; text: string; time: number }, tb: number | null): boolean {
+  private onIter(raw: IterRecord, ev: { lineNo: number; text: string; time: number }, tb: number | null): boolean {
+    const at = { lineNo: ev.lineNo, text: ev.text };
+    const v = this.damage.inspect(raw, at);
+    // An exact repeat of a print (two ranks tee'd into one file) is counted once.
+    if (v.kind === 'duplicate') return false;
+    const r = v.record;
+    if (v.reset) {
+      const before = this.tracker!.phase;
+      this.restartWindow();
+      this.lastIter = null;
+      if (before !== this.tracker!.phase) return this.onIter2(r, ev, tb) || true;
+    }
+    return this.onIter2(r, ev, tb);
+  }
+
+  private onIter2(r: IterRecord, ev: { lineNo: number; text: string; time: number }, tb: number | null): boolean {
     const prev = this.lastIter;
     if (r.time !== undefined) this.noteLogTime(r.time);
     // Instantaneous throughput: the log's own figure, else batch / latency, else from the clock.
@@ -162,7 +209,7 @@ export class FileTrack {
     this.lastIterLineNo = ev.lineNo;
     this.lastIterText = ev.text;
     const before = this.tracker!.phase;
-    const after = this.tracker!.push(r);
+    const after = this.tracker!.push(r, { lineNo: ev.lineNo, text: ev.text });
     if (!r.skipped && after !== 'warmup' && before !== 'done') {
       if (inst !== null) {
         this.instant = inst;

@@ -1,6 +1,6 @@
 import type { Flag, LineEvent } from '../core/types.ts';
 import { detectFormat, formatById } from '../formats/registry.ts';
-import { toArray, type LogFormat } from '../formats/types.ts';
+import { toArray, type LogFormat, type ThroughputMethod } from '../formats/types.ts';
 import { unwrap } from '../formats/unwrap.ts';
 import { createLineDetectors, lineDetectors } from '../signals/registry.ts';
 import { FileTrack } from './file-track.ts';
@@ -19,6 +19,8 @@ export interface RunSetOptions {
   windows?: WindowOverride[];
   /** Force a format instead of detecting it. */
   format?: string;
+  /** `--method`: the throughput method for every format (default: each format's published one). */
+  method?: ThroughputMethod;
   /** Lines held per file while its format is unknown. @default 20000 */
   sniffLines?: number;
   /** Bytes held per file while its format is unknown. @default 8 MiB */
@@ -71,7 +73,7 @@ export class RunSet {
     this.tracks.set(display, t);
     this.trackRun.set(t, run);
     const known = this.forced ?? run.files.find((f) => f.format && f !== t)?.format ?? undefined;
-    if (known) t.lock(known, this.windowFor(known));
+    if (known) t.lock(known, this.windowFor(known), this.opts.method);
     return t;
   }
 
@@ -143,7 +145,7 @@ export class RunSet {
 
   /** Lock a file to a format and replay the lines it held while the format was unknown. */
   private adopt(run: Run, t: FileTrack, f: LogFormat): void {
-    t.lock(f, this.windowFor(f));
+    t.lock(f, this.windowFor(f), this.opts.method);
     for (const h of t.takeHeld()) this.parse(run, t, h.payload, { lineNo: h.lineNo, text: h.text, time: h.time, file: t.file });
   }
 
