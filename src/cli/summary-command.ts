@@ -101,7 +101,9 @@ export async function summaryCommand(argv: string[], io: { stdout: NodeJS.Writab
   if (v.output) writeFileSync(v.output, text);
   else io.stdout.write(text);
 
-  const recognised = result.runs.filter((r) => r.status !== 'unrecognized' && r.status !== 'error');
+  // A run whose log was recognised but whose number cannot be given (status error, e.g. a clock jump) is
+  // still a recognised run: the report says why, and --fail-on gates on its flag.
+  const recognised = result.runs.filter((r) => r.status !== 'unrecognized' && (r.status !== 'error' || r.format !== null));
   if (recognised.length === 0) {
     io.stderr.write(`dlperf-top: no run recognised in ${inputs.join(', ')} (${result.files} file(s) read)\n`);
     return EXIT.noRuns;

@@ -37,8 +37,9 @@ export const dlloggerMxnet: LogFormat = {
         }
         if (s.type === 'iteration') {
           const kv = dllPairs(d.rest);
+          // A printed value that is not a possible number (nan, negative) is kept: the run model flags it.
+          if (!kv.get('train.ips')) return { kind: 'clock', time: d.timeUs / 1e6 };
           const ips = Number(kv.get('train.ips'));
-          if (!Number.isFinite(ips)) return { kind: 'clock', time: d.timeUs / 1e6 };
           const rec: ParsedRecord = { kind: 'iter', iter: s.iter, timeUs: d.timeUs, time: d.timeUs / 1e6, throughput: ips };
           if (s.epoch !== undefined) rec.epoch = s.epoch;
           const loss = Number(kv.get('train.loss'));

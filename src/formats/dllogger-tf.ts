@@ -14,8 +14,10 @@ function tfParser(): LineParser {
       }
       if (s.type === 'tuple' || (s.type === 'iteration' && s.epoch === undefined)) {
         const kv = dllPairs(d.rest);
-        const v = Number(kv.get('total_ips') ?? kv.get('imgs_per_sec') ?? kv.get('throughput_train'));
-        if (!Number.isFinite(v)) return { kind: 'clock', time: d.timeUs / 1e6 };
+        const text = kv.get('total_ips') ?? kv.get('imgs_per_sec') ?? kv.get('throughput_train');
+        // A printed value that is not a possible number (nan, negative) is kept: the run model flags it.
+        if (!text) return { kind: 'clock', time: d.timeUs / 1e6 };
+        const v = Number(text);
         const rec: ParsedRecord = { kind: 'iter', iter: s.iter, timeUs: d.timeUs, time: d.timeUs / 1e6, throughput: v };
         if (s.type === 'tuple') rec.epoch = s.epoch;
         const loss = kv.get('total_loss');

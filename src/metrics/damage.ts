@@ -59,7 +59,8 @@ export class DamageCheck {
     if (p && rec.epoch !== undefined && p.epoch !== undefined && rec.epoch < p.epoch) reset = true;
     if (reset) {
       this.resetCount++;
-      if (this.resets.length < 5) this.resets.push({ ...at, detail: `the iteration counter goes back from ${p!.epoch !== undefined ? `epoch ${p!.epoch} ` : ''}${p!.iter} to ${rec.epoch !== undefined ? `epoch ${rec.epoch} ` : ''}${rec.iter}: the process restarted` });
+      const where = (x: IterRecord) => `iteration ${x.iter}${x.epoch !== undefined ? ` (epoch ${x.epoch})` : ''}`;
+      if (this.resets.length < 5) this.resets.push({ ...at, detail: `the iteration counter goes back from ${where(p!)} to ${where(rec)}: the process restarted` });
       // A restart forgets what the earlier process printed: its prints are not repeats of the new ones.
       this.recent.clear();
       this.order.length = 0;

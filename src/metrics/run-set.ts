@@ -116,6 +116,9 @@ export class RunSet {
     t.lines++;
     t.bytes += ev.text.length + 1;
     t.lastLineAt = ev.time;
+    // Sources that deliver NUL bytes (a copytruncate hole before the text; the file sources skip them
+    // and say so): the line is its text from the first text byte.
+    if (ev.text.charCodeAt(0) === 0) ev = { ...ev, text: ev.text.replace(/^\0+/, '') };
     const u = unwrap(ev.text);
     // A progress line of the run's own format carries no failure signature but a loss value:
     // only the detectors that read metric lines see it (the bulk of a long log; see bench).

@@ -42,7 +42,7 @@ export function trustFlags(files: readonly FileTrack[], primary: FileTrack | nul
       out.push({ kind: 'clock_jump', confidence: 'confirmed', evidence: ev(j.to?.text ?? ''), ...(j.to ? { line: j.to.lineNo } : {}), ...where, detail: `${j.detail}${j.from ? ` (line ${j.from.lineNo}: ${ev(j.from.text)})` : ''}; no figure is given` });
     }
   }
-  if (primary && result && result.crosscheck !== null && result.crosscheck > 0) {
+  if (primary && result && result.crosscheck !== null && result.crosscheck > 0 && !primary.tracker?.clockJump) {
     const gap = Math.abs(result.throughput - result.crosscheck) / result.crosscheck;
     if (gap > DISAGREEMENT) {
       const other = result.method === 'timestamps' ? 'reported' : 'timestamps';
