@@ -1,4 +1,4 @@
-import type { Flag, LineEvent } from '../core/types.ts';
+import type { Flag, InputProblem, LineEvent } from '../core/types.ts';
 import { detectFormat, formatById } from '../formats/registry.ts';
 import { toArray, type LogFormat, type ThroughputMethod } from '../formats/types.ts';
 import { unwrap } from '../formats/unwrap.ts';
@@ -46,6 +46,8 @@ export class RunSet {
   private readonly trackRun = new Map<FileTrack, Run>();
   private events: RunSetEvent[] = [];
   private readonly forced: LogFormat | undefined;
+  /** Findings about a file made before or outside its lines (an archive holding its path twice), by path. */
+  private readonly pathFlags = new Map<string, Flag[]>();
 
   constructor(private readonly opts: RunSetOptions = {}) {
     this.forced = opts.format ? formatById(opts.format) : undefined;
@@ -72,6 +74,7 @@ export class RunSet {
     run.files.push(t);
     this.tracks.set(display, t);
     this.trackRun.set(t, run);
+    for (const f of this.pathFlags.get(path) ?? []) if (!run.liveFlags.includes(f)) run.liveFlags.push(f);
     const known = this.forced ?? run.files.find((f) => f.format && f !== t)?.format ?? undefined;
     if (known) t.lock(known, this.windowFor(known), this.opts.method);
     return t;
@@ -104,6 +107,18 @@ export class RunSet {
     }
     this.runs.set(key, new Run(key, run.pathInfo, createLineDetectors()));
     return run.files;
+  }
+
+  /** An input problem that concerns a file's number (a duplicate archive member): a flag on its run. */
+  noteInputProblem(p: InputProblem): void {
+    if (p.kind !== 'duplicate_member' || !p.file) return;
+    const flag: Flag = { kind: 'duplicate_member', confidence: 'confirmed', evidence: p.file, file: p.file, detail: p.message };
+    const list = this.pathFlags.get(p.file) ?? [];
+    if (list.some((f) => f.detail === flag.detail)) return;
+    list.push(flag);
+    this.pathFlags.set(p.file, list);
+    const t = this.tracks.get(p.file);
+    if (t) this.trackRun.get(t)!.liveFlags.push(flag);
   }
 
   runOf(t: FileTrack): Run {
