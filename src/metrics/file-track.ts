@@ -24,6 +24,8 @@ export interface HeldLine {
   lineNo: number;
   text: string;
   time: number;
+  /** States configuration for some format (see sniff-keep.ts): dropped last. */
+  keep?: boolean;
 }
 
 /**
@@ -234,16 +236,36 @@ export class FileTrack {
     return this.stepTimes.median();
   }
 
-  /** Hold a line until the format is known; bounded (oldest dropped and counted). */
+  /**
+   * Hold a line until the format is known; bounded: when full, the oldest lines that state no
+   * configuration go first (a quarter of the room at a time, so a long preamble costs O(1) per line),
+   * and only then the oldest configuration lines. Dropped lines are counted.
+   */
   hold(line: HeldLine, maxLines: number, maxBytes: number): void {
     this.held.push(line);
     this.heldBytes += line.text.length;
+    if (this.held.length <= maxLines && this.heldBytes <= maxBytes) return;
+    let room = Math.max(1, Math.floor(this.held.length / 4));
+    const kept: HeldLine[] = [];
+    for (const h of this.held) {
+      if (room > 0 && !h.keep && h !== line) {
+        room--;
+        this.heldBytes -= h.text.length;
+        this.heldDropped++;
+        continue;
+      }
+      kept.push(h);
+    }
+    this.held = kept;
     while (this.held.length > maxLines || this.heldBytes > maxBytes) {
       const old = this.held.shift()!;
       this.heldBytes -= old.text.length;
       this.heldDropped++;
     }
   }
+
+  /** Every format's parser over the held lines, to tell which state configuration (sniff-keep.ts). */
+  sniffKeeper: import('./sniff-keep.ts').SniffKeeper | null = null;
 
   /** Keep only the first lines held (a file that ended unrecognised: its head has the argument dump). */
   trimHeld(maxLines: number, maxBytes: number): void {

@@ -4,6 +4,7 @@ import { toArray, type LogFormat, type ThroughputMethod } from '../formats/types
 import { unwrap } from '../formats/unwrap.ts';
 import { createLineDetectors, lineDetectors } from '../signals/registry.ts';
 import { FileTrack } from './file-track.ts';
+import { SniffKeeper } from './sniff-keep.ts';
 import { pathInfo } from './path-identity.ts';
 import { Run } from './run.ts';
 import type { Phase } from './window-tracker.ts';
@@ -151,7 +152,8 @@ export class RunSet {
     const hint = run.files.find((f) => f.format)?.format ?? undefined;
     const f = detectFormat(payload, hint);
     if (!f) {
-      t.hold({ payload, lineNo: ev.lineNo, text: ev.text, time: ev.time }, this.opts.sniffLines ?? 20000, this.opts.sniffBytes ?? 8 << 20);
+      const keep = (t.sniffKeeper ??= new SniffKeeper()).keeps(payload);
+      t.hold({ payload, lineNo: ev.lineNo, text: ev.text, time: ev.time, keep }, this.opts.sniffLines ?? 20000, this.opts.sniffBytes ?? 8 << 20);
       return;
     }
     this.adopt(run, t, f);
@@ -163,6 +165,7 @@ export class RunSet {
 
   /** Lock a file to a format and replay the lines it held while the format was unknown. */
   private adopt(run: Run, t: FileTrack, f: LogFormat): void {
+    t.sniffKeeper = null;
     t.lock(f, this.windowFor(f), this.opts.method);
     for (const h of t.takeHeld()) this.parse(run, t, h.payload, { lineNo: h.lineNo, text: h.text, time: h.time, file: t.file });
   }
