@@ -105,12 +105,25 @@ export class LineSplitter {
     while (start < len) {
       if (!this.started && chunk[start] === 0) {
         // A NUL run at the start of a line (a copytruncate hole): read from the first text byte.
+        // (A line of NUL bytes only is binary data: dropped below, as any line holding NUL bytes.)
         let k = start;
         while (k < len && chunk[k] === 0) k++;
-        this.skipNul(k - start, base + start);
-        start = k;
-        nul = chunk.indexOf(0, start);
-        continue;
+        if (!(k < len && chunk[k] === 10 && this.nulFrom < 0)) {
+          if (this.nulFrom < 0) this.nulFrom = base + start;
+          start = k;
+          nul = chunk.indexOf(0, start);
+          continue;
+        }
+      }
+      if (this.nulFrom >= 0 && !this.started) {
+        const from = this.nulFrom;
+        this.nulFrom = -1;
+        if (chunk[start] === 10) {
+          this.dropNul(++this.lineNo, from);
+          start++;
+          continue;
+        }
+        this.skipNul(from);
       }
       const nl = chunk.indexOf(10, start);
       const end = nl === -1 ? len : nl;
@@ -220,11 +233,13 @@ export class LineSplitter {
   }
 
   /** NUL bytes skipped at line starts (copytruncate holes). */
-  nulBytesSkipped = 0;
+  nulRuns = 0;
   private nulReported = false;
+  /** Offset where a skipped NUL run at a line start began (-1: none pending). */
+  private nulFrom = -1;
 
-  private skipNul(n: number, offset: number): void {
-    this.nulBytesSkipped += n;
+  private skipNul(offset: number): void {
+    this.nulRuns++;
     if (this.nulReported) return;
     this.nulReported = true;
     this.onProblem?.({
