@@ -20,7 +20,9 @@ export const oneflowGpt: LogFormat = {
   framework: 'oneflow',
   model: 'gpt',
   detect: (p) => (p.includes('step=') && NORMAL.test(p)) || /^\|\s*(step|batches)\s*\|\s*micro_batches\s*\|/.test(p),
-  window: { unit: 'iter', start: 'first', end: null, preferReported: true, published: 'reported', startRule: 'half' },
+  // `--window 300:400` averages the prints at iterations 300 ≤ i < 400, as DLPerf's later
+  // extract_gpt_result.py first did (its Sept 2021 revision sums 300..400 and divides by 100: a bug).
+  window: { unit: 'iter', start: 'first', end: null, preferReported: true, published: 'reported', startRule: 'half', overrideReported: 'half-open' },
   createParser() {
     let inTable = false;
     return withGpuMemory((p): ParsedRecord | undefined => {

@@ -93,6 +93,13 @@ export interface WindowSpec {
    * (from the argument dump; the last iteration seen when the log does not say), OneFlow GPT.
    */
   startRule?: 'half';
+  /**
+   * `half-open`: with `--window A:B`, the reported mean covers the prints at iterations A ≤ i < B
+   * (DLPerf's extract_gpt_result.py, first revision: 300 ≤ i < 400), not A < i ≤ B.
+   */
+  overrideReported?: 'half-open';
+  /** The print that closes the window is not in the reported mean (set from `overrideReported`). */
+  reportedExcludesEnd?: boolean;
 }
 
 /** DLPerf's two script families: mean of printed throughput, or samples / wall time. */

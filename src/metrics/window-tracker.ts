@@ -73,6 +73,7 @@ export class WindowTracker {
 
   constructor(spec: WindowSpec, override?: { start: number; end: number | null }, method?: ThroughputMethod) {
     this.spec = override ? { ...spec, start: override.start, end: override.end, startRule: undefined } : spec;
+    if (override && spec.overrideReported === 'half-open') this.spec = { ...this.spec, reportedIncludesStart: true, reportedExcludesEnd: true };
     this.method = method ?? spec.published ?? (spec.preferReported ? 'reported' : 'timestamps');
     if (this.spec.startRule === 'half') this.held = [];
   }
@@ -142,8 +143,11 @@ export class WindowTracker {
       if (s.startAtLastRepeat && r.iter === this.startRec.iter && this.inWindow === 0) this.begin(r, at);
       return this.phase;
     }
-    this.addToWindow(r);
-    if (s.end !== null && r.iter >= s.end) this.close(r, at);
+    if (s.end !== null && r.iter >= s.end) {
+      if (s.reportedExcludesEnd) this.inWindow++;
+      else this.addToWindow(r);
+      this.close(r, at);
+    } else this.addToWindow(r);
     return this.phase;
   }
 
