@@ -106,6 +106,21 @@ describe("DLPerf's real TF2 archive (30 logs): the published README table by def
   });
 });
 
+describe('the real NGC MXNet log: batch_size 2048 with 8 gpus is the GLOBAL batch', async () => {
+  const file = new URL('../fixtures/public/ngc-mxnet-rn50-dll-1n8g.log', import.meta.url).pathname;
+  const s = await summarize([file]);
+  it('≈ 11,6xx img/s, 256 per GPU, no name_mismatch, and the printed train.ips agrees (cross-check)', () => {
+    const r = s.runs[0]!;
+    expect(r).toMatchObject({ format: 'dllogger-mxnet', batch_size_per_device: 256, gpu_num_per_node: 8, num_nodes: 1, throughput_method: 'timestamps', status: 'ok' });
+    // 2048 × 100 / (t[139] − t[39]), as DLPerf's NGC scripts (2 decimals); it used to print 92,955.48.
+    expect(r.throughput).toBe(11619.44);
+    expect(r.window).toEqual({ start_iter: 39, end_iter: 139 });
+    expect(r.throughput_crosscheck).toBe(11621.37);
+    expect(r.flags.map((f) => f.kind)).not.toContain('name_mismatch');
+    expect(r.flags.map((f) => f.kind)).not.toContain('method_disagreement');
+  });
+});
+
 describe('a directory and a .tgz of the same logs give identical numbers', () => {
   for (const name of ['oneflow-rn50', 'ngc-pytorch-rn50-amp', 'oneflow-gpt']) {
     it(name, async () => {
