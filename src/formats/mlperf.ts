@@ -11,7 +11,7 @@ export const mlperf: LogFormat = {
   title: 'MLPerf logging (:::MLLOG)',
   framework: 'mlperf',
   detect: (p) => p.includes(':::MLLOG {'),
-  window: { unit: 'iter', start: 'first', end: null, preferReported: true, published: 'reported' },
+  window: { unit: 'iter', start: 'first', end: null, preferReported: true, published: 'reported', shortNote: 'tracked_stats records after run_stop (the whole-run summary) are not samples' },
   createParser() {
     let n = 0;
     // The whole-run summary record printed after `run_stop` (its `step` a range like [2, 740]) is

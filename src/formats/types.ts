@@ -98,6 +98,8 @@ export interface WindowSpec {
    * (DLPerf's extract_gpt_result.py, first revision: 300 ≤ i < 400), not A < i ≤ B.
    */
   overrideReported?: 'half-open';
+  /** Said after a too-short window's reason: what the format does not count (MLPerf: records after run_stop). */
+  shortNote?: string;
   /** The print that closes the window is not in the reported mean (set from `overrideReported`). */
   reportedExcludesEnd?: boolean;
 }

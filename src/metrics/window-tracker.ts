@@ -64,6 +64,8 @@ export class WindowTracker {
   private nLatency = 0;
   private ended = false;
   private frozen = false;
+  /** Progress prints fed (all of them, for the too-short reason). */
+  private seen = 0;
   private readonly method: ThroughputMethod;
   /** Time going backwards or leaping between two prints of the window (the first such pair). */
   private readonly clock = new ClockCheck();
@@ -119,6 +121,7 @@ export class WindowTracker {
     }
     if (this.endRec) return 'done';
     const s = this.spec;
+    this.seen++;
     this.clock.observe(r, at ?? null, this.startRec !== null);
     this.lastRec = r;
     this.lastAt = at ?? null;
@@ -210,9 +213,9 @@ export class WindowTracker {
     const a = this.startRec;
     const b = this.closingRecord();
     if (!a || !b) {
-      const where = s.unit === 'line' ? `${this.counted} progress lines counted` : `last iteration ${this.lastRec?.iter ?? 'none'}`;
-      const want = s.end === null ? 'at least two progress lines after warmup' : `${s.unit === 'line' ? 'counted line' : 'iteration'} ${s.end}`;
-      return { reason: `log ends before its window ends (${where}; needs ${want})`, lastIter: this.lastRec?.iter ?? null };
+      const where = s.unit === 'line' ? `${this.counted} progress lines counted` : `${this.seen} progress line${this.seen === 1 ? '' : 's'}, last iteration ${this.lastRec?.iter ?? 'none'}`;
+      const want = s.end === null ? 'at least two progress lines after warmup: the first opens the window, the last closes it' : `${s.unit === 'line' ? 'counted line' : 'iteration'} ${s.end}`;
+      return { reason: `log ends before its window ends (${where}; needs ${want})${s.shortNote ? `; ${s.shortNote}` : ''}`, lastIter: this.lastRec?.iter ?? null };
     }
     const startCount = s.start === 'first' ? 1 : s.start;
     const endCount = this.endRec && s.end !== null ? s.end : this.counted;
