@@ -29,11 +29,7 @@ export class LineSplitter {
   constructor(
     private readonly maxLineBytes: number,
     private readonly onLong?: (offset: number, lineNo: number, bytes: number) => void,
-    /** NUL bytes starting a line (a copytruncate hole) are skipped: told once per run of them. */
-    private readonly onNul?: (offset: number, lineNo: number) => void,
   ) {}
-
-  private inNul = false;
 
   /** Forget everything and continue at `offset` with the given line count. */
   reset(offset = 0, lineNo = 0): void {
@@ -59,15 +55,6 @@ export class LineSplitter {
     const n = chunk.length;
     if (this.pendingLen === 0 && this.dropped === 0) this.lineStart = offset;
     while (i < n) {
-      if (chunk[i] === 0 && this.pendingLen === 0 && this.dropped === 0) {
-        // A NUL run at the start of a line (a copytruncate hole): the line starts at its first text byte.
-        if (!this.inNul) this.onNul?.(offset + i, this.lineNo + 1);
-        this.inNul = true;
-        while (i < n && chunk[i] === 0) i++;
-        this.lineStart = offset + i;
-        continue;
-      }
-      this.inNul = false;
       const nl = chunk.indexOf(10, i);
       if (nl < 0) {
         this.hold(chunk, i, n);

@@ -66,14 +66,6 @@ export class ReadCursor {
           time: ctx.now(),
         },
       ]);
-    }, (offset, lineNo) => {
-      ctx.emit([
-        {
-          type: 'problem',
-          problem: { input: this.display, file: this.display, line: lineNo, offset, kind: 'nul_bytes', message: `NUL bytes from offset ${offset} before line ${lineNo} of ${this.display} (a copytruncate hole?): skipped, read from the first text byte` },
-          time: ctx.now(),
-        },
-      ]);
     });
   }
 
