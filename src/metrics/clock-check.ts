@@ -28,11 +28,12 @@ const HISTORY = 32;
 export class ClockCheck {
   jump: ClockJump | null = null;
   private prev: IterRecord | null = null;
-  private prevAt: LineAt | null = null;
+  private prevLineNo = 0;
+  private prevText = '';
   private readonly perIter: number[] = [];
 
   /** Feed a print before the window logic sees it; `inWindow`: the window has started before it. */
-  observe(r: IterRecord, at: LineAt | null, inWindow: boolean): void {
+  observe(r: IterRecord, lineNo: number, text: string, inWindow: boolean): void {
     const t = seconds(r);
     if (t === null) return;
     const p = this.prev;
@@ -43,12 +44,12 @@ export class ClockCheck {
       const typical = this.perIter.length >= 3 ? median(this.perIter) : null;
       if (inWindow && !this.jump) {
         if (dt < 0) {
-          this.jump = { kind: 'backwards', from: this.prevAt, to: at, seconds: dt, typicalS: typical, detail: `the log clock goes back ${fmt(-dt)} s between iteration ${p.iter} and iteration ${r.iter}, inside the measuring window` };
+          this.jump = { kind: 'backwards', from: this.prevText ? { lineNo: this.prevLineNo, text: this.prevText } : null, to: text ? { lineNo, text } : null, seconds: dt, typicalS: typical, detail: `the log clock goes back ${fmt(-dt)} s between iteration ${p.iter} and iteration ${r.iter}, inside the measuring window` };
         } else if (typical !== null && typical > 0 && dt / di > LEAP_FACTOR * typical && dt > LEAP_MIN_S) {
           this.jump = {
             kind: 'leap',
-            from: this.prevAt,
-            to: at,
+            from: this.prevText ? { lineNo: this.prevLineNo, text: this.prevText } : null,
+            to: text ? { lineNo, text } : null,
             seconds: dt,
             typicalS: typical,
             detail: `the log clock leaps ${fmt(dt)} s between iteration ${p.iter} and iteration ${r.iter} (${fmt(dt / di)} s per iteration; ${fmt(typical)} s before), inside the measuring window`,
@@ -61,7 +62,8 @@ export class ClockCheck {
       }
     }
     this.prev = r;
-    this.prevAt = at;
+    this.prevLineNo = lineNo;
+    this.prevText = text;
   }
 }
 

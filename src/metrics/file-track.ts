@@ -175,12 +175,10 @@ export class FileTrack {
   }
 
   private onIter(raw: IterRecord, ev: { lineNo: number; text: string; time: number }, tb: number | null): boolean {
-    const at = { lineNo: ev.lineNo, text: ev.text };
-    const v = this.damage.inspect(raw, at);
+    const r = this.damage.inspect(raw, ev.lineNo, ev.text);
     // An exact repeat of a print (two ranks tee'd into one file) is counted once.
-    if (v.kind === 'duplicate') return false;
-    const r = v.record;
-    if (v.reset) {
+    if (r === null) return false;
+    if (this.damage.reset) {
       const before = this.tracker!.phase;
       this.restartWindow();
       this.lastIter = null;
@@ -211,7 +209,7 @@ export class FileTrack {
     this.lastIterLineNo = ev.lineNo;
     this.lastIterText = ev.text;
     const before = this.tracker!.phase;
-    const after = this.tracker!.push(r, { lineNo: ev.lineNo, text: ev.text });
+    const after = this.tracker!.push(r, ev.lineNo, ev.text);
     if (!r.skipped && after !== 'warmup' && before !== 'done') {
       if (inst !== null) {
         this.instant = inst;

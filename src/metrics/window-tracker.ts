@@ -56,7 +56,9 @@ export class WindowTracker {
   private lastRec: IterRecord | null = null;
   private startAt: LineAt | null = null;
   private endAt: LineAt | null = null;
-  private lastAt: LineAt | null = null;
+  /** The line of the last print pushed (read by begin/close while it is pushed). */
+  lastLineNo = 0;
+  lastText = '';
   private inWindow = 0;
   private sumReported = 0;
   private nReported = 0;
@@ -111,20 +113,25 @@ export class WindowTracker {
     this.frozen = true;
   }
 
-  /** Feed one progress record (with its line, for the evidence). Returns the phase after it. */
-  push(r: IterRecord, at?: LineAt): Phase {
+  /**
+   * Feed one progress record with its line number and text (the evidence; kept only for the
+   * window's boundaries: no allocation per line). Returns the phase after it.
+   */
+  push(r: IterRecord, lineNo = 0, text = ''): Phase {
     if (this.frozen) return this.phase;
     if (this.held) {
       this.lastRec = r;
-      if (this.held.length < HALF_CAP) this.held.push({ r, at: at ?? null });
+      if (this.held.length < HALF_CAP) this.held.push({ r, at: text ? { lineNo, text } : null });
       return this.phase;
     }
     if (this.endRec) return 'done';
     const s = this.spec;
     this.seen++;
-    this.clock.observe(r, at ?? null, this.startRec !== null);
+    this.clock.observe(r, lineNo, text, this.startRec !== null);
     this.lastRec = r;
-    this.lastAt = at ?? null;
+    this.lastLineNo = lineNo;
+    this.lastText = text;
+    const at = text ? this : undefined;
     if (s.unit === 'line') {
       if (s.skipIterAtMost !== undefined && r.iter <= s.skipIterAtMost) return this.phase;
       this.counted++;
@@ -154,9 +161,10 @@ export class WindowTracker {
     return this.phase;
   }
 
-  private begin(r: IterRecord, at: LineAt | undefined): void {
+  /** `at`: this tracker while a line is being pushed (its last line), or a held print's line. */
+  private begin(r: IterRecord, at: { lastLineNo: number; lastText: string } | LineAt | undefined): void {
     this.startRec = r;
-    this.startAt = at ?? null;
+    this.startAt = lineOf(at);
     if (this.spec.reportedIncludesStart) {
       this.sumReported = 0;
       this.nReported = 0;
@@ -164,9 +172,9 @@ export class WindowTracker {
     }
   }
 
-  private close(r: IterRecord, at: LineAt | undefined): void {
+  private close(r: IterRecord, at: { lastLineNo: number; lastText: string } | LineAt | undefined): void {
     this.endRec = r;
-    this.endAt = at ?? null;
+    this.endAt = lineOf(at);
   }
 
   private addToWindow(r: IterRecord): void {
@@ -196,7 +204,7 @@ export class WindowTracker {
   private closingRecord(): IterRecord | null {
     if (this.endRec) return this.endRec;
     if (this.spec.end === null && (this.ended || this.frozen) && this.lastRec && this.startRec && this.lastRec !== this.startRec) {
-      this.endAt ??= this.lastAt;
+      this.endAt ??= this.lastText ? { lineNo: this.lastLineNo, text: this.lastText } : null;
       return this.lastRec;
     }
     return null;
@@ -262,7 +270,7 @@ export class WindowTracker {
     if (this.half && this.halfKey === key) return this.half;
     const total = this.trainIters ?? this.lastRec?.iter ?? 0;
     const t = new WindowTracker({ ...this.spec, startRule: undefined, unit: 'iter', start: total / 2, end: this.trainIters }, undefined, this.method);
-    for (const h of held) t.push(h.r, h.at ?? undefined);
+    for (const h of held) t.push(h.r, h.at?.lineNo, h.at?.text);
     if (this.ended || this.frozen || this.trainIters === null) t.end();
     this.half = t;
     this.halfKey = key;
@@ -271,6 +279,11 @@ export class WindowTracker {
 
   private half: WindowTracker | null = null;
   private halfKey = '';
+}
+
+function lineOf(at: { lastLineNo: number; lastText: string } | LineAt | undefined): LineAt | null {
+  if (!at) return null;
+  return 'text' in at ? at : { lineNo: at.lastLineNo, text: at.lastText };
 }
 
 /** Seconds between two records; exact in whole microseconds where both carry them (as Python's datetime). */
