@@ -1,50 +1,45 @@
 import { resolve } from 'node:path';
-import { ensureLargeArchive } from './large-archive.ts';
+import { cpus } from 'node:os';
+import { DATASETS, ensureDataset } from './datasets.ts';
 import { liveBench } from './live-bench.ts';
-import { measure, shell } from './measure.ts';
+import { benchReplayOn, benchStartup, benchSummaryOn } from './summary-bench.ts';
+import { benchTarReader } from './tar-bench.ts';
+import { tinyLogsBench } from './tiny-logs.ts';
 
 /**
- * `npm run bench [-- summary|replay|live|all]`: performance claims, measured against a baseline in
- * the same run and printed as ratios. Nothing here is asserted by the test suite (timings on a
- * shared 2-core machine are not a pass/fail signal).
+ * `npm run bench [-- summary|replay|tar|startup|live|tiny|all ...]`: performance claims, measured
+ * against baselines in the same run and printed as ratios. Nothing here is asserted by the test
+ * suite (timings on a shared 2-core machine are not a pass/fail signal). BENCH_ROUNDS (default 3)
+ * sets the interleaved rounds; BENCH_LARGE=0 skips the 1.07 GiB dataset.
  */
 const root = resolve(new URL('..', import.meta.url).pathname);
-const which = process.argv[2] ?? 'all';
+const out = resolve(root, 'bench/out');
 const cli = resolve(root, 'bin/dlperf-top.mjs');
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const which = process.argv.slice(2);
 
-async function bigArchive(): Promise<string> {
-  const archive = resolve(root, 'bench/out/large-rn50.tgz');
-  const a = await ensureLargeArchive(archive);
-  console.log(`archive: ${archive} (${(a.bytes / 2 ** 20).toFixed(0)} MiB compressed, ~${(a.textBytes / 2 ** 30).toFixed(2)} GiB of log text)`);
-  return archive;
-}
-
-async function benchSummary(): Promise<void> {
-  console.log('\n== summary over a large archive vs `gzip -dc ARCHIVE | wc -l`');
-  const archive = await bigArchive();
-  const base = await shell(`gzip -dc '${archive}' | wc -l`);
-  const ours = await measure([cli, 'summary', '--format', 'json', archive]);
-  console.log(`baseline gzip -dc | wc -l : ${base.wallS.toFixed(2)} s`);
-  console.log(`dlperf-top summary        : ${ours.wallS.toFixed(2)} s (cpu ${ours.cpuS.toFixed(2)} s, peak RSS ${ours.maxRssMiB.toFixed(0)} MiB)`);
-  console.log(`ratio summary / baseline  : ${(ours.wallS / base.wallS).toFixed(2)}  (target < 1.5)`);
-}
-
-async function benchReplay(): Promise<void> {
-  console.log('\n== replay --speed max --headless vs summary, same archive');
-  const archive = await bigArchive();
-  const sum = await measure([cli, 'summary', '--format', 'json', archive]);
-  const rep = await measure([cli, 'replay', '--headless', '--speed', 'max', archive]);
-  console.log(`summary                   : ${sum.wallS.toFixed(2)} s (peak RSS ${sum.maxRssMiB.toFixed(0)} MiB)`);
-  console.log(`replay --speed max        : ${rep.wallS.toFixed(2)} s (peak RSS ${rep.maxRssMiB.toFixed(0)} MiB)`);
-  console.log(`ratio replay / summary    : ${(rep.wallS / sum.wallS).toFixed(2)}  (target ≤ 1.5)`);
-}
+console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}; ${new Date().toISOString()}`);
 
 const sections: Record<string, () => Promise<void>> = {
-  summary: benchSummary,
-  replay: benchReplay,
+  async summary() {
+    await benchSummaryOn(root, cli, ensureDataset(out, DATASETS.perfset), rounds, { stringPath: true });
+    await benchSummaryOn(root, cli, ensureDataset(out, DATASETS.many), rounds);
+    await benchSummaryOn(root, cli, ensureDataset(out, DATASETS.small), rounds);
+    if (process.env['BENCH_LARGE'] !== '0') await benchSummaryOn(root, cli, ensureDataset(out, DATASETS.large), 1);
+  },
+  async replay() {
+    await benchReplayOn(cli, ensureDataset(out, DATASETS.perfset), rounds);
+  },
+  async tar() {
+    console.log(`\n== tar reader: hand-written vs tar-stream (walk every member, drain its data), best of ${rounds} interleaved rounds`);
+    const sets = [DATASETS.perfset, DATASETS.many, DATASETS.small].map((s) => ensureDataset(out, s));
+    for (const l of await benchTarReader(sets.map((d) => ({ name: d.name, tgz: d.tgz })), rounds)) console.log(`  ${l}`);
+  },
+  startup: () => benchStartup(cli, root, Math.max(5, rounds)),
   live: () => liveBench(cli),
+  tiny: () => tinyLogsBench(cli, resolve(root, 'bench/out')),
 };
-const names = which === 'all' ? Object.keys(sections) : [which];
+const names = which.length === 0 || which.includes('all') ? Object.keys(sections) : which;
 for (const n of names) {
   const f = sections[n];
   if (!f) {

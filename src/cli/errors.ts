@@ -22,4 +22,6 @@ export const EXIT = {
   failOn: 4,
   /** Some input could not be read (unreadable file, corrupt or truncated archive); the rest was reported. */
   inputErrors: 5,
+  /** `compare`: some configuration is a regression (the candidate is slower beyond the threshold and the noise). */
+  regression: 6,
 } as const;

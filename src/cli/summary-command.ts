@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import type { InputProblem } from '../core/types.ts';
 import type { Aggregate } from '../metrics/aggregate.ts';
 import { summarize, type SummaryResult } from '../pipeline/summarize.ts';
@@ -8,7 +7,14 @@ import { summaryMarkdown } from '../report/markdown.ts';
 import { numberOption, parseCommandArgs } from './args.ts';
 import { EXIT, UserError } from './errors.ts';
 import { METHOD_HELP, parseMethodArg } from './method-arg.ts';
+import { checkChart, reportText } from './report-format.ts';
+import { startProgress } from './progress.ts';
 import { parseWindowArg } from './window-arg.ts';
+import { oneOf } from './choices.ts';
+import { outputArg } from './output-arg.ts';
+import { writeFileAtomic } from '../shared/safe-output.ts';
+import { failOnOption, parserOption } from './known-sets.ts';
+import { visible } from '../shared/sanitize.ts';
 
 export const SUMMARY_HELP = `Usage: dlperf-top summary INPUT... [options]
 
@@ -20,7 +26,11 @@ INPUT   log files, directories (walked recursively), .tgz/.tar.gz/.tar archives 
         never extracted), or - for stdin
 
 Options:
-  --format md|csv|json      output format (default md)
+  --format md|csv|json|html|svg
+                            output format (default md); html: one self-contained page with the
+                            tables and charts; svg: one chart (see --chart)
+  --chart speedup|efficiency|throughput
+                            the chart --format svg draws (default speedup)
   -o, --output FILE         write the report to FILE instead of stdout
   --window [FMT=]START:END  measuring window, in the format's unit (iterations, or counted lines
                             for dllogger-pytorch and tf2-timehistory); END empty = to the end.
@@ -37,7 +47,7 @@ ${METHOD_HELP}
                             outlier (default 0.03)
   --outlier-mad K           robust standard deviations (1.4826 × MAD) beyond which a repeat is an
                             outlier (default 3.5)
-  -q, --quiet               do not print input problems on stderr
+  -q, --quiet               do not print input problems (nor the progress bar) on stderr
 
 Exit codes: 0 ok; ${EXIT.usage} bad arguments; ${EXIT.noRuns} no run recognised; ${EXIT.failOn} --fail-on matched;
             ${EXIT.inputErrors} an input could not be read (the rest is still reported)
@@ -49,8 +59,10 @@ export function problemText(p: InputProblem): string {
   const at = `${where}${p.line ? `:${p.line}` : ''}`;
   let msg = p.message;
   for (const prefix of [`${p.file}:${p.line}: `, `${p.file}: `, `${p.input}: `]) if (msg.startsWith(prefix)) msg = msg.slice(prefix.length);
-  return `${at}: ${msg}`;
+  return visible(`${at}: ${msg}`);
 }
+
+const AGGREGATES: readonly Aggregate[] = ['median', 'mean', 'olympic'];
 
 const INPUT_ERRORS = new Set<InputProblem['kind']>(['unreadable', 'corrupt_archive', 'truncated_archive']);
 
@@ -68,6 +80,7 @@ export async function summaryCommand(argv: string[], io: { stdout: NodeJS.Writab
       'outlier-rel': { type: 'string' },
       'outlier-mad': { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
+      chart: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     'summary',
@@ -79,39 +92,49 @@ export async function summaryCommand(argv: string[], io: { stdout: NodeJS.Writab
   }
   const inputs = parsed.positionals;
   if (inputs.length === 0) throw new UserError('summary needs at least one input (a log, a directory, an archive, or - for stdin)', "see 'dlperf-top summary --help'");
-  const format = v.format ?? 'md';
-  if (!['md', 'markdown', 'csv', 'json'].includes(format)) throw new UserError(`--format '${format}': expected md, csv or json`);
-  const agg = (v.aggregate ?? 'median') as Aggregate;
-  if (!['median', 'mean', 'olympic'].includes(agg)) throw new UserError(`--aggregate '${agg}': expected median, mean or olympic`);
-  const num = (name: string, s: string | undefined, def: number) => numberOption(name, s, 'non-negative') ?? def;
-  const failOn = new Set((v['fail-on'] ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean));
+  const format = oneOf('--format', v.format ?? 'md', ['md', 'markdown', 'csv', 'json', 'html', 'svg']);
+  const chart = checkChart(v.chart, format);
+  const agg: Aggregate = oneOf('--aggregate', v.aggregate ?? 'median', AGGREGATES);
+  const failOn = failOnOption(v['fail-on']);
+  const parser = parserOption(v.parser);
+  const output = outputArg('-o', v.output, inputs);
+  const outlierRel = numberOption('outlier-rel', v['outlier-rel'], 'non-negative', { max: 10 }) ?? 0.03;
+  const outlierMad = numberOption('outlier-mad', v['outlier-mad'], 'positive', { max: 1000 }) ?? 3.5;
   const quiet = v.quiet === true;
+  const progress = quiet ? null : startProgress(inputs, io.stderr);
   const result: SummaryResult = await summarize(inputs, {
+    ...(format === 'html' ? { history: true } : {}),
+    onFile: (p) => progress?.file(p),
     ...(v.window ? { windows: v.window.map(parseWindowArg) } : {}),
     ...parseMethodArg(v.method),
-    ...(v.parser ? { format: v.parser } : {}),
+    ...(parser ? { format: parser } : {}),
     aggregate: agg,
-    outlier: { minRelative: num('outlier-rel', v['outlier-rel'], 0.03), madK: num('outlier-mad', v['outlier-mad'], 3.5) },
+    outlier: { minRelative: outlierRel, madK: outlierMad },
     stdin: io.stdin,
     onProblem: (p) => {
-      if (!quiet) io.stderr.write(`dlperf-top: ${problemText(p)}\n`);
+      if (!quiet) progress!.log(`dlperf-top: ${problemText(p)}\n`);
     },
-  });
-  const text = format === 'json' ? summaryJson(result) : format === 'csv' ? summaryCsv(result) : summaryMarkdown(result);
-  if (v.output) writeFileSync(v.output, text);
-  else io.stdout.write(text);
+  }).finally(() => progress?.stop());
+  const text = format === 'json' ? summaryJson(result) : format === 'csv' ? summaryCsv(result) : format === 'html' || format === 'svg' ? await reportText(result, format, chart) : summaryMarkdown(result);
+  if (output) {
+    try {
+      await writeFileAtomic(output, text);
+    } catch (e) {
+      throw new UserError(`cannot write ${visible(output)}: ${visible((e as Error).message)}; nothing was written there (the temporary file was removed)`, undefined, EXIT.internal);
+    }
+  } else io.stdout.write(text);
 
   // A run whose log was recognised but whose number cannot be given (status error, e.g. a clock jump) is
   // still a recognised run: the report says why, and --fail-on gates on its flag.
   const recognised = result.runs.filter((r) => r.status !== 'unrecognized' && (r.status !== 'error' || r.format !== null));
   if (recognised.length === 0) {
-    io.stderr.write(`dlperf-top: no run recognised in ${inputs.join(', ')} (${result.files} file(s) read)\n`);
+    io.stderr.write(`dlperf-top: no run recognised in ${visible(inputs.join(', '))} (${result.files} file(s) read)\n`);
     return EXIT.noRuns;
   }
   if (failOn.size) {
     const hits = [...result.runs.flatMap((r) => r.flags.map((f) => ({ where: r.source, f }))), ...result.groups.flatMap((g) => g.flags.map((f) => ({ where: `${g.model} ${g.num_nodes}n${g.gpu_num_per_node}g`, f })))].filter((h) => failOn.has(h.f.kind));
     if (hits.length) {
-      io.stderr.write(`dlperf-top: --fail-on matched ${hits.length} finding(s): ${[...new Set(hits.map((h) => `${h.f.kind} (${h.where})`))].slice(0, 10).join(', ')}\n`);
+      io.stderr.write(`dlperf-top: --fail-on matched ${hits.length} finding(s): ${[...new Set(hits.map((h) => `${h.f.kind} (${visible(h.where ?? '')})`))].slice(0, 10).join(', ')}\n`);
       return EXIT.failOn;
     }
   }

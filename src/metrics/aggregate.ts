@@ -63,7 +63,8 @@ function isGptLike(r: RunIdentity): boolean {
   return LAYOUT_KEYS.some((k) => r[k] !== null && r[k] !== undefined);
 }
 
-function groupKey(r: RunIdentity): string {
+/** The configuration a run belongs to (what makes runs repeats of each other); `compare` matches groups by it. */
+export function groupKey(r: RunIdentity): string {
   const base = [r.framework, r.model, r.precision, r.num_nodes, r.gpu_num_per_node, r.batch_size_per_device];
   if (isGptLike(r)) for (const k of LAYOUT_KEYS) base.push(r[k] ?? null);
   return JSON.stringify(base);

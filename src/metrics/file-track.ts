@@ -1,6 +1,7 @@
 import type { LineEvent, RunIdentity } from '../core/types.ts';
 import type { IterRecord, LineParser, LogFormat, ParsedRecord, ThroughputMethod } from '../formats/types.ts';
 import { DamageCheck } from './damage.ts';
+import { IterHistory } from './iter-history.ts';
 import { IterWindows } from './iter-windows.ts';
 import { RollingWindow, SeriesRing } from './rolling.ts';
 import { WindowTracker, elapsedSeconds, type Phase } from './window-tracker.ts';
@@ -82,6 +83,8 @@ export class FileTrack {
   ended = false;
   /** Throughput over time for charts: (event time ms, samples/s, warmup?), bounded. */
   readonly series = new SeriesRing(SERIES_CAP);
+  /** The whole curve by iteration, for reports; only when the RunSet was asked for it. */
+  history: IterHistory | null = null;
 
   constructor(
     readonly node: string,
@@ -225,6 +228,7 @@ export class FileTrack {
     }
     if (inst !== null && !r.skipped) {
       this.series.push({ t: ev.time, v: inst, warmup: after === 'warmup' });
+      this.history?.push({ iter: r.iter, v: inst, warmup: after === 'warmup', line: ev.lineNo });
     }
     return before !== after;
   }

@@ -1,9 +1,10 @@
 import type { Flag, InputProblem, LineEvent } from '../core/types.ts';
 import { detectFormat, formatById } from '../formats/registry.ts';
-import { toArray, type LogFormat, type ThroughputMethod } from '../formats/types.ts';
+import { toArray, type IterRecord, type LogFormat, type ThroughputMethod } from '../formats/types.ts';
 import { unwrap } from '../formats/unwrap.ts';
 import { createLineDetectors, lineDetectors } from '../signals/registry.ts';
 import { FileTrack } from './file-track.ts';
+import { IterHistory } from './iter-history.ts';
 import { SniffKeeper } from './sniff-keep.ts';
 import { pathInfo } from './path-identity.ts';
 import { Run } from './run.ts';
@@ -26,10 +27,14 @@ export interface RunSetOptions {
   sniffLines?: number;
   /** Bytes held per file while its format is unknown. @default 8 MiB */
   sniffBytes?: number;
+  /** Keep each file's whole throughput-over-iterations curve (bounded; for HTML reports). */
+  history?: boolean;
 }
 
 /** Detectors that need progress lines too (a NaN loss is printed on them); the others skip them. */
 const METRIC_DETECTORS: readonly boolean[] = lineDetectors.map((f) => f.id === 'nan-loss');
+/** Ids of the detectors that see progress lines (the byte-level path must prove each one would ignore a line it takes). */
+export const PROGRESS_LINE_DETECTORS: readonly string[] = lineDetectors.filter((_, i) => METRIC_DETECTORS[i]).map((f) => f.id);
 
 /** Something a live view or NDJSON stream reports as it happens. */
 export type RunSetEvent =
@@ -71,6 +76,7 @@ export class RunSet {
       this.runs.set(info.runKey, run);
     }
     const t = new FileTrack(node, display, path);
+    if (this.opts.history) t.history = new IterHistory();
     t.owner = run.changes;
     run.files.push(t);
     this.tracks.set(display, t);
@@ -146,6 +152,24 @@ export class RunSet {
     }
     if (!t.format) this.sniff(run, t, u.payload, ev);
   }
+
+  /**
+   * A progress line that the byte-level path (pipeline/byte-feed.ts) parsed into `rec`: does what
+   * line() does with it. Only for a line that formats/fast-progress.ts proved to be a plain
+   * progress line of the file's locked format that no detector in PROGRESS_LINE_DETECTORS reacts to.
+   */
+  progressLine(t: FileTrack, rec: IterRecord, ev: { lineNo: number; text: string; time: number; file: string }): void {
+    const run = this.trackRun.get(t)!;
+    t.lines++;
+    t.bytes += ev.text.length + 1;
+    t.lastLineAt = ev.time;
+    this.one[0] = rec;
+    if (t.apply(this.one, ev, () => run.totalBatch())) {
+      this.push({ type: 'phase', run: run.key, node: t.node, file: t.file, phase: t.phase!, time: ev.time });
+    }
+  }
+
+  private readonly one: IterRecord[] = [];
 
   /** Format still unknown: hold the line, or lock the format it proves and replay what was held. */
   private sniff(run: Run, t: FileTrack, payload: string, ev: LineEvent): void {

@@ -118,9 +118,16 @@ export class Run {
 
   /** Samples per iteration for the whole job. */
   totalBatch(): number | null {
+    // Asked for every progress line: compare the two numbers the state key is made of before building the key.
+    if (this.files.length === this.tbFiles && this.changes.version === this.tbVersion && this.cachedIdentity) return this.cachedTotalBatch;
     if (this.stateKey() !== this.cacheKey || !this.cachedIdentity) this.identity();
+    this.tbFiles = this.files.length;
+    this.tbVersion = this.changes.version;
     return this.cachedTotalBatch;
   }
+
+  private tbFiles = -1;
+  private tbVersion = -1;
 
   private computeTotalBatch(id: RunIdentity): number | null {
     if (id.global_batch_size) return id.global_batch_size;

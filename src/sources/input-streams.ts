@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 
 import { describeStreamError, InputReadError } from './input-problems.ts';
+import { meterStream } from './read-meter.ts';
 import type { InputFile } from './types.ts';
 
 /** Read size for plain files. */
@@ -34,7 +35,7 @@ export async function* streamChunks(stream: NodeJS.ReadableStream | Readable, cl
 
 /** A gunzip stream over a file, errors of both propagated to the gunzip side. */
 export function gunzipFile(fullPath: string): { out: zlib.Gunzip; destroy: () => void } {
-  const rs = createReadStream(fullPath, { highWaterMark: READ_CHUNK_BYTES });
+  const rs = meterStream(createReadStream(fullPath, { highWaterMark: READ_CHUNK_BYTES }));
   const gz = zlib.createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
   rs.on('error', (err) => gz.destroy(err));
   rs.pipe(gz);
@@ -54,7 +55,7 @@ export function plainFile(input: string, fullPath: string, displayPath: string, 
     path: displayPath,
     ...(st?.isFile() ? { size: st.size, mtimeMs: st.mtimeMs } : {}),
     chunks: () => {
-      const rs = createReadStream(fullPath, { highWaterMark: READ_CHUNK_BYTES });
+      const rs = meterStream(createReadStream(fullPath, { highWaterMark: READ_CHUNK_BYTES }));
       return streamChunks(rs, () => rs.destroy());
     },
   };

@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 
 import { describeStreamError, errMessage, openErrorMessage, problemItem } from './input-problems.ts';
 import { gunzipFile, gunzipHead, gzipFile, isGzip, plainFile, READ_CHUNK_BYTES, readHead } from './input-streams.ts';
+import { meterStream } from './read-meter.ts';
 import { looksLikeTar, readTar } from './tar-reader.ts';
 import type { InputItem } from './types.ts';
 
@@ -58,7 +59,7 @@ export async function* openPath(input: string, fullPath: string, displayPath: st
     return;
   }
   if (looksLikeTar(head) || (tarName && head.length >= 512 && head.subarray(0, 512).every((b) => b === 0))) {
-    const rs = createReadStream(fullPath, { highWaterMark: READ_CHUNK_BYTES });
+    const rs = meterStream(createReadStream(fullPath, { highWaterMark: READ_CHUNK_BYTES }));
     yield* readArchive(input, memberPrefix, rs, () => rs.destroy());
     return;
   }
@@ -79,7 +80,7 @@ export async function* openPath(input: string, fullPath: string, displayPath: st
   yield { type: 'file', file: plainFile(input, fullPath, displayPath, st) };
 }
 
-async function* readArchive(input: string, prefix: string, stream: Readable, destroy: () => void): AsyncGenerator<InputItem> {
+export async function* readArchive(input: string, prefix: string, stream: Readable, destroy: () => void): AsyncGenerator<InputItem> {
   try {
     for await (const item of readTar(stream, { input, describeError: describeStreamError })) {
       if (item.type === 'problem') {

@@ -8,7 +8,7 @@
 import type { InputProblem, LineEvent } from '../core/types.ts';
 import { describeStreamError } from './input-problems.ts';
 import { LineSplitter, looksBinary, BINARY_SNIFF_BYTES } from './split-lines.ts';
-import type { SplitProblem } from './split-lines.ts';
+import type { SpanSink, SplitProblem } from './split-lines.ts';
 import { MemberCutError } from './tar-reader.ts';
 import type { InputFile } from './types.ts';
 
@@ -29,16 +29,62 @@ export async function* readLines(
   onProblem: (p: InputProblem) => void,
   opts: ReadLinesOptions = {},
 ): AsyncGenerator<LineEvent[]> {
+  let batch: LineEvent[] = [];
+  const sink: LineEventSink = { line: (ev) => batch.push(ev) };
+  for await (const _ of pumpLines(file, node, onProblem, opts, sink)) {
+    if (batch.length > 0) {
+      const b = batch;
+      batch = [];
+      yield b;
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/** Where `pumpLines` delivers lines, synchronously and in order. */
+export interface LineEventSink {
+  line(ev: LineEvent): void;
+  /** Offered each line whole in one chunk before a string is made (see SpanSink). */
+  span?: SpanSink;
+  /** Called after each chunk's lines (the chunk's bytes may be reused from now on). */
+  chunkDone?(): void;
+}
+
+/**
+ * Reads a file's lines into `sink` (in file order, synchronously as each chunk is split), and
+ * its problems into `onProblem`, as `readLines` does. A consumer that applies every line at
+ * once (summary) uses it directly with a span sink; `await` it to the end.
+ */
+export async function feedLines(
+  file: InputFile,
+  node: string,
+  onProblem: (p: InputProblem) => void,
+  sink: LineEventSink,
+  opts: ReadLinesOptions = {},
+): Promise<void> {
+  for await (const _ of pumpLines(file, node, onProblem, opts, sink)) {
+    // each step is one source chunk, already delivered to the sink
+  }
+}
+
+/** The reading loop: yields once per source chunk, after its lines went to `out`. */
+async function* pumpLines(
+  file: InputFile,
+  node: string,
+  onProblem: (p: InputProblem) => void,
+  opts: ReadLinesOptions,
+  out: LineEventSink,
+): AsyncGenerator<void> {
   const input = file.input;
   const fpath = file.path;
   const splitter = new LineSplitter({
     ...(opts.maxLineBytes !== undefined ? { maxLineBytes: opts.maxLineBytes } : {}),
     onProblem: (p: SplitProblem) => onProblem({ input, file: fpath, line: p.line, offset: p.offset, kind: p.kind, message: `${fpath}: ${p.message}` }),
   });
-  let batch: LineEvent[] = [];
   const sink = (text: string, offset: number, lineNo: number): void => {
-    batch.push({ node, file: fpath, offset, lineNo, text, time: 0 });
+    out.line({ node, file: fpath, offset, lineNo, text, time: 0 });
   };
+  const span = out.span;
   // The first bytes are held until there are enough to judge whether the file is binary.
   let head: Buffer[] | null = [];
   let headLen = 0;
@@ -92,23 +138,21 @@ export async function* readLines(
         if (buf === null) return;
         chunk = buf;
       }
-      splitter.feed(chunk, sink);
-      if (batch.length > 0) {
-        const b = batch;
-        batch = [];
-        yield b;
-      }
+      splitter.feed(chunk, sink, span);
+      out.chunkDone?.();
+      yield;
     }
     if (head !== null && headLen > 0) {
       const buf = checkHead();
       if (buf === null) return;
-      splitter.feed(buf, sink);
+      splitter.feed(buf, sink, span);
+      out.chunkDone?.();
     }
     const last = splitter.flush();
     if (last !== null) {
       // A file that ended cleanly without a final newline keeps its last line; one cut by a read
       // or archive error does not, because a half-written number must never become a figure.
-      if (!failed) batch.push({ node, file: fpath, offset: last.offset, lineNo: last.lineNo, text: last.text, time: 0 });
+      if (!failed) out.line({ node, file: fpath, offset: last.offset, lineNo: last.lineNo, text: last.text, time: 0 });
       onProblem({
         input,
         file: fpath,
@@ -120,7 +164,6 @@ export async function* readLines(
           : `${fpath}: the last line (${last.lineNo}) has no newline; it may be incomplete`,
       });
     }
-    if (batch.length > 0) yield batch;
   } finally {
     if (!done) await it.return?.();
   }

@@ -52,6 +52,14 @@ export interface LineSplitterOptions {
 /** Receives each complete line (fast path: no intermediate object). */
 export type LineSink = (text: string, offset: number, lineNo: number) => void;
 
+/**
+ * Offered each line that lies whole in one chunk, as bytes `chunk[start, end)` (terminator
+ * excluded), before any string is made: returns true when it consumed the line (then `sink`
+ * does not get it). Lines cut for length, lines with NUL bytes and lines spanning chunks never
+ * reach it. (The byte-level progress-line path, pipeline/byte-feed.ts.)
+ */
+export type SpanSink = (chunk: Buffer, start: number, end: number, offset: number, lineNo: number) => boolean;
+
 const EMPTY = Buffer.alloc(0);
 
 export class LineSplitter {
@@ -94,8 +102,8 @@ export class LineSplitter {
     return this.base;
   }
 
-  /** Feed one chunk; each complete line goes to `sink`. */
-  feed(chunk: Buffer, sink: LineSink): void {
+  /** Feed one chunk; each complete line goes to `span` (when given, and it takes it) or to `sink`. */
+  feed(chunk: Buffer, sink: LineSink, span?: SpanSink): void {
     const len = chunk.length;
     if (len === 0) return;
     const base = this.base;
@@ -147,7 +155,7 @@ export class LineSplitter {
         } else if (e - start > max) {
           this.reportTooLong(lineNo, offset);
           sink(chunk.toString('utf8', start, utf8Boundary(chunk, start, start + max)), offset, lineNo);
-        } else {
+        } else if (span === undefined || !span(chunk, start, e, offset, lineNo)) {
           sink(chunk.toString('utf8', start, e), offset, lineNo);
         }
       } else {

@@ -1,0 +1,91 @@
+/**
+ * Summary's per-file reading loop, with the byte-level path for progress lines: once a file's
+ * format is locked and has a byte parser (formats/fast-progress.ts), each line whole in one
+ * chunk is offered to it as bytes; a line it proves to be a plain progress line becomes its
+ * record without unwrap, string parse or detector calls (RunSet.progressLine); every other line
+ * (and every line while the format is unknown) takes the string path, RunSet.line, in file order.
+ * `DLPERF_TOP_BYTE_PATH=0` (or `bytePath: false`) turns the byte path off: the results must be
+ * the same to the last bit either way (the tests run both).
+ */
+
+import type { InputProblem, LineEvent } from '../core/types.ts';
+import { fastProgressParsers, type FastProgressParser } from '../formats/fast-progress.ts';
+import type { LogFormat } from '../formats/types.ts';
+import type { FileTrack } from '../metrics/file-track.ts';
+import { PROGRESS_LINE_DETECTORS, type RunSet } from '../metrics/run-set.ts';
+import { feedLines, type LineEventSink } from '../sources/read-lines.ts';
+import type { InputFile } from '../sources/types.ts';
+
+/** Detectors reading progress lines whose reaction the byte grammar rules out (nan-loss: no `nan`/`inf`). */
+const COVERED_DETECTORS = new Set(['nan-loss']);
+
+/** False when a detector that reads progress lines is one the byte parsers know nothing about: then every line takes the string path. */
+export const BYTE_PATH_SOUND = PROGRESS_LINE_DETECTORS.every((id) => COVERED_DETECTORS.has(id));
+
+/** Bytes decoded into one string for the byte parsers. */
+const WINDOW_BYTES = 32 * 1024;
+
+/** Whether summary uses the byte path unless told otherwise. */
+export function bytePathDefault(): boolean {
+  return BYTE_PATH_SOUND && process.env['DLPERF_TOP_BYTE_PATH'] !== '0';
+}
+
+/** Copy of a string that does not keep its parent alive (a slice of a chunk string would pin the whole chunk). */
+export function ownString(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
+/** Reads one file into the run set; returns the number of lines read. */
+export async function feedFile(set: RunSet, track: FileTrack, file: InputFile, onProblem: (p: InputProblem) => void, bytePath: boolean): Promise<number> {
+  let lines = 0;
+  let fmt: LogFormat | null = null;
+  let parse: FastProgressParser | undefined;
+  let chunkSeen: Buffer | null = null;
+  let S = '';
+  let w0 = 0;
+  let w1 = 0;
+  let sliced = false;
+  const ev = { lineNo: 0, text: '', time: 0, file: track.file };
+  const sink: LineEventSink = {
+    line(e: LineEvent) {
+      lines++;
+      set.line(track, e);
+    },
+  };
+  if (bytePath && BYTE_PATH_SOUND) {
+    sink.span = (chunk, s, e, _offset, lineNo) => {
+      if (track.format !== fmt) {
+        fmt = track.format;
+        parse = fmt ? fastProgressParsers[fmt.id] : undefined;
+      }
+      if (parse === undefined) return false;
+      // Decode a window of the chunk at a time: one string per window instead of one per line,
+      // and small enough (< 64 KiB) to stay out of V8's large-object space (a 128 KiB string costs 5x).
+      if (chunk !== chunkSeen || e > w1) {
+        chunkSeen = chunk;
+        w0 = s;
+        w1 = Math.min(chunk.length, s + Math.max(WINDOW_BYTES, e - s));
+        S = chunk.toString('latin1', w0, w1);
+      }
+      const rec = parse(S, s - w0, e - w0);
+      if (rec === undefined) return false;
+      lines++;
+      ev.lineNo = lineNo;
+      ev.text = S.slice(s - w0, e - w0);
+      sliced = true;
+      set.progressLine(track, rec, ev);
+      return true;
+    };
+    sink.chunkDone = () => {
+      chunkSeen = null;
+      S = '';
+    };
+  }
+  await feedLines(file, track.node, onProblem, sink);
+  // The texts the file keeps (its last progress line, window evidence) may be slices of chunk strings.
+  if (sliced) {
+    track.lastIterText = ownString(track.lastIterText);
+    track.iterWindows.ownTexts(ownString);
+  }
+  return lines;
+}
