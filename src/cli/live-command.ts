@@ -4,6 +4,7 @@ import type { SessionStore } from '../session/store.ts';
 import { INTERVAL_RANGE, numberOption, parseCommandArgs, type NumberRange } from './args.ts';
 import { EXIT, UserError } from './errors.ts';
 import type { Io } from './main.ts';
+import { parseMethodArg } from './method-arg.ts';
 import { parseWindowArg } from './window-arg.ts';
 import { parserOption } from './known-sets.ts';
 import { outputArg } from './output-arg.ts';
@@ -28,6 +29,7 @@ Options:
   --watcher native|chokidar  directory watcher for local files (default: native on Linux, one
                           inotify watch per directory; chokidar elsewhere)
   --window [FMT=]A:B      measuring window (see 'dlperf-top summary --help'); --parser FMT forces a format
+  --method reported|timestamps   throughput method (see 'dlperf-top summary --help')
   --baseline X            samples/s of one GPU, for speedup and scaling efficiency on screen
   --record FILE.tgz       also write what was watched as an archive (DLPerf layout + manifest)
   --headless              print NDJSON (spec: snapshots every --interval, events as they happen)
@@ -65,6 +67,7 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
       'poll-ms': { type: 'string' },
       watcher: { type: 'string' },
       window: { type: 'string', multiple: true },
+      method: { type: 'string' },
       parser: { type: 'string' },
       baseline: { type: 'string' },
       record: { type: 'string' },
@@ -108,6 +111,7 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
     ...(pollMs !== undefined ? { pollMs } : {}),
     ...(watcher !== undefined ? { watcher } : {}),
     ...(v.window ? { windows: v.window.map(parseWindowArg) } : {}),
+    ...parseMethodArg(v.method),
     ...(parser ? { format: parser } : {}),
     ...(baseline !== undefined ? { baselinePerGpu: baseline } : {}),
     ...(recorder ? { tap: (e) => recorder!.record(e) } : {}),

@@ -70,7 +70,8 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
           return EXIT.ok;
         }
         if (rest.length) throw new UserError(`formats takes no arguments, got: ${rest.join(' ')}`);
-        for (const f of formats) io.stdout.write(`${f.id.padEnd(20)} ${f.title}\n`);
+        // The default throughput method: the one behind DLPerf's published table for the format.
+        for (const f of formats) io.stdout.write(`${f.id.padEnd(20)} ${f.title.padEnd(60)} ${f.window.published ?? (f.window.preferReported ? 'reported' : 'timestamps')}\n`);
         return EXIT.ok;
       case 'replay':
         return await (await import('./replay-command.ts')).replayCommand(rest, io);

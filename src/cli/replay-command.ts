@@ -7,6 +7,7 @@ import { onStopSignals } from './output-guard.ts';
 import { EXIT, UserError } from './errors.ts';
 import type { Io } from './main.ts';
 import { problemText } from './summary-command.ts';
+import { parseMethodArg } from './method-arg.ts';
 import { parseWindowArg } from './window-arg.ts';
 import { visible } from '../shared/sanitize.ts';
 
@@ -21,7 +22,7 @@ Options:
   --run PATTERN       play only the runs whose path matches this regular expression
   --headless          print NDJSON (clock: "replay") instead of the screen
   --interval S        snapshot period in seconds of log time for --headless (default 1; 0.05 to 86400)
-  --window [FMT=]A:B, --parser FMT, --baseline X   as for 'live' and 'summary'
+  --window [FMT=]A:B, --parser FMT, --method M, --baseline X   as for 'live' and 'summary'
 
 Keys: space pause, + / - speed, ← / → seek 10 s (shift: 1 min), n / N next / previous run,
       e end of run, ? help, q quit.
@@ -39,6 +40,7 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
       headless: { type: 'boolean' },
       interval: { type: 'string' },
       window: { type: 'string', multiple: true },
+      method: { type: 'string' },
       parser: { type: 'string' },
       baseline: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -84,6 +86,7 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
     ...(runPattern ? { runPattern } : {}),
     ...(baseline !== undefined ? { baselinePerGpu: baseline } : {}),
     ...(v.window ? { windows: v.window.map(parseWindowArg) } : {}),
+    ...parseMethodArg(v.method),
     ...(parser ? { format: parser } : {}),
     onProblem: (p: Parameters<typeof problemText>[0]) => {
       const t = problemText(p);

@@ -6,6 +6,7 @@ import { summaryJson } from '../report/json.ts';
 import { summaryMarkdown } from '../report/markdown.ts';
 import { numberOption, parseCommandArgs } from './args.ts';
 import { EXIT, UserError } from './errors.ts';
+import { METHOD_HELP, parseMethodArg } from './method-arg.ts';
 import { checkChart, reportText } from './report-format.ts';
 import { startProgress } from './progress.ts';
 import { parseWindowArg } from './window-arg.ts';
@@ -34,6 +35,7 @@ Options:
   --window [FMT=]START:END  measuring window, in the format's unit (iterations, or counted lines
                             for dllogger-pytorch and tf2-timehistory); END empty = to the end.
                             Repeatable; FMT limits it to one format (see 'dlperf-top formats')
+${METHOD_HELP}
   --aggregate median|mean|olympic
                             how repeats become one figure (default median; olympic = MLPerf's
                             mean without the best and the worst)
@@ -71,6 +73,7 @@ export async function summaryCommand(argv: string[], io: { stdout: NodeJS.Writab
       format: { type: 'string' },
       output: { type: 'string', short: 'o' },
       window: { type: 'string', multiple: true },
+      method: { type: 'string' },
       aggregate: { type: 'string' },
       parser: { type: 'string' },
       'fail-on': { type: 'string', multiple: true },
@@ -103,6 +106,7 @@ export async function summaryCommand(argv: string[], io: { stdout: NodeJS.Writab
     ...(format === 'html' ? { history: true } : {}),
     onFile: (p) => progress?.file(p),
     ...(v.window ? { windows: v.window.map(parseWindowArg) } : {}),
+    ...parseMethodArg(v.method),
     ...(parser ? { format: parser } : {}),
     aggregate: agg,
     outlier: { minRelative: outlierRel, madK: outlierMad },
@@ -120,7 +124,9 @@ export async function summaryCommand(argv: string[], io: { stdout: NodeJS.Writab
     }
   } else io.stdout.write(text);
 
-  const recognised = result.runs.filter((r) => r.status !== 'unrecognized' && r.status !== 'error');
+  // A run whose log was recognised but whose number cannot be given (status error, e.g. a clock jump) is
+  // still a recognised run: the report says why, and --fail-on gates on its flag.
+  const recognised = result.runs.filter((r) => r.status !== 'unrecognized' && (r.status !== 'error' || r.format !== null));
   if (recognised.length === 0) {
     io.stderr.write(`dlperf-top: no run recognised in ${visible(inputs.join(', '))} (${result.files} file(s) read)\n`);
     return EXIT.noRuns;

@@ -41,7 +41,9 @@ export interface InputProblem {
     | 'too_short'
     | 'line_too_long'
     | 'partial_line'
-    | 'skipped';
+    | 'skipped'
+    | 'nul_bytes'
+    | 'duplicate_member';
   /** Human sentence. */
   readonly message: string;
 }

@@ -4,7 +4,8 @@ import type { LogFormat, ParsedRecord } from './types.ts';
 /**
  * F4e (newer NGC MXNet, dllogger on rank 0): `Epoch: 0 Iteration: 19  train.loss : …  train.ips : … images/s`
  * printed every 20 iterations. DLPerf's scripts predate it; we use the iteration window 20 → 120
- * (first logged iteration at or after each end) with the DLL timestamps.
+ * (first logged iteration at or after each end) with the DLL timestamps; `train.ips` is the cross-check.
+ * Its PARAMETER `batch_size` is the global batch of the `gpus` listed (per device = batch / GPUs).
  */
 export const dlloggerMxnet: LogFormat = {
   id: 'dllogger-mxnet',
@@ -23,12 +24,22 @@ export const dlloggerMxnet: LogFormat = {
             const layers = kv.get('num_layers');
             if (typeof f['model'] === 'string' && /^resnetv?1?5?$/.test(f['model']) && layers) f['model'] = `resnet${layers}`;
             if (kv.get('dtype') === 'float16') f['precision'] = 'amp';
+            // `batch_size : 2048` with `gpus : [0, 1, …, 7]` is the GLOBAL batch of the node's GPUs
+            // (256 per GPU; `train.ips` is the global images/s): methodology.md.
+            const g = /(?:^|\s)gpus : \[([\d,\s]*)\]/.exec(d.rest);
+            const n = g ? g[1]!.split(',').filter((x) => x.trim() !== '').length : 0;
+            const bs = f['batch_size_per_device'];
+            if (n > 0) {
+              f['gpu_num_per_node'] = n;
+              if (typeof bs === 'number' && bs % n === 0) f['batch_size_per_device'] = bs / n;
+            }
           });
         }
         if (s.type === 'iteration') {
           const kv = dllPairs(d.rest);
+          // A printed value that is not a possible number (nan, negative) is kept: the run model flags it.
+          if (!kv.get('train.ips')) return { kind: 'clock', time: d.timeUs / 1e6 };
           const ips = Number(kv.get('train.ips'));
-          if (!Number.isFinite(ips)) return { kind: 'clock', time: d.timeUs / 1e6 };
           const rec: ParsedRecord = { kind: 'iter', iter: s.iter, timeUs: d.timeUs, time: d.timeUs / 1e6, throughput: ips };
           if (s.epoch !== undefined) rec.epoch = s.epoch;
           const loss = Number(kv.get('train.loss'));

@@ -39,8 +39,9 @@ export const dlloggerPytorch: LogFormat = {
           if (s.epoch !== undefined) rec.epoch = s.epoch;
           const lossText = dllValue(d.rest, isRn ? 'train.loss' : 'average_loss');
           if (lossText !== undefined) rec.loss = Number(lossText);
-          const ips = isRn ? Number(dllValue(d.rest, 'train.total_ips')) : NaN;
-          if (Number.isFinite(ips)) rec.throughput = ips;
+          // A printed value that is not a possible number (nan, negative) is kept: the run model flags it.
+          const ipsText = isRn ? dllValue(d.rest, 'train.total_ips') : undefined;
+          if (ipsText !== undefined && ipsText !== '') rec.throughput = Number(ipsText);
           // Per-rank times (seconds) of the printing rank: what differs between nodes when img/s does not.
           // NGC prints the times after the throughput (`… img/s  train.data_time : 0.0013 s  train.compute_time :
           // 0.2912 s`), both or neither: a line that ends with the throughput's `…/s` unit has none (no search).

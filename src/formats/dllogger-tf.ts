@@ -14,8 +14,10 @@ function tfParser(): LineParser {
       }
       if (s.type === 'tuple' || (s.type === 'iteration' && s.epoch === undefined)) {
         const kv = dllPairs(d.rest);
-        const v = Number(kv.get('total_ips') ?? kv.get('imgs_per_sec') ?? kv.get('throughput_train'));
-        if (!Number.isFinite(v)) return { kind: 'clock', time: d.timeUs / 1e6 };
+        const text = kv.get('total_ips') ?? kv.get('imgs_per_sec') ?? kv.get('throughput_train');
+        // A printed value that is not a possible number (nan, negative) is kept: the run model flags it.
+        if (!text) return { kind: 'clock', time: d.timeUs / 1e6 };
+        const v = Number(text);
         const rec: ParsedRecord = { kind: 'iter', iter: s.iter, timeUs: d.timeUs, time: d.timeUs / 1e6, throughput: v };
         if (s.type === 'tuple') rec.epoch = s.epoch;
         const loss = kv.get('total_loss');
@@ -29,8 +31,10 @@ function tfParser(): LineParser {
 
 /**
  * F4c — NVIDIA TensorFlow 1 ResNet50: `DLL … - (0, 200) total_ips : 9360.8` (older: `imgs_per_sec`).
- * The hook logs only after its warmup, so the window runs from the first logged step to the last,
- * with the DLL timestamps (samples = total batch × steps between them).
+ * The hook logs only after its 20 warmup steps. DLPerf's README table is extract_tensorflow_logs.py:
+ * the mean of the logged values [0:100] (each rounded to 2 decimals first), the default; its time
+ * script (`--method timestamps`) divides the samples between logged lines 1 and 100 by their wall time.
+ * Samples are counted from the iteration numbers (DLPerf assumes one step per logged line).
  */
 export const dlloggerTfRn50: LogFormat = {
   id: 'dllogger-tf-rn50',
@@ -38,7 +42,7 @@ export const dlloggerTfRn50: LogFormat = {
   framework: 'tensorflow',
   model: 'resnet50',
   detect: (p) => p.includes('DLL ') && / - \(\d+, \d+\) (total_ips|imgs_per_sec) : /.test(p),
-  window: { unit: 'iter', start: 'first', end: null, roundTo: 2 },
+  window: { unit: 'line', start: 1, end: 100, roundTo: 2, published: 'reported', reportedIncludesStart: true, roundEachTo: 2 },
   createParser: tfParser,
   samples: [
     {
@@ -50,8 +54,9 @@ export const dlloggerTfRn50: LogFormat = {
 
 /**
  * F4d — NVIDIA TensorFlow 1 BERT: `DLL … - Iteration: 46  throughput_train : 4191.303 sequences/s …`.
- * DLPerf (extract_tensorflow_logs_time.py): timestamps of `Iteration: 20` → `Iteration: 120`.
- * Iterations repeat while the loss scaler backs off: the first occurrence counts.
+ * DLPerf's README table is extract_tensorflow_logs_time.py: timestamps of `Iteration: 20` → `Iteration: 120`,
+ * starting at the LAST line printing iteration 20 (it repeats while the loss scaler backs off) and
+ * ending at the first printing 120. `--method reported`: the mean printed throughput of the same window.
  */
 export const dlloggerTfBert: LogFormat = {
   id: 'dllogger-tf-bert',
@@ -59,7 +64,7 @@ export const dlloggerTfBert: LogFormat = {
   framework: 'tensorflow',
   model: 'bert_base',
   detect: (p) => p.includes('DLL ') && / - Iteration: \d+ {2}throughput_train : /.test(p),
-  window: { unit: 'iter', start: 20, end: 120, roundTo: 2 },
+  window: { unit: 'iter', start: 20, end: 120, roundTo: 2, published: 'timestamps', startAtLastRepeat: true },
   createParser: tfParser,
   samples: [
     {

@@ -194,7 +194,8 @@ function rn50(S: string, s: number, e: number): IterRecord | undefined {
     rec = { kind: 'iter', iter, timeUs: us, time: us / 1e6 };
     if (step !== 2) rec.epoch = epoch;
     rec.loss = loss;
-    if (Number.isFinite(ips)) rec.throughput = ips;
+    // As the string path: a printed value that is not a possible number is kept (the run model flags it).
+    rec.throughput = ips;
   }
   if (tokEnd + 6 !== e) {
     const data = numTok(S, tokEnd + 26, e);

@@ -24,7 +24,7 @@ export const megatron: LogFormat = {
   framework: 'megatron',
   model: 'gpt',
   detect: (p) => p.includes(' iteration ') && p.includes('elapsed time per iteration (ms)') && ITER.test(p),
-  window: { unit: 'iter', start: 'first', end: null, preferReported: true, roundTo: 2 },
+  window: { unit: 'iter', start: 'first', end: null, preferReported: true, roundTo: 2, published: 'reported' },
   createParser() {
     return {
       parse(p): ParsedRecord | ParsedRecord[] | undefined {

@@ -3,16 +3,20 @@ import type { LogFormat, ParsedRecord } from './types.ts';
 /**
  * F8 — MLPerf logging: `:::MLLOG {json}` (possibly after ` 0: ` or `[0] ` labels, removed by unwrap).
  * Throughput exists only where the submission logs `tracked_stats` with a `throughput` value;
- * the window is every such record after the first (mean of the reported figures).
+ * the window is every such record after the first (mean of the reported figures). The summary
+ * record after `run_stop` is left out; a log with too few in-run records is `too_short` and says so.
  */
 export const mlperf: LogFormat = {
   id: 'mlperf',
   title: 'MLPerf logging (:::MLLOG)',
   framework: 'mlperf',
   detect: (p) => p.includes(':::MLLOG {'),
-  window: { unit: 'iter', start: 'first', end: null, preferReported: true },
+  window: { unit: 'iter', start: 'first', end: null, preferReported: true, published: 'reported', shortNote: 'tracked_stats records after run_stop (the whole-run summary) are not samples' },
   createParser() {
     let n = 0;
+    // The whole-run summary record printed after `run_stop` (its `step` a range like [2, 740]) is
+    // not one more sample: records after run_stop, and any whose step is not a number, are clocks only.
+    let stopped = false;
     return {
       parse(p): ParsedRecord | ParsedRecord[] | undefined {
         const at = p.indexOf(':::MLLOG {');
@@ -24,11 +28,13 @@ export const mlperf: LogFormat = {
           return undefined;
         }
         const time = typeof ev.time_ms === 'number' ? ev.time_ms / 1000 : undefined;
-        if (ev.key === 'tracked_stats' && ev.value && typeof ev.value === 'object') {
+        if (ev.key === 'run_stop') stopped = true;
+        const step = ev.metadata?.['step'];
+        if (ev.key === 'tracked_stats' && ev.value && typeof ev.value === 'object' && !stopped && (step === undefined || typeof step === 'number')) {
           const tp = (ev.value as Record<string, unknown>)['throughput'];
           if (typeof tp === 'number' && Number.isFinite(tp)) {
-            const step = ev.metadata?.['step'] ?? ev.metadata?.['epoch_num'];
-            const rec: ParsedRecord = { kind: 'iter', iter: typeof step === 'number' ? step : ++n, throughput: tp };
+            const at = step ?? ev.metadata?.['epoch_num'];
+            const rec: ParsedRecord = { kind: 'iter', iter: typeof at === 'number' ? at : ++n, throughput: tp };
             if (time !== undefined) rec.time = time;
             return rec;
           }

@@ -32,7 +32,7 @@ export interface IterRecord {
 /** Configuration read from the log's own content (argument dumps, PARAMETER lines). */
 export interface MetaRecord {
   kind: 'meta';
-  fields: Partial<RunIdentity> & { world_size?: number; log_interval?: number };
+  fields: Partial<RunIdentity> & { world_size?: number; log_interval?: number; train_iters?: number };
 }
 
 /** GPU memory in use, from an in-band nvidia-smi block or a framework print. */
@@ -77,7 +77,35 @@ export interface WindowSpec {
   preferReported?: boolean;
   /** Fewest window lines for a reported-method figure. */
   minLines?: number;
+  /**
+   * The method behind DLPerf's PUBLISHED table for this format (methodology.md), used unless
+   * `--method` says otherwise. Default: `reported` where `preferReported`, else `timestamps`.
+   */
+  published?: ThroughputMethod;
+  /** The reported mean includes the window's first line (NGC TF ResNet50: lines [0:100]); default: lines after it. */
+  reportedIncludesStart?: boolean;
+  /** Each reported value is rounded to this many decimals before the mean (NGC TF ResNet50's script). */
+  roundEachTo?: number;
+  /** A repeated start iteration moves the start to its last print (NGC TF BERT: the LAST `Iteration: 20`). */
+  startAtLastRepeat?: boolean;
+  /**
+   * `half`: the window is the second half of the run — prints after iteration `train_iters / 2`
+   * (from the argument dump; the last iteration seen when the log does not say), OneFlow GPT.
+   */
+  startRule?: 'half';
+  /**
+   * `half-open`: with `--window A:B`, the reported mean covers the prints at iterations A ≤ i < B
+   * (DLPerf's extract_gpt_result.py, first revision: 300 ≤ i < 400), not A < i ≤ B.
+   */
+  overrideReported?: 'half-open';
+  /** Said after a too-short window's reason: what the format does not count (MLPerf: records after run_stop). */
+  shortNote?: string;
+  /** The print that closes the window is not in the reported mean (set from `overrideReported`). */
+  reportedExcludesEnd?: boolean;
 }
+
+/** DLPerf's two script families: mean of printed throughput, or samples / wall time. */
+export type ThroughputMethod = 'reported' | 'timestamps';
 
 export interface FormatSample {
   text: string;

@@ -1,5 +1,6 @@
 import type { LineEvent, RunIdentity } from '../core/types.ts';
-import type { IterRecord, LineParser, LogFormat, ParsedRecord } from '../formats/types.ts';
+import type { IterRecord, LineParser, LogFormat, ParsedRecord, ThroughputMethod } from '../formats/types.ts';
+import { DamageCheck } from './damage.ts';
 import { IterHistory } from './iter-history.ts';
 import { IterWindows } from './iter-windows.ts';
 import { RollingWindow, SeriesRing } from './rolling.ts';
@@ -16,7 +17,7 @@ export type { SeriesPoint } from './rolling.ts';
 
 const SERIES_CAP = 600;
 
-export type ContentFields = Partial<RunIdentity> & { world_size?: number; log_interval?: number };
+export type ContentFields = Partial<RunIdentity> & { world_size?: number; log_interval?: number; train_iters?: number };
 
 /** Lines held while a file's format is still unknown, replayed through the parser once it locks. */
 export interface HeldLine {
@@ -24,6 +25,8 @@ export interface HeldLine {
   lineNo: number;
   text: string;
   time: number;
+  /** States configuration for some format (see sniff-keep.ts): dropped last. */
+  keep?: boolean;
 }
 
 /**
@@ -93,12 +96,42 @@ export class FileTrack {
     return this.tracker?.phase ?? null;
   }
 
-  lock(format: LogFormat, window?: { start: number; end: number | null }): void {
+  /** Exact repeats, restarts and impossible values among this file's prints (see damage.ts). */
+  readonly damage = new DamageCheck();
+  private windowOverride: { start: number; end: number | null } | undefined;
+  private method: ThroughputMethod | undefined;
+
+  lock(format: LogFormat, window?: { start: number; end: number | null }, method?: ThroughputMethod): void {
     this.version++;
     this.format = format;
     this.parser = format.createParser();
-    this.tracker = new WindowTracker(format.window, window);
+    this.windowOverride = window;
+    this.method = method;
+    this.tracker = this.newTracker();
   }
+
+  private newTracker(): WindowTracker {
+    const t = new WindowTracker(this.format!.window, this.windowOverride, this.method);
+    if (this.content.train_iters) t.trainIters = this.content.train_iters;
+    return t;
+  }
+
+  /**
+   * The iteration counter started over (a restarted process). The window is taken from one
+   * segment only: the earlier one if it already holds a complete window (frozen), else the new one.
+   */
+  private restartWindow(): void {
+    const t = this.tracker!;
+    if (t.holdsCompleteWindow()) t.freeze();
+    else {
+      this.tracker = this.newTracker();
+      this.restartedWindow = true;
+    }
+    this.version++;
+  }
+
+  /** The window was started over at a restart (the earlier segment held no complete window). */
+  restartedWindow = false;
 
   /** Apply parsed records. Returns true when the window phase changed. */
   apply(records: ParsedRecord[], ev: { lineNo: number; text: string; time: number; file: string }, totalBatch: () => number | null): boolean {
@@ -112,6 +145,7 @@ export class FileTrack {
             if (k === 'precision' && v === 'fp32' && this.content.precision && this.content.precision !== 'fp32') continue;
             if ((this.content as Record<string, unknown>)[k] !== v) this.version++;
             (this.content as Record<string, unknown>)[k] = v;
+            if (k === 'train_iters' && this.tracker && typeof v === 'number') this.tracker.trainIters = v;
             this.contentEvidence.set(k, { text: ev.text, line: ev.lineNo, file: ev.file });
           }
           break;
@@ -143,7 +177,20 @@ export class FileTrack {
     this.firstLogTime ??= t;
   }
 
-  private onIter(r: IterRecord, ev: { lineNo: number; text: string; time: number }, tb: number | null): boolean {
+  private onIter(raw: IterRecord, ev: { lineNo: number; text: string; time: number }, tb: number | null): boolean {
+    const r = this.damage.inspect(raw, ev.lineNo, ev.text);
+    // An exact repeat of a print (two ranks tee'd into one file) is counted once.
+    if (r === null) return false;
+    if (this.damage.reset) {
+      const before = this.tracker!.phase;
+      this.restartWindow();
+      this.lastIter = null;
+      if (before !== this.tracker!.phase) return this.onIter2(r, ev, tb) || true;
+    }
+    return this.onIter2(r, ev, tb);
+  }
+
+  private onIter2(r: IterRecord, ev: { lineNo: number; text: string; time: number }, tb: number | null): boolean {
     const prev = this.lastIter;
     if (r.time !== undefined) this.noteLogTime(r.time);
     // Instantaneous throughput: the log's own figure, else batch / latency, else from the clock.
@@ -165,7 +212,7 @@ export class FileTrack {
     this.lastIterLineNo = ev.lineNo;
     this.lastIterText = ev.text;
     const before = this.tracker!.phase;
-    const after = this.tracker!.push(r);
+    const after = this.tracker!.push(r, ev.lineNo, ev.text);
     if (!r.skipped && after !== 'warmup' && before !== 'done') {
       if (inst !== null) {
         this.instant = inst;
@@ -191,16 +238,36 @@ export class FileTrack {
     return this.stepTimes.median();
   }
 
-  /** Hold a line until the format is known; bounded (oldest dropped and counted). */
+  /**
+   * Hold a line until the format is known; bounded: when full, the oldest lines that state no
+   * configuration go first (a quarter of the room at a time, so a long preamble costs O(1) per line),
+   * and only then the oldest configuration lines. Dropped lines are counted.
+   */
   hold(line: HeldLine, maxLines: number, maxBytes: number): void {
     this.held.push(line);
     this.heldBytes += line.text.length;
+    if (this.held.length <= maxLines && this.heldBytes <= maxBytes) return;
+    let room = Math.max(1, Math.floor(this.held.length / 4));
+    const kept: HeldLine[] = [];
+    for (const h of this.held) {
+      if (room > 0 && !h.keep && h !== line) {
+        room--;
+        this.heldBytes -= h.text.length;
+        this.heldDropped++;
+        continue;
+      }
+      kept.push(h);
+    }
+    this.held = kept;
     while (this.held.length > maxLines || this.heldBytes > maxBytes) {
       const old = this.held.shift()!;
       this.heldBytes -= old.text.length;
       this.heldDropped++;
     }
   }
+
+  /** Every format's parser over the held lines, to tell which state configuration (sniff-keep.ts). */
+  sniffKeeper: import('./sniff-keep.ts').SniffKeeper | null = null;
 
   /** Keep only the first lines held (a file that ended unrecognised: its head has the argument dump). */
   trimHeld(maxLines: number, maxBytes: number): void {

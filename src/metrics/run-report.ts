@@ -3,6 +3,7 @@ import { transportOf } from '../signals/ib-fallback.ts';
 import { isStragglerDetector, stragglerFlags } from '../signals/straggler.ts';
 import type { RunContext, Transport } from '../signals/types.ts';
 import type { Run, RunStatus } from './run.ts';
+import { trustFlags } from './trust.ts';
 import { isShortfall } from './window-tracker.ts';
 
 /** One entry of summary-json.md's `runs[]` (plus a few added keys). */
@@ -11,6 +12,8 @@ export interface RunReport extends RunIdentity {
   format: string | null;
   throughput: number | null;
   throughput_method: 'timestamps' | 'reported' | null;
+  /** The other method on the same window, where the log has both; null otherwise. */
+  throughput_crosscheck: number | null;
   window: { start_iter: number; end_iter: number } | null;
   latency_ms: number | null;
   memory_mib: number | null;
@@ -65,10 +68,14 @@ export function runFlags(run: Run, ended: boolean): Flag[] {
   for (const f of stragglerFlags(run)) add(f);
   for (const f of run.liveFlags) add(f);
   for (const f of run.mismatches()) add(f);
+  {
+    const r = run.result();
+    for (const f of trustFlags(run.files, run.primary(), r && !isShortfall(r) ? r : null)) add(f);
+  }
   if (ended) {
     const r = run.result();
     const p = run.primary();
-    if (p?.format && r && isShortfall(r)) {
+    if (p?.format && r && isShortfall(r) && !run.damageReason()) {
       add({
         kind: 'too_short',
         evidence: p.lastIterText ? p.lastIterText.slice(0, 300) : '(no progress line)',
@@ -86,13 +93,15 @@ export function runReport(run: Run, ended: boolean): RunReport {
   const id = run.identity();
   const p = run.primary();
   const r = run.result();
-  const ok = r && !isShortfall(r) ? r : null;
+  const damage = run.damageReason();
+  const ok = r && !isShortfall(r) && !damage ? r : null;
   const rep: RunReport = {
     source: p?.file ?? run.files[0]?.file ?? run.key,
     format: p?.format?.id ?? null,
     ...id,
     throughput: ok?.throughput ?? null,
     throughput_method: ok?.method ?? null,
+    throughput_crosscheck: ok?.crosscheck ?? null,
     window: ok ? { start_iter: ok.startIter, end_iter: ok.endIter } : null,
     latency_ms: ok?.latencyMs ?? null,
     memory_mib: run.memoryMib(),
@@ -101,7 +110,8 @@ export function runReport(run: Run, ended: boolean): RunReport {
     files: run.files.map((f) => ({ file: f.file, node: f.node, lines: f.lines, format: f.format?.id ?? null })),
     transport: transportOf(run.detectors, runContext(run, ended)),
   };
-  if (r && isShortfall(r)) rep.reason = r.reason;
+  if (damage) rep.reason = damage;
+  else if (r && isShortfall(r)) rep.reason = r.reason;
   else if (!p?.format) rep.reason = run.errors[0] ?? 'no line matched a known log format';
   return rep;
 }

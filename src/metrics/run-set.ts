@@ -1,10 +1,11 @@
-import type { Flag, LineEvent } from '../core/types.ts';
+import type { Flag, InputProblem, LineEvent } from '../core/types.ts';
 import { detectFormat, formatById } from '../formats/registry.ts';
-import { toArray, type IterRecord, type LogFormat } from '../formats/types.ts';
+import { toArray, type IterRecord, type LogFormat, type ThroughputMethod } from '../formats/types.ts';
 import { unwrap } from '../formats/unwrap.ts';
 import { createLineDetectors, lineDetectors } from '../signals/registry.ts';
 import { FileTrack } from './file-track.ts';
 import { IterHistory } from './iter-history.ts';
+import { SniffKeeper } from './sniff-keep.ts';
 import { pathInfo } from './path-identity.ts';
 import { Run } from './run.ts';
 import type { Phase } from './window-tracker.ts';
@@ -20,6 +21,8 @@ export interface RunSetOptions {
   windows?: WindowOverride[];
   /** Force a format instead of detecting it. */
   format?: string;
+  /** `--method`: the throughput method for every format (default: each format's published one). */
+  method?: ThroughputMethod;
   /** Lines held per file while its format is unknown. @default 20000 */
   sniffLines?: number;
   /** Bytes held per file while its format is unknown. @default 8 MiB */
@@ -49,6 +52,8 @@ export class RunSet {
   private readonly trackRun = new Map<FileTrack, Run>();
   private events: RunSetEvent[] = [];
   private readonly forced: LogFormat | undefined;
+  /** Findings about a file made before or outside its lines (an archive holding its path twice), by path. */
+  private readonly pathFlags = new Map<string, Flag[]>();
 
   constructor(private readonly opts: RunSetOptions = {}) {
     this.forced = opts.format ? formatById(opts.format) : undefined;
@@ -76,8 +81,9 @@ export class RunSet {
     run.files.push(t);
     this.tracks.set(display, t);
     this.trackRun.set(t, run);
+    for (const f of this.pathFlags.get(path) ?? []) if (!run.liveFlags.includes(f)) run.liveFlags.push(f);
     const known = this.forced ?? run.files.find((f) => f.format && f !== t)?.format ?? undefined;
-    if (known) t.lock(known, this.windowFor(known));
+    if (known) t.lock(known, this.windowFor(known), this.opts.method);
     return t;
   }
 
@@ -110,6 +116,18 @@ export class RunSet {
     return run.files;
   }
 
+  /** An input problem that concerns a file's number (a duplicate archive member): a flag on its run. */
+  noteInputProblem(p: InputProblem): void {
+    if (p.kind !== 'duplicate_member' || !p.file) return;
+    const flag: Flag = { kind: 'duplicate_member', confidence: 'confirmed', evidence: p.file, file: p.file, detail: p.message };
+    const list = this.pathFlags.get(p.file) ?? [];
+    if (list.some((f) => f.detail === flag.detail)) return;
+    list.push(flag);
+    this.pathFlags.set(p.file, list);
+    const t = this.tracks.get(p.file);
+    if (t) this.trackRun.get(t)!.liveFlags.push(flag);
+  }
+
   runOf(t: FileTrack): Run {
     return this.trackRun.get(t)!;
   }
@@ -120,6 +138,9 @@ export class RunSet {
     t.lines++;
     t.bytes += ev.text.length + 1;
     t.lastLineAt = ev.time;
+    // Sources that deliver NUL bytes (a copytruncate hole before the text; the file sources skip them
+    // and say so): the line is its text from the first text byte.
+    if (ev.text.charCodeAt(0) === 0) ev = { ...ev, text: ev.text.replace(/^\0+/, '') };
     const u = unwrap(ev.text);
     // A progress line of the run's own format carries no failure signature but a loss value:
     // only the detectors that read metric lines see it (the bulk of a long log; see bench).
@@ -155,7 +176,8 @@ export class RunSet {
     const hint = run.files.find((f) => f.format)?.format ?? undefined;
     const f = detectFormat(payload, hint);
     if (!f) {
-      t.hold({ payload, lineNo: ev.lineNo, text: ev.text, time: ev.time }, this.opts.sniffLines ?? 20000, this.opts.sniffBytes ?? 8 << 20);
+      const keep = (t.sniffKeeper ??= new SniffKeeper()).keeps(payload);
+      t.hold({ payload, lineNo: ev.lineNo, text: ev.text, time: ev.time, keep }, this.opts.sniffLines ?? 20000, this.opts.sniffBytes ?? 8 << 20);
       return;
     }
     this.adopt(run, t, f);
@@ -167,7 +189,8 @@ export class RunSet {
 
   /** Lock a file to a format and replay the lines it held while the format was unknown. */
   private adopt(run: Run, t: FileTrack, f: LogFormat): void {
-    t.lock(f, this.windowFor(f));
+    t.sniffKeeper = null;
+    t.lock(f, this.windowFor(f), this.opts.method);
     for (const h of t.takeHeld()) this.parse(run, t, h.payload, { lineNo: h.lineNo, text: h.text, time: h.time, file: t.file });
   }
 

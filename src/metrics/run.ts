@@ -3,6 +3,7 @@ import { normaliseModel } from '../formats/common/name-value-header.ts';
 import type { LineDetector } from '../signals/types.ts';
 import type { ContentFields, FileTrack } from './file-track.ts';
 import { normalisePrecision, type PathInfo } from './path-identity.ts';
+import { fatalDamage } from './trust.ts';
 import { isShortfall, type WindowResult, type WindowShortfall } from './window-tracker.ts';
 
 export type RunStatus = 'ok' | 'too_short' | 'unrecognized' | 'error';
@@ -182,8 +183,15 @@ export class Run {
     const p = this.primary();
     if (!p?.format) return 'unrecognized';
     const r = this.result();
+    if (this.damageReason()) return 'error';
     if (!r || isShortfall(r)) return 'too_short';
     return 'ok';
+  }
+
+  /** Why the run's figure cannot be given although the log was read (clock jump, restart): see trust.ts. */
+  damageReason(): string | null {
+    const r = this.result();
+    return fatalDamage(this.primary(), r && !isShortfall(r) ? r : null);
   }
 
   /** GPU memory: the peak seen on any node's log. */

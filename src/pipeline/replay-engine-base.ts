@@ -58,6 +58,7 @@ export class ReplayEngineBase {
   // ---------------------------------------------------------------- reporting
 
   report(p: InputProblem): void {
+    this.runSet.noteInputProblem(p);
     this.store.ingest([{ type: 'problem', problem: p, time: this.position }]);
     this.opts.onProblem?.(p);
   }

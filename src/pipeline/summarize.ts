@@ -46,6 +46,7 @@ export async function summarize(inputs: string[], opts: SummaryOptions = {}): Pr
   const problems: InputProblem[] = [];
   const skipped: { file: string; reason: string }[] = [];
   const report = (p: InputProblem) => {
+    set.noteInputProblem(p);
     problems.push(p);
     opts.onProblem?.(p);
   };

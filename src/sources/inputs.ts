@@ -34,8 +34,25 @@ export interface EnumerateOptions {
 /**
  * Enumerates the files of the command-line arguments. Archive members must be read (or
  * abandoned) before asking for the next item; plain files can be read later, any number of times.
+ * A path an archive holds twice is read once, the first copy, in every mode (summary, replay), and
+ * the second is reported as `duplicate_member`.
  */
 export async function* enumerateInputs(args: string[], opts: EnumerateOptions = {}): AsyncGenerator<InputItem> {
+  const seen = new Set<string>();
+  for await (const item of enumerateAll(args, opts)) {
+    if (item.type === 'file' && item.file.path !== '-') {
+      const key = `${item.file.input}\0${item.file.path}`;
+      if (seen.has(key)) {
+        yield problemItem({ input: item.file.input, file: item.file.path, kind: 'duplicate_member', message: `${item.file.path}: the archive holds this path more than once; the first copy is read, this one is skipped (summary and replay alike)` });
+        continue;
+      }
+      seen.add(key);
+    }
+    yield item;
+  }
+}
+
+async function* enumerateAll(args: string[], opts: EnumerateOptions): AsyncGenerator<InputItem> {
   let stdinUsed = false;
   for (const arg of args) {
     if (arg === '-') {

@@ -91,7 +91,10 @@ async function* pumpLines(
   const checkHead = (): Buffer | null => {
     const buf = head!.length === 1 ? head![0]! : Buffer.concat(head!, headLen);
     head = null;
-    if (looksBinary(buf)) {
+    // NUL bytes before the text (a copytruncate hole) are not binary data: the splitter skips them.
+    let text = 0;
+    while (text < buf.length && buf[text] === 0) text++;
+    if (looksBinary(text === 0 ? buf : buf.subarray(text))) {
       onProblem({ input, file: fpath, offset: 0, kind: 'binary', message: `${fpath}: binary data, not a text log; skipped` });
       return null;
     }

@@ -8,7 +8,9 @@
  *   decoded correctly (a newline byte never occurs inside a UTF-8 sequence).
  * - Lines longer than `maxLineBytes` are cut (on a character boundary) and the rest, up to the
  *   newline, is discarded; held bytes never exceed `maxLineBytes + 1`.
- * - Lines holding a NUL byte are dropped and counted; the first one is reported as `binary`.
+ * - NUL bytes that START a line (what a `copytruncate` hole leaves before the text) are skipped: the
+ *   line is read from its first text byte, and the first such run is reported as `nul_bytes`.
+ *   Other lines holding a NUL byte are dropped and counted; the first one is reported as `binary`.
  *
  * The hot path uses `Buffer.indexOf` and one `toString` per line; no per-byte JS loop, no string
  * concatenation.
@@ -32,7 +34,7 @@ export interface SplitLine {
 
 /** A problem the splitter found (the caller adds input/file context). */
 export interface SplitProblem {
-  readonly kind: 'line_too_long' | 'binary';
+  readonly kind: 'line_too_long' | 'binary' | 'nul_bytes';
   readonly line: number;
   readonly offset: number;
   readonly message: string;
@@ -109,6 +111,28 @@ export class LineSplitter {
     let nul = chunk.indexOf(0);
     let start = 0;
     while (start < len) {
+      if (!this.started && chunk[start] === 0) {
+        // A NUL run at the start of a line (a copytruncate hole): read from the first text byte.
+        // (A line of NUL bytes only is binary data: dropped below, as any line holding NUL bytes.)
+        let k = start;
+        while (k < len && chunk[k] === 0) k++;
+        if (!(k < len && chunk[k] === 10 && this.nulFrom < 0)) {
+          if (this.nulFrom < 0) this.nulFrom = base + start;
+          start = k;
+          nul = chunk.indexOf(0, start);
+          continue;
+        }
+      }
+      if (this.nulFrom >= 0 && !this.started) {
+        const from = this.nulFrom;
+        this.nulFrom = -1;
+        if (chunk[start] === 10) {
+          this.dropNul(++this.lineNo, from);
+          start++;
+          continue;
+        }
+        this.skipNul(from);
+      }
       const nl = chunk.indexOf(10, start);
       const end = nl === -1 ? len : nl;
       let hasNul = false;
@@ -214,6 +238,24 @@ export class LineSplitter {
       e = utf8Boundary(buf, 0, Math.min(e, this.maxLineBytes));
     }
     return { text: buf.toString('utf8', 0, e), offset, lineNo, partial };
+  }
+
+  /** NUL bytes skipped at line starts (copytruncate holes). */
+  nulRuns = 0;
+  private nulReported = false;
+  /** Offset where a skipped NUL run at a line start began (-1: none pending). */
+  private nulFrom = -1;
+
+  private skipNul(offset: number): void {
+    this.nulRuns++;
+    if (this.nulReported) return;
+    this.nulReported = true;
+    this.onProblem?.({
+      kind: 'nul_bytes',
+      line: this.lineNo + 1,
+      offset,
+      message: `NUL bytes from offset ${offset} before line ${this.lineNo + 1} (a copytruncate hole?): skipped, read from the first text byte`,
+    });
   }
 
   private dropNul(lineNo: number, offset: number): void {

@@ -47,10 +47,13 @@ export function twoNodeRun(fx: Fixture, o: { socket?: boolean; firstIter?: numbe
   for (const node of nodes) fx.feed(node, HEADER);
   if (o.socket) fx.feed('node2', [SOCKET_LINE]);
   const unix0 = 1597933942;
+  // 20 iterations of 2 × 8 × 128 samples at ~4000 samples/s: the log clock agrees with the printed
+  // rate (else the run carries method_disagreement, as a real log would).
+  const printS = (20 * 2 * 8 * 128) / 4000;
   for (let iter = o.firstIter ?? 20; iter <= (o.lastIter ?? 200); iter += 20) {
     nodes.forEach((node, i) => {
       const rate = 4000 * (1 - (node === 'node2' ? (o.slower ?? 0.15) : 0)) - i * 3 + (iter % 40 === 0 ? 25 : 0);
-      fx.feed(node, [trainLine(iter, rate, unix0 + iter / 20)], i === 0 ? 1000 : 0);
+      fx.feed(node, [trainLine(iter, rate, unix0 + (iter / 20) * printS)], i === 0 ? 1000 : 0);
     });
   }
 }

@@ -24,6 +24,7 @@ const KEYS: Record<string, keyof MetaRecord['fields'] | 'precision_flag'> = {
   num_attention_heads: 'num_attention_heads',
   world_size: 'world_size',
   log_interval: 'log_interval',
+  train_iters: 'train_iters',
 };
 
 const ONEFLOW = /^([a-z_][a-z0-9_]*) = (\S.*?)\s*$/;

@@ -24,6 +24,7 @@ function run(nodes: number, gpus: number, repeat: number, efficiency: number, ex
     repeat,
     throughput: PER_GPU * nodes * gpus * efficiency * (1 + (repeat - 3) * 0.001),
     throughput_method: 'timestamps',
+    throughput_crosscheck: null,
     window: { start_iter: 25, end_iter: 125 },
     latency_ms: null,
     memory_mib: null,

@@ -157,6 +157,18 @@ describe('LineSplitter', () => {
     }
   });
 
+  it('a NUL run before a line (a copytruncate hole) is skipped: the line is read from its first text byte, reported once', () => {
+    const buf = Buffer.concat([Buffer.alloc(5000, 0), Buffer.from('DLL a\nb\n')]);
+    for (const chunks of [[buf], cutAt(buf, [100, 4096, 5000, 5002]), [...buf.subarray(4990)].map((x) => Buffer.from([x])).reduce<Buffer[]>((a, b) => [...a, b], [buf.subarray(0, 4990)])]) {
+      const { lines, problems } = splitAll(chunks);
+      expect(lines.map((l) => [l.text, l.lineNo, l.offset])).toEqual([
+        ['DLL a', 1, 5000],
+        ['b', 2, 5006],
+      ]);
+      expect(problems).toEqual([expect.objectContaining({ kind: 'nul_bytes', line: 1, offset: 0 })]);
+    }
+  });
+
   it('push with an empty chunk is a no-op', () => {
     const s = new LineSplitter();
     expect(s.push(Buffer.alloc(0))).toEqual([]);

@@ -1,0 +1,77 @@
+import type { IterRecord } from '../formats/types.ts';
+import { median } from './rolling.ts';
+import type { LineAt } from './window-tracker.ts';
+
+/** Time going backwards, or leaping, between two consecutive prints inside the measuring window. */
+export interface ClockJump {
+  kind: 'backwards' | 'leap';
+  from: LineAt | null;
+  to: LineAt | null;
+  /** Seconds between the two prints (negative: backwards). */
+  seconds: number;
+  /** Median seconds per iteration before the jump (leaps), for the message. */
+  typicalS: number | null;
+  detail: string;
+}
+
+/** A leap is an interval this many times longer per iteration than the median before it... */
+const LEAP_FACTOR = 10;
+/** ...and longer than this in absolute terms (tiny intervals jitter by more than 10×). */
+const LEAP_MIN_S = 2;
+const HISTORY = 32;
+
+/**
+ * Watches the log clock of one file's prints. Only a jump inside the window spoils the figure
+ * (the timestamps method reads the window's two ends; a leap between them is in its wall time).
+ * Bounded: the last {@link HISTORY} intervals.
+ */
+export class ClockCheck {
+  jump: ClockJump | null = null;
+  private prev: IterRecord | null = null;
+  private prevLineNo = 0;
+  private prevText = '';
+  private readonly perIter: number[] = [];
+
+  /** Feed a print before the window logic sees it; `inWindow`: the window has started before it. */
+  observe(r: IterRecord, lineNo: number, text: string, inWindow: boolean): void {
+    const t = seconds(r);
+    if (t === null) return;
+    const p = this.prev;
+    const pt = p ? seconds(p) : null;
+    if (p && pt !== null) {
+      const dt = t - pt;
+      const di = Math.max(1, r.iter - p.iter);
+      const typical = this.perIter.length >= 3 ? median(this.perIter) : null;
+      if (inWindow && !this.jump) {
+        if (dt < 0) {
+          this.jump = { kind: 'backwards', from: this.prevText ? { lineNo: this.prevLineNo, text: this.prevText } : null, to: text ? { lineNo, text } : null, seconds: dt, typicalS: typical, detail: `the log clock goes back ${fmt(-dt)} s between iteration ${p.iter} and iteration ${r.iter}, inside the measuring window` };
+        } else if (typical !== null && typical > 0 && dt / di > LEAP_FACTOR * typical && dt > LEAP_MIN_S) {
+          this.jump = {
+            kind: 'leap',
+            from: this.prevText ? { lineNo: this.prevLineNo, text: this.prevText } : null,
+            to: text ? { lineNo, text } : null,
+            seconds: dt,
+            typicalS: typical,
+            detail: `the log clock leaps ${fmt(dt)} s between iteration ${p.iter} and iteration ${r.iter} (${fmt(dt / di)} s per iteration; ${fmt(typical)} s before), inside the measuring window`,
+          };
+        }
+      }
+      if (dt > 0) {
+        this.perIter.push(dt / di);
+        if (this.perIter.length > HISTORY) this.perIter.shift();
+      }
+    }
+    this.prev = r;
+    this.prevLineNo = lineNo;
+    this.prevText = text;
+  }
+}
+
+function seconds(r: IterRecord): number | null {
+  if (r.timeUs !== undefined) return r.timeUs / 1e6;
+  return r.time ?? null;
+}
+
+function fmt(x: number): string {
+  return Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(3);
+}

@@ -1,0 +1,102 @@
+import type { IterRecord } from '../formats/types.ts';
+import type { LineAt } from './window-tracker.ts';
+
+/**
+ * Damage a file's progress records can show before they reach the window and the rolling values
+ * (format-agnostic: it reads records, never log text), with the lines that prove it:
+ * - a print repeated exactly (two ranks tee'd into one file): counted once;
+ * - the iteration counter starting over (a restarted process);
+ * - a throughput or latency that cannot be true (negative, NaN, infinite, absurd): dropped from
+ *   the record so it never enters a mean, a median or a rolling value.
+ * A repeated iteration number with another clock or other values (fp16 loss-scale backoff) is not damage.
+ */
+export interface DamageLine extends LineAt {
+  detail: string;
+}
+
+/** Throughput above this (samples/s) is not a training run's. */
+const ABSURD_THROUGHPUT = 1e9;
+/** Prints remembered to recognise an exact repeat (ranks tee'd into one file interleave closely). */
+const RECENT = 256;
+
+/**
+ * Hot path (every progress line): no allocation unless something is wrong. A repeat must reuse an
+ * iteration number already seen in its epoch, so the recent prints are compared only then.
+ */
+export class DamageCheck {
+  duplicates = 0;
+  firstDuplicate: DamageLine | null = null;
+  /** Restarts seen (the first few kept as proof). */
+  resets: DamageLine[] = [];
+  resetCount = 0;
+  implausible = 0;
+  firstImplausible: DamageLine | null = null;
+  /** The last inspect() saw the counter start over. */
+  reset = false;
+  private readonly recent: (IterRecord | undefined)[] = new Array(RECENT);
+  private next = 0;
+  private last: IterRecord | null = null;
+  private maxIter = -Infinity;
+  private epoch: number | undefined = undefined;
+
+  /** The record to use (impossible values removed), or null for an exact repeat (counted once). */
+  inspect(r: IterRecord, lineNo: number, text: string): IterRecord | null {
+    this.reset = false;
+    if ((r.epoch ?? 0) !== (this.epoch ?? 0)) {
+      this.epoch = r.epoch;
+      this.maxIter = -Infinity;
+    }
+    if (r.iter <= this.maxIter && this.isRepeat(r)) {
+      this.duplicates++;
+      this.firstDuplicate ??= { lineNo, text, detail: `iteration ${r.iter} printed again, identically` };
+      return null;
+    }
+    if (r.iter > this.maxIter) this.maxIter = r.iter;
+    this.recent[this.next] = r;
+    this.next = (this.next + 1) % RECENT;
+
+    let rec = r;
+    const bad = implausibleField(r);
+    if (bad) {
+      this.implausible++;
+      this.firstImplausible ??= { lineNo, text, detail: bad.detail };
+      rec = { ...r };
+      if (bad.throughput) delete rec.throughput;
+      if (bad.latency) delete rec.latencyS;
+    }
+    const p = this.last;
+    if (p && (((p.epoch ?? 0) === (rec.epoch ?? 0) && rec.iter < p.iter) || (rec.epoch !== undefined && p.epoch !== undefined && rec.epoch < p.epoch))) {
+      this.reset = true;
+      this.resetCount++;
+      const where = (x: IterRecord) => `iteration ${x.iter}${x.epoch !== undefined ? ` (epoch ${x.epoch})` : ''}`;
+      if (this.resets.length < 5) this.resets.push({ lineNo, text, detail: `the iteration counter goes back from ${where(p)} to ${where(rec)}: the process restarted` });
+      // A restart forgets what the earlier process printed: its prints are not repeats of the new ones.
+      this.recent.fill(undefined);
+      this.recent[0] = r;
+      this.next = 1;
+      this.maxIter = r.iter;
+    }
+    this.last = rec;
+    return rec;
+  }
+
+  private isRepeat(r: IterRecord): boolean {
+    for (const q of this.recent) if (q !== undefined && q.iter === r.iter && same(q, r)) return true;
+    return false;
+  }
+}
+
+/** Everything a print says is the same: it is the same print. */
+function same(a: IterRecord, b: IterRecord): boolean {
+  return a.epoch === b.epoch && (a.timeUs ?? a.time) === (b.timeUs ?? b.time) && a.throughput === b.throughput && a.latencyS === b.latencyS && a.loss === b.loss && a.rank === b.rank;
+}
+
+function implausibleField(r: IterRecord): { throughput: boolean; latency: boolean; detail: string } | null {
+  const t = r.throughput;
+  const badT = t !== undefined && !(t >= 0 && t <= ABSURD_THROUGHPUT);
+  const l = r.latencyS;
+  const badL = l !== undefined && !(l > 0 && l < Infinity);
+  if (!badT && !badL) return null;
+  const what = badT ? `throughput ${String(t)}` : `latency ${String(l)} s`;
+  return { throughput: badT, latency: badL, detail: `iteration ${r.iter} prints ${what}: not a possible value; left out of every mean, median and rolling value` };
+}

@@ -1,0 +1,30 @@
+import { formats } from '../formats/registry.ts';
+import { toArray, type LineParser } from '../formats/types.ts';
+
+/**
+ * While a file's format is unknown its lines are held (bounded). A 32-rank `NCCL_DEBUG=INFO`
+ * start-up prints tens of thousands of lines before the first progress line, so the oldest held
+ * lines must go, but never the ones that state the run's configuration (a PARAMETER line, an
+ * argument dump, an nvidia-smi block): every format's parser reads each held line, and a line that
+ * any of them turns into configuration or memory is kept. Identity and format detection then do
+ * not depend on how many lines come first.
+ */
+export class SniffKeeper {
+  private readonly parsers: LineParser[] = formats.map((f) => f.createParser());
+
+  /** True when some format reads configuration (or GPU memory) from this payload. */
+  keeps(payload: string): boolean {
+    let keep = false;
+    // Every parser sees every line (they are stateful: an argument block, a table title).
+    for (const p of this.parsers) {
+      let recs;
+      try {
+        recs = toArray(p.parse(payload));
+      } catch {
+        continue;
+      }
+      for (const r of recs) if (r.kind === 'meta' || r.kind === 'memory') keep = true;
+    }
+    return keep;
+  }
+}

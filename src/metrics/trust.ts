@@ -1,0 +1,68 @@
+import type { Flag } from '../core/types.ts';
+import type { FileTrack } from './file-track.ts';
+import type { WindowResult } from './window-tracker.ts';
+
+/** Relative gap between the two methods above which the log is not what the parser thinks it is. */
+export const DISAGREEMENT = 0.03;
+
+/**
+ * Why a run's figure cannot be given at all (status `error`, throughput null): a clock jump inside
+ * the window, or a restarted process whose segments hold no complete window. Null: the figure stands.
+ */
+export function fatalDamage(p: FileTrack | null, result: WindowResult | null): string | null {
+  if (!p?.tracker) return null;
+  const j = p.tracker.clockJump;
+  if (j) return `${j.detail}: the window's wall time cannot be trusted`;
+  if (p.damage.resetCount > 0 && !result) {
+    const r = p.damage.resets[0]!;
+    return `the process restarted at line ${r.lineNo} (${r.detail.replace(/: the process restarted$/, '')}) and no segment of the log holds a complete window`;
+  }
+  return null;
+}
+
+/** The flags that say a run's number cannot be taken at face value (summary-json.md), with their lines. */
+export function trustFlags(files: readonly FileTrack[], primary: FileTrack | null, result: WindowResult | null): Flag[] {
+  const out: Flag[] = [];
+  const ev = (text: string) => text.slice(0, 300);
+  for (const f of files) {
+    const d = f.damage;
+    const where = { file: f.file, node: f.node };
+    if (d.duplicates > 0 && d.firstDuplicate) {
+      out.push({ kind: 'duplicate_lines', confidence: 'confirmed', evidence: ev(d.firstDuplicate.text), line: d.firstDuplicate.lineNo, ...where, detail: `${d.duplicates} progress line(s) printed more than once (first: ${d.firstDuplicate.detail}); each iteration counted once` });
+    }
+    for (const r of d.resets) {
+      const kept = f === primary && result ? (f.restartedWindow ? 'the window is taken from the restarted segment' : 'the window is taken from the segment before the restart') : 'no segment holds a complete window';
+      out.push({ kind: 'iteration_reset', confidence: 'confirmed', evidence: ev(r.text), line: r.lineNo, ...where, detail: `${r.detail}; ${kept}${d.resetCount > d.resets.length ? ` (${d.resetCount} restarts in all)` : ''}` });
+    }
+    if (d.implausible > 0 && d.firstImplausible) {
+      out.push({ kind: 'implausible_value', confidence: 'confirmed', evidence: ev(d.firstImplausible.text), line: d.firstImplausible.lineNo, ...where, detail: `${d.firstImplausible.detail}${d.implausible > 1 ? ` (${d.implausible} such lines)` : ''}` });
+    }
+    const j = f.tracker?.clockJump;
+    if (j && f === primary) {
+      out.push({ kind: 'clock_jump', confidence: 'confirmed', evidence: ev(j.to?.text ?? ''), ...(j.to ? { line: j.to.lineNo } : {}), ...where, detail: `${j.detail}${j.from ? ` (line ${j.from.lineNo}: ${ev(j.from.text)})` : ''}; no figure is given` });
+    }
+  }
+  if (primary && result && result.crosscheck !== null && result.crosscheck > 0 && !primary.tracker?.clockJump) {
+    const gap = Math.abs(result.throughput - result.crosscheck) / result.crosscheck;
+    if (gap > DISAGREEMENT) {
+      const other = result.method === 'timestamps' ? 'reported' : 'timestamps';
+      const lines = [result.startAt, result.endAt].filter((x) => x !== null);
+      out.push({
+        kind: 'method_disagreement',
+        confidence: 'suspected',
+        evidence: ev(result.endAt?.text ?? result.startAt?.text ?? ''),
+        ...(result.endAt ? { line: result.endAt.lineNo } : {}),
+        file: primary.file,
+        node: primary.node,
+        detail:
+          `${result.method} ${fmt(result.throughput)} vs ${other} ${fmt(result.crosscheck)} (${(gap * 100).toFixed(1)} % apart, more than ${DISAGREEMENT * 100} %) over iterations ${result.startIter}→${result.endIter}` +
+          ` (lines ${lines.map((l) => l.lineNo).join('→')}; ${result.reportedLines} printed figure(s)): the log is not what the parser thinks it is (a global batch read as per-device, a wrong unit, a wrong window?)`,
+      });
+    }
+  }
+  return out;
+}
+
+function fmt(x: number): string {
+  return Number(x.toFixed(2)).toString();
+}
