@@ -1,7 +1,8 @@
 import type { LineEvent, RunIdentity } from '../core/types.ts';
-import type { IterRecord, LineParser, LogFormat, ParsedRecord } from '../formats/types.ts';
+import type { IterRecord, LineParser, LogFormat, ParsedRecord, SummaryRecord } from '../formats/types.ts';
 import { IterWindows } from './iter-windows.ts';
 import { RollingWindow, SeriesRing } from './rolling.ts';
+import { makeTracker } from './stored-window.ts';
 import { WindowTracker, elapsedSeconds, type Phase } from './window-tracker.ts';
 
 /** Where a piece of the run's identity was read, so a mismatch can show its proof. */
@@ -79,6 +80,10 @@ export class FileTrack {
   ended = false;
   /** Throughput over time for charts: (event time ms, samples/s, warmup?), bounded. */
   readonly series = new SeriesRing(SERIES_CAP);
+  /** The framework's own end-of-run figure, when the log prints one (Hugging Face). */
+  summary: SummaryRecord | null = null;
+  /** Devices whose figure a per-device print stands for (the run's world size), for the live figures. */
+  worldSize: () => number | null = () => null;
 
   constructor(
     readonly node: string,
@@ -94,7 +99,7 @@ export class FileTrack {
     this.version++;
     this.format = format;
     this.parser = format.createParser();
-    this.tracker = new WindowTracker(format.window, window);
+    this.tracker = makeTracker(format.window, window);
   }
 
   /** Apply parsed records. Returns true when the window phase changed. */
@@ -117,6 +122,10 @@ export class FileTrack {
           break;
         case 'clock':
           this.noteLogTime(r.time);
+          break;
+        case 'summary':
+          this.summary = r;
+          this.version++;
           break;
         case 'iter':
           if (r.globalBatch !== undefined && this.content.global_batch_size === undefined) {
@@ -145,8 +154,13 @@ export class FileTrack {
     if (r.time !== undefined) this.noteLogTime(r.time);
     // Instantaneous throughput: the log's own figure, else batch / latency, else from the clock.
     let inst: number | null = null;
-    if (r.throughput !== undefined && Number.isFinite(r.throughput)) inst = r.throughput;
-    else if (r.latencyS && tb) inst = tb / r.latencyS;
+    if (r.throughput !== undefined && Number.isFinite(r.throughput)) {
+      inst = r.throughput;
+      if (this.format?.window.perDevice) {
+        const ws = this.worldSize();
+        inst = ws ? inst * ws : null;
+      }
+    } else if (r.latencyS && tb) inst = tb / r.latencyS;
     let step: number | null = r.latencyS ?? null;
     if (prev) {
       const dt = elapsedSeconds(prev, r);

@@ -163,11 +163,26 @@ export class Run {
     return out;
   }
 
+  /**
+   * Devices of the whole job, and where that was read: the log's own `world_size` (or its node and
+   * GPU counts), else the path's `NnMg`. Per-device figures are multiplied by it.
+   */
+  worldSize(): { value: number; source: 'log' | 'path' } | null {
+    const c = this.contentFields();
+    if (c.world_size) return { value: c.world_size, source: 'log' };
+    const id = this.identity();
+    if (!id.num_nodes || !id.gpu_num_per_node) return null;
+    const path = this.pathInfo.identity;
+    const fromLog = c.num_nodes != null && c.gpu_num_per_node != null;
+    const fromPath = path.num_nodes != null && path.gpu_num_per_node != null;
+    return { value: id.num_nodes * id.gpu_num_per_node, source: fromLog || !fromPath ? 'log' : 'path' };
+  }
+
   /** The run's figure, or why there is none. */
   result(): WindowResult | WindowShortfall | null {
     const p = this.primary();
     if (!p?.tracker) return null;
-    return p.tracker.result(this.totalBatch());
+    return p.tracker.result(this.totalBatch(), this.worldSize()?.value ?? null);
   }
 
   status(): RunStatus {
@@ -175,6 +190,7 @@ export class Run {
     const p = this.primary();
     if (!p?.format) return 'unrecognized';
     const r = this.result();
+    if (p.format.window.summaryFirst && p.summary) return 'ok';
     if (!r || isShortfall(r)) return 'too_short';
     return 'ok';
   }

@@ -65,7 +65,7 @@ export class WindowTracker {
     if (s.unit === 'line') {
       if (s.skipIterAtMost !== undefined && r.iter <= s.skipIterAtMost) return this.phase;
       this.counted++;
-      const start = s.start === 'first' ? 1 : s.start;
+      const start = s.start === 'first' || s.start === 'auto' ? 1 : s.start;
       if (this.counted === start) this.startRec = r;
       else if (this.startRec) {
         this.addToWindow(r);
@@ -75,7 +75,7 @@ export class WindowTracker {
     }
     // iter unit
     if (!this.startRec) {
-      if (s.start === 'first' ? !r.skipped : r.iter >= s.start) this.startRec = r;
+      if (s.start === 'first' || s.start === 'auto' ? !r.skipped : r.iter >= s.start) this.startRec = r;
       return this.phase;
     }
     if (r.iter <= this.startRec.iter) return this.phase; // repeated iteration (loss-scale backoff)
@@ -109,8 +109,8 @@ export class WindowTracker {
     return null;
   }
 
-  /** The run's figure, or why there is none yet. */
-  result(totalBatch: number | null): WindowResult | WindowShortfall {
+  /** The run's figure, or why there is none yet. `worldSize` is for trackers of per-device figures (stored-window.ts). */
+  result(totalBatch: number | null, _worldSize: number | null = null): WindowResult | WindowShortfall {
     const s = this.spec;
     const a = this.startRec;
     const b = this.closingRecord();
@@ -119,7 +119,7 @@ export class WindowTracker {
       const want = s.end === null ? 'at least two progress lines after warmup' : `${s.unit === 'line' ? 'counted line' : 'iteration'} ${s.end}`;
       return { reason: `log ends before its window ends (${where}; needs ${want})`, lastIter: this.lastRec?.iter ?? null };
     }
-    const startCount = s.start === 'first' ? 1 : s.start;
+    const startCount = s.start === 'first' || s.start === 'auto' ? 1 : s.start;
     const endCount = this.endRec && s.end !== null ? s.end : this.counted;
     const linesIters = s.unit === 'line' && s.itersPerLine !== undefined ? (endCount - startCount) * s.itersPerLine : b.iter - a.iter;
     const dtS = elapsedSeconds(a, b);
