@@ -7,6 +7,12 @@ import { oneflowBert } from './oneflow-bert.ts';
 import { oneflowCnn } from './oneflow-cnn.ts';
 import { oneflowGpt } from './oneflow-gpt.ts';
 import { tf2TimeHistory } from './tf2-timehistory.ts';
+import { deepspeed } from './deepspeed.ts';
+import { hfTrainer } from './hf-trainer.ts';
+import { maxtext } from './maxtext.ts';
+import { paddleclas } from './paddleclas.ts';
+import { paddlenlp } from './paddlenlp.ts';
+import { torchtitan } from './torchtitan.ts';
 import type { LogFormat } from './types.ts';
 
 /** Every supported format, in detection order (more specific first). */
@@ -21,6 +27,13 @@ export const formats: readonly LogFormat[] = [
   megatron,
   tf2TimeHistory,
   mlperf,
+  // Issue #14: today's training stacks.
+  deepspeed,
+  torchtitan,
+  maxtext,
+  paddleclas,
+  paddlenlp,
+  hfTrainer,
 ];
 
 export function formatById(id: string): LogFormat | undefined {

@@ -114,6 +114,8 @@ export interface WindowSpec {
    */
   meanOfRates?: boolean;
   roundLineTo?: number;
+  /** Keep the window's reports (for figures the streaming tracker does not average, e.g. TFLOP/s). */
+  keepSeries?: boolean;
   /** The framework's own end-of-run figure (a summary record), when present, is the run's throughput. */
   summaryFirst?: boolean;
 }
@@ -122,6 +124,8 @@ export interface FormatSample {
   text: string;
   /** Records the sample must parse to (undefined: must parse to nothing). */
   expected: ParsedRecord[] | undefined;
+  /** false: a progress line that proves nothing alone (a tqdm bar); the format is told by other lines. */
+  proves?: false;
 }
 
 export interface LogFormat {

@@ -19,7 +19,7 @@ export function autoWarmup(n: number): number {
 
 /** Window specs the streaming tracker cannot compute alone (they need the whole series or the world size). */
 export function needsStore(spec: WindowSpec): boolean {
-  return spec.start === 'auto' || !!spec.perDevice || !!spec.medianAcrossRanks || !!spec.meanOfRates;
+  return spec.start === 'auto' || !!spec.keepSeries || !!spec.perDevice || !!spec.medianAcrossRanks || !!spec.meanOfRates;
 }
 
 /** The tracker for a format's window: the streaming one, or the stored one where the spec needs it. */
