@@ -103,11 +103,14 @@ export interface WindowSpec {
   minLines?: number;
   /** The printed throughput is per device (per card): the run's figure is it × the world size. */
   perDevice?: boolean;
+  /** The printed throughput is per node (MXNet InsightFace): the run's figure is it × the node count. */
+  perNode?: boolean;
   /**
-   * Every rank prints each iteration into the one file (NGC MXNet 20.03, gluon-nlp): the lines of one
-   * iteration are one report whose figure is the median across the ranks (DLPerf's reshape + median).
+   * Every rank prints each iteration into the one file: the consecutive lines of one iteration are one
+   * report, whose figure is the median across the ranks (NGC MXNet 20.03, gluon-nlp: DLPerf's reshape
+   * + median) or the mean (MindSpore: DLPerf sums every rank's time), and whose clock is its last line's.
    */
-  medianAcrossRanks?: boolean;
+  acrossRanks?: 'median' | 'mean';
   /**
    * The reported figure of a line is total batch / its latency, averaged per line (DLPerf's Paddle
    * scripts: mean of rates, not rate of the mean latency); `roundLineTo` rounds each line's rate first.

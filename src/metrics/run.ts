@@ -182,7 +182,7 @@ export class Run {
   result(): WindowResult | WindowShortfall | null {
     const p = this.primary();
     if (!p?.tracker) return null;
-    return p.tracker.result(this.totalBatch(), this.worldSize()?.value ?? null);
+    return p.tracker.result(this.totalBatch(), this.worldSize()?.value ?? null, this.identity().num_nodes);
   }
 
   status(): RunStatus {

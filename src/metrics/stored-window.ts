@@ -19,7 +19,7 @@ export function autoWarmup(n: number): number {
 
 /** Window specs the streaming tracker cannot compute alone (they need the whole series or the world size). */
 export function needsStore(spec: WindowSpec): boolean {
-  return spec.start === 'auto' || !!spec.keepSeries || !!spec.perDevice || !!spec.medianAcrossRanks || !!spec.meanOfRates;
+  return spec.start === 'auto' || !!spec.keepSeries || !!spec.perDevice || !!spec.perNode || !!spec.acrossRanks || !!spec.meanOfRates;
 }
 
 /** The tracker for a format's window: the streaming one, or the stored one where the spec needs it. */
@@ -89,7 +89,7 @@ export class StoredWindow extends WindowTracker {
     let last: number | null = null;
     for (const r of this.recs) {
       if (this.base.skipIterAtMost !== undefined && r.iter <= this.base.skipIterAtMost) continue;
-      if (this.base.medianAcrossRanks && r.iter === last) continue;
+      if (this.base.acrossRanks && r.iter === last) continue;
       last = r.iter;
       n++;
     }
@@ -97,17 +97,30 @@ export class StoredWindow extends WindowTracker {
   }
 
   /** One report per iteration, with a global figure (null: what is missing to make one). */
-  private reports(totalBatch: number | null, worldSize: number | null): IterRecord[] | string {
+  private reports(totalBatch: number | null, worldSize: number | null, nodes: number | null): IterRecord[] | string {
     const s = this.base;
     let out: IterRecord[] = [];
-    if (s.medianAcrossRanks) {
+    if (s.acrossRanks) {
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
       for (let i = 0; i < this.recs.length; ) {
         let j = i;
         while (j < this.recs.length && this.recs[j]!.iter === this.recs[i]!.iter) j++;
         const group = this.recs.slice(i, j);
-        const rates = group.map((r) => r.throughput ?? (r.latencyS && totalBatch ? totalBatch / r.latencyS : NaN));
-        if (rates.some((x) => !Number.isFinite(x))) return 'configuration unknown (batch size, GPUs or nodes): cannot turn latency into samples/s';
-        out.push({ ...group[0]!, throughput: median(rates)! });
+        // The report's clock is its last line's (DLPerf's time scripts take line k × ranks).
+        const rep: IterRecord = { ...group[group.length - 1]! };
+        if (s.acrossRanks === 'mean') {
+          const lat = group.filter((r) => r.latencyS !== undefined).map((r) => r.latencyS!);
+          const thr = group.filter((r) => r.throughput !== undefined).map((r) => r.throughput!);
+          if (lat.length) rep.latencyS = mean(lat);
+          if (thr.length) rep.throughput = mean(thr);
+        } else {
+          const rates = group.map((r) => r.throughput ?? (r.latencyS && totalBatch ? totalBatch / r.latencyS : NaN));
+          if (rates.some((x) => !Number.isFinite(x))) return 'configuration unknown (batch size, GPUs or nodes): cannot turn latency into samples/s';
+          rep.throughput = median(rates)!;
+          const lat = group.filter((r) => r.latencyS !== undefined).map((r) => r.latencyS!);
+          if (lat.length) rep.latencyS = median(lat)!;
+        }
+        out.push(rep);
         i = j;
       }
     } else {
@@ -132,19 +145,23 @@ export class StoredWindow extends WindowTracker {
       if (!worldSize) return 'world size unknown (neither the log nor the path says how many GPUs): cannot turn the per-device figure into the cluster figure';
       out = out.map((r) => (r.throughput === undefined ? r : { ...r, throughput: r.throughput * worldSize }));
     }
+    if (s.perNode) {
+      if (!nodes) return 'node count unknown (neither the log nor the path says it): cannot turn the per-node figure into the cluster figure';
+      out = out.map((r) => (r.throughput === undefined ? r : { ...r, throughput: r.throughput * nodes }));
+    }
     return out;
   }
 
-  override result(totalBatch: number | null, worldSize: number | null = null): StoredResult | WindowShortfall {
-    const key = `${this.recs.length}|${totalBatch}|${worldSize}|${this.done}`;
+  override result(totalBatch: number | null, worldSize: number | null = null, nodes: number | null = null): StoredResult | WindowShortfall {
+    const key = `${this.recs.length}|${totalBatch}|${worldSize}|${nodes}|${this.done}`;
     if (key === this.cacheKey && this.cached) return this.cached;
     this.cacheKey = key;
-    this.cached = this.compute(totalBatch, worldSize);
+    this.cached = this.compute(totalBatch, worldSize, nodes);
     return this.cached;
   }
 
-  private compute(totalBatch: number | null, worldSize: number | null): StoredResult | WindowShortfall {
-    const reps = this.reports(totalBatch, worldSize);
+  private compute(totalBatch: number | null, worldSize: number | null, nodes: number | null): StoredResult | WindowShortfall {
+    const reps = this.reports(totalBatch, worldSize, nodes);
     const lastIter = this.lastIter;
     if (typeof reps === 'string') return { reason: reps, lastIter };
     const s = this.spec;
@@ -160,7 +177,7 @@ export class StoredWindow extends WindowTracker {
       inner.end = null;
     }
     // A line with both a printed figure and a latency: the printed figure is the reported one.
-    const feed = reps.map((r) => (r.throughput !== undefined && r.latencyS !== undefined && (s.perDevice || s.meanOfRates || s.medianAcrossRanks) ? { ...r, latencyS: undefined } : r));
+    const feed = reps.map((r) => (r.throughput !== undefined && r.latencyS !== undefined && (s.perDevice || s.perNode || s.meanOfRates || s.acrossRanks === 'median') ? { ...r, latencyS: undefined } : r));
     const t = new WindowTracker(inner);
     for (const r of feed) {
       if (t.push(r) === 'done') break;

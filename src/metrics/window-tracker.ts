@@ -110,7 +110,7 @@ export class WindowTracker {
   }
 
   /** The run's figure, or why there is none yet. `worldSize` is for trackers of per-device figures (stored-window.ts). */
-  result(totalBatch: number | null, _worldSize: number | null = null): WindowResult | WindowShortfall {
+  result(totalBatch: number | null, _worldSize: number | null = null, _nodes: number | null = null): WindowResult | WindowShortfall {
     const s = this.spec;
     const a = this.startRec;
     const b = this.closingRecord();
