@@ -21,7 +21,7 @@ export interface RunReport extends RunIdentity {
   tflops_per_gpu?: number | null;
   /** Added: devices of the job, and whether the log or the path (`NnMg`) said so. */
   world_size?: number | null;
-  world_size_source?: 'log' | 'path' | null;
+  world_size_source?: 'log' | 'path' | 'log+path' | null;
   /** Added: how the printed figure became the cluster's (`per-device × world size`, `global as printed`, …). */
   throughput_scope?: string | null;
   /** Added: the window that was used, in words (format rule, DLPerf's, auto, or --window). */
@@ -123,8 +123,8 @@ export function runReport(run: Run, ended: boolean): RunReport {
     notes.push(p.summary.note);
     if (steady !== null) notes.push(`steady state (${ok ? `iterations ${ok.startIter} → ${ok.endIter}` : 'window'}): ${steady.toFixed(2)} ${fmt.unit ?? 'samples/s'}, in throughput_steady_state`);
   }
-  const scope = !fmt ? null : fmt.window.perDevice ? `per-device figure × world size${ws ? ` ${ws.value} (from the ${ws.source})` : ' (unknown)'}` : 'global figure';
-  if (fmt?.window.perDevice && ws?.source === 'path') notes.push(`world size ${ws.value} read from the path (the log does not say it)`);
+  const scope = !fmt ? null : fmt.window.perDevice ? `per-device figure × world size${ws ? ` ${ws.value} (from the ${ws.source === 'log+path' ? 'log and the path' : ws.source})` : ' (unknown)'}` : fmt.window.perNode ? `per-node figure × ${id.num_nodes ?? '?'} nodes` : 'global figure';
+  if ((fmt?.window.perDevice || fmt?.window.perNode) && ws && ws.source !== 'log') notes.push(ws.source === 'path' ? `world size ${ws.value} read from the path (the log does not say it)` : `world size ${ws.value}: GPUs or nodes read from the path (the log says only part of it)`);
   const rep: RunReport = {
     source: p?.file ?? run.files[0]?.file ?? run.key,
     format: fmt?.id ?? null,

@@ -167,15 +167,15 @@ export class Run {
    * Devices of the whole job, and where that was read: the log's own `world_size` (or its node and
    * GPU counts), else the path's `NnMg`. Per-device figures are multiplied by it.
    */
-  worldSize(): { value: number; source: 'log' | 'path' } | null {
+  worldSize(): { value: number; source: 'log' | 'path' | 'log+path' } | null {
     const c = this.contentFields();
     if (c.world_size) return { value: c.world_size, source: 'log' };
     const id = this.identity();
     if (!id.num_nodes || !id.gpu_num_per_node) return null;
-    const path = this.pathInfo.identity;
-    const fromLog = c.num_nodes != null && c.gpu_num_per_node != null;
-    const fromPath = path.num_nodes != null && path.gpu_num_per_node != null;
-    return { value: id.num_nodes * id.gpu_num_per_node, source: fromLog || !fromPath ? 'log' : 'path' };
+    const nodesFromLog = c.num_nodes != null;
+    const gpusFromLog = c.gpu_num_per_node != null;
+    const source = nodesFromLog && gpusFromLog ? 'log' : !nodesFromLog && !gpusFromLog ? 'path' : 'log+path';
+    return { value: id.num_nodes * id.gpu_num_per_node, source };
   }
 
   /** The run's figure, or why there is none. */

@@ -74,8 +74,17 @@ export class StoredWindow extends WindowTracker {
   }
 
   override push(r: IterRecord): Phase {
-    if (this.recs.length >= STORED_REPORTS_CAP) this.capped = true;
-    else this.recs.push(r);
+    if (this.recs.length >= STORED_REPORTS_CAP) {
+      this.capped = true;
+      return this.phase;
+    }
+    const prev = this.recs[this.recs.length - 1];
+    this.recs.push(r);
+    // Counted as reportCount() does, in O(1) per line (phase is read on every progress line).
+    if (!(this.base.skipIterAtMost !== undefined && r.iter <= this.base.skipIterAtMost)) {
+      const repeat = prev !== undefined && prev.iter === r.iter && (this.base.acrossRanks !== undefined || this.base.unit === 'iter');
+      if (!repeat) this.nReports++;
+    }
     return this.phase;
   }
 
@@ -83,18 +92,12 @@ export class StoredWindow extends WindowTracker {
     this.done = true;
   }
 
-  /** Reports so far (every-rank lines of one iteration count once; fp16 skips and skipped iterations do not). */
+  /** Reports so far (every-rank lines of one iteration count once; iterations the spec skips do not). */
   private reportCount(): number {
-    let n = 0;
-    let last: number | null = null;
-    for (const r of this.recs) {
-      if (this.base.skipIterAtMost !== undefined && r.iter <= this.base.skipIterAtMost) continue;
-      if (this.base.acrossRanks && r.iter === last) continue;
-      last = r.iter;
-      n++;
-    }
-    return n;
+    return this.nReports;
   }
+
+  private nReports = 0;
 
   /** One report per iteration, with a global figure (null: what is missing to make one). */
   private reports(totalBatch: number | null, worldSize: number | null, nodes: number | null): IterRecord[] | string {
