@@ -40,7 +40,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       case 'summary':
         return await summaryCommand(rest, io);
       case 'formats':
-        for (const f of formats) io.stdout.write(`${f.id.padEnd(20)} ${f.title}\n`);
+        for (const f of formats) io.stdout.write(`${f.id.padEnd(20)} ${(f.unit ?? 'samples/s').padEnd(12)} ${f.title}\n`);
         return EXIT.ok;
       case 'replay':
         return await (await import('./replay-command.ts')).replayCommand(rest, io);

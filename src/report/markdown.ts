@@ -74,8 +74,8 @@ export function summaryMarkdown(s: SummaryResult): string {
   out.push('## All Results', '');
   out.push(
     table(
-      ['source', 'num_nodes', 'gpu_num_per_node', 'batch_size_per_device', 'precision', 'throughput', 'method', 'status', 'flags'],
-      s.runs.map((r: RunReport) => [r.source, num(r.num_nodes), num(r.gpu_num_per_node), num(r.batch_size_per_device), r.precision ?? '-', fmt(r.throughput), r.throughput_method ?? '-', r.status, r.flags.map(flagWord).join(', ') || '-']),
+      ['source', 'num_nodes', 'gpu_num_per_node', 'batch_size_per_device', 'precision', 'throughput', 'method', 'status', 'flags', 'unit', 'window'],
+      s.runs.map((r: RunReport) => [r.source, num(r.num_nodes), num(r.gpu_num_per_node), num(r.batch_size_per_device), r.precision ?? '-', fmt(r.throughput), r.throughput_method ?? '-', r.status, r.flags.map(flagWord).join(', ') || '-', r.throughput_unit ?? '-', r.window_rule ?? '-']),
     ),
     '',
   );
