@@ -84,6 +84,8 @@ export class FileTrack {
   summary: SummaryRecord | null = null;
   /** Devices whose figure a per-device print stands for (the run's world size), for the live figures. */
   worldSize: () => number | null = () => null;
+  /** Nodes of the run, for per-node prints (MXNet InsightFace). */
+  nodes: () => number | null = () => null;
 
   constructor(
     readonly node: string,
@@ -156,9 +158,10 @@ export class FileTrack {
     let inst: number | null = null;
     if (r.throughput !== undefined && Number.isFinite(r.throughput)) {
       inst = r.throughput;
-      if (this.format?.window.perDevice) {
-        const ws = this.worldSize();
-        inst = ws ? inst * ws : null;
+      const w = this.format?.window;
+      if (w?.perDevice || w?.perNode) {
+        const k = w.perDevice ? this.worldSize() : this.nodes();
+        inst = k ? inst * k : null;
       }
     } else if (r.latencyS && tb) inst = tb / r.latencyS;
     let step: number | null = r.latencyS ?? null;

@@ -69,6 +69,7 @@ export class RunSet {
     t.owner = run.changes;
     const owner = run;
     t.worldSize = () => owner.worldSize()?.value ?? null;
+    t.nodes = () => owner.identity().num_nodes;
     run.files.push(t);
     this.tracks.set(display, t);
     this.trackRun.set(t, run);
