@@ -5,8 +5,8 @@ import type { LogFormat, ParsedRecord } from './types.ts';
 /**
  * F12d — PaddleNLP 2.x pretraining (BERT, …), verbatim (PaddlePaddle/Perf:Bert/logs/V100_LOG/PaddleNLP_bert_base_seqlen128_bs96_fp16_DP_N1C8_log):
  * `total step: 20, epoch: 0, batch: 19, loss: 11.090787, avg_reader_cost: 0.00011 sec, avg_batch_cost: 0.14243 sec, avg_samples: 96.00000, ips: 673.51948 sequences/sec`
- * `ips` = avg_samples / avg_batch_cost of ONE card (96 / 0.1424): × world size. Newer trainers print
- * `interval_samples_per_second: …` (also per card). The argument dump `Namespace(… batch_size=96, … use_amp=True …)`
+ * `ips` = avg_samples / avg_batch_cost of ONE card (96 / 0.1424): × world size. (The newer Trainer's
+ * `interval_samples_per_second` is the job's figure: format `paddlenlp-trainer` below.) The argument dump `Namespace(… batch_size=96, … use_amp=True …)`
  * gives batch and precision; `--gpus=0,…,7` the GPUs of the node. No clock on the line: auto
  * window, reported method.
  */
@@ -18,7 +18,7 @@ export const paddlenlp: LogFormat = {
   title: 'PaddleNLP 2.x',
   framework: 'paddle',
   unit: 'sequences/s',
-  detect: (p) => (p.startsWith('total step: ') && LINE.test(p)) || (p.includes('interval_samples_per_second: ') && TRAINER.test(p)),
+  detect: (p) => p.startsWith('total step: ') && LINE.test(p),
   window: { unit: 'iter', start: 'auto', end: null, perDevice: true, preferReported: true },
   createParser() {
     return {
@@ -30,14 +30,6 @@ export const paddlenlp: LogFormat = {
           if (cost !== undefined && cost > 0) rec.latencyS = cost;
           const loss = fieldAfter(p, ' loss:');
           if (loss !== undefined) rec.loss = loss;
-          return rec;
-        }
-        if ((m = TRAINER.exec(p))) {
-          const rec: ParsedRecord = { kind: 'iter', iter: Number(m[1]), throughput: Number(m[2]) };
-          const loss = fieldAfter(p, ' loss:');
-          if (loss !== undefined) rec.loss = loss;
-          const t = leadingDateTime(p);
-          if (t) rec.time = t.s;
           return rec;
         }
         if (p.startsWith('Namespace(')) {
@@ -71,5 +63,51 @@ export const paddlenlp: LogFormat = {
       expected: [{ kind: 'meta', fields: { gpu_num_per_node: 8 } }],
     },
     { text: '\u001b[32m[2023-07-27 12:44:45,566] [    INFO]\u001b[0m - Already cached /root/.paddlenlp/models/bert-base-uncased/bert-base-uncased-vocab.txt\u001b[0m', expected: [{ kind: 'clock', time: 1690461885.566 }] },
+  ],
+};
+
+/**
+ * PaddleNLP `Trainer` (paddlenlp/trainer), verbatim (a public PaddleNLP README found via find_string):
+ * `[2022-08-31 16:19:16,008] [    INFO] - loss: 3.25806541, learning_rate: 2.999206349206349e-05, global_step: 10, interval_runtime: 2.2591, interval_samples_per_second: 3.541, interval_steps_per_second: 4.427, epoch: 0.0265`
+ * `interval_samples_per_second` comes from `speed_metrics` over the logging interval with the total
+ * train batch: the job's figure (the same log names per-device figures `…_per_device`). No DLPerf
+ * method: auto window, reported method.
+ */
+export const paddlenlpTrainer: LogFormat = {
+  id: 'paddlenlp-trainer',
+  title: 'PaddleNLP Trainer',
+  framework: 'paddle',
+  detect: (p) => p.includes('interval_samples_per_second: ') && TRAINER.test(p),
+  window: { unit: 'iter', start: 'auto', end: null, preferReported: true },
+  createParser() {
+    return {
+      parse(p): ParsedRecord | ParsedRecord[] | undefined {
+        const m = TRAINER.exec(p);
+        const t = /^\[\d{4}-/.test(p) ? leadingDateTime(p) : undefined;
+        if (!m) {
+          const launch = paddleLaunchMeta(p);
+          if (launch) return launch;
+          return t ? { kind: 'clock', time: t.s } : undefined;
+        }
+        const rec: ParsedRecord = { kind: 'iter', iter: Number(m[1]), throughput: Number(m[2]) };
+        const loss = fieldAfter(p, '- loss:');
+        if (loss !== undefined) rec.loss = loss;
+        const rt = fieldAfter(p, 'interval_runtime:');
+        const sps = fieldAfter(p, 'interval_steps_per_second:');
+        if (sps !== undefined && sps > 0) rec.latencyS = 1 / sps;
+        else if (rt !== undefined) rec.latencyS = rt;
+        if (t) {
+          rec.time = t.s;
+          rec.timeUs = t.us;
+        }
+        return rec;
+      },
+    };
+  },
+  samples: [
+    {
+      text: '[2022-08-31 16:19:16,008] [    INFO] - loss: 3.25806541, learning_rate: 2.999206349206349e-05, global_step: 10, interval_runtime: 2.2591, interval_samples_per_second: 3.541, interval_steps_per_second: 4.427, epoch: 0.0265',
+      expected: [{ kind: 'iter', iter: 10, throughput: 3.541, loss: 3.25806541, latencyS: 1 / 4.427, time: 1661962756.008, timeUs: 1661962756008000 }],
+    },
   ],
 };

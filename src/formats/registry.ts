@@ -24,7 +24,7 @@ import { tf2Bert } from './tf2-bert.ts';
 import { hfTrainer } from './hf-trainer.ts';
 import { maxtext } from './maxtext.ts';
 import { paddleclas } from './paddleclas.ts';
-import { paddlenlp } from './paddlenlp.ts';
+import { paddlenlp, paddlenlpTrainer } from './paddlenlp.ts';
 import { torchtitan } from './torchtitan.ts';
 import type { LogFormat } from './types.ts';
 
@@ -46,6 +46,7 @@ export const formats: readonly LogFormat[] = [
   maxtext,
   paddleclas,
   paddlenlp,
+  paddlenlpTrainer,
   hfTrainer,
   composer,
   lightning,

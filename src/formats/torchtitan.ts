@@ -24,7 +24,7 @@ export const torchtitan: LogFormat = {
     let lastStep = -1;
     return {
       parse(p): ParsedRecord | ParsedRecord[] | undefined {
-        const rank = /^\[rank(\d+)\]:/.exec(p);
+        const rank = /^\[(?:rank|default)(\d+)\]:/.exec(p);
         const t = leadingDateTime(p);
         const clock: ParsedRecord | undefined = t ? { kind: 'clock', time: t.s } : undefined;
         const m = p.includes(' tps: ') ? STEP.exec(p) : null;
