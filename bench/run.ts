@@ -2,9 +2,10 @@ import { resolve } from 'node:path';
 import { ensureLargeArchive } from './large-archive.ts';
 import { liveBench } from './live-bench.ts';
 import { measure, shell } from './measure.ts';
+import { tinyLogsBench } from './tiny-logs.ts';
 
 /**
- * `npm run bench [-- summary|replay|live|all]`: performance claims, measured against a baseline in
+ * `npm run bench [-- summary|replay|live|tiny|all]`: performance claims, measured against a baseline in
  * the same run and printed as ratios. Nothing here is asserted by the test suite (timings on a
  * shared 2-core machine are not a pass/fail signal).
  */
@@ -43,6 +44,7 @@ const sections: Record<string, () => Promise<void>> = {
   summary: benchSummary,
   replay: benchReplay,
   live: () => liveBench(cli),
+  tiny: () => tinyLogsBench(cli, resolve(root, 'bench/out')),
 };
 const names = which === 'all' ? Object.keys(sections) : [which];
 for (const n of names) {

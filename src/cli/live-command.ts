@@ -1,10 +1,14 @@
 import { attachNdjson } from '../report/ndjson-presenter.ts';
 import { createLive, type LiveOptions } from '../pipeline/live.ts';
 import type { SessionStore } from '../session/store.ts';
-import { numberOption, parseCommandArgs } from './args.ts';
+import { INTERVAL_RANGE, numberOption, parseCommandArgs, type NumberRange } from './args.ts';
 import { EXIT, UserError } from './errors.ts';
 import type { Io } from './main.ts';
 import { parseWindowArg } from './window-arg.ts';
+import { parserOption } from './known-sets.ts';
+import { outputArg } from './output-arg.ts';
+import { onStopSignals } from './output-guard.ts';
+import { visible } from '../shared/sanitize.ts';
 
 export const LIVE_HELP = `Usage: dlperf-top [live] SOURCE... [options]
 
@@ -27,9 +31,9 @@ Options:
   --baseline X            samples/s of one GPU, for speedup and scaling efficiency on screen
   --record FILE.tgz       also write what was watched as an archive (DLPerf layout + manifest)
   --headless              print NDJSON (spec: snapshots every --interval, events as they happen)
-  --interval S            snapshot period in seconds for --headless (default 1)
+  --interval S            snapshot period in seconds for --headless (default 1; 0.05 to 86400)
   --exit-when-done        end once every run's window is complete and its log quiet for --idle s
-  --idle S                quiet time that ends a run for --exit-when-done (default 5)
+  --idle S                quiet time that ends a run for --exit-when-done (default 5; 0.1 to 86400)
 Keys on screen: ? help, q quit (see the help overlay for the rest).
 `;
 
@@ -78,14 +82,19 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   if (parsed.positionals.length === 0 && !v.cluster) throw new UserError('live needs log files to watch (paths, globs, host:/path) or --cluster FILE', "try 'dlperf-top replay replays/resnet50-scaling-demo.tgz' to see the screen without a cluster");
-  const num = (name: string, s: string | undefined, def: number) => numberOption(name, s, 'positive') ?? def;
+  const num = (name: string, s: string | undefined, def: number, range: NumberRange = {}) => numberOption(name, s, 'positive', range) ?? def;
   const headless = v.headless === true || !io.isTTY;
-  const intervalMs = num('interval', v.interval, 1) * 1000;
-  const idleMs = num('idle', v.idle, 5) * 1000;
-  let recorder: { record(e: import('../sources/types.ts').SourceEvent[]): void; finish(runSet: import('../metrics/run-set.ts').RunSet): Promise<unknown> } | undefined;
-  if (v.record) {
+  const intervalMs = num('interval', v.interval, 1, INTERVAL_RANGE) * 1000;
+  const idleMs = num('idle', v.idle, 5, { min: 0.1, max: 86_400, unit: 's' }) * 1000;
+  const pollMs = v['poll-ms'] !== undefined ? num('poll-ms', v['poll-ms'], 500, { min: 10, max: 600_000, unit: 'ms' }) : undefined;
+  const baseline = v.baseline !== undefined ? num('baseline', v.baseline, 1, { max: 1e9 }) : undefined;
+  const parser = parserOption(v.parser);
+  const watcher = v.watcher !== undefined ? watcherArg(v.watcher) : undefined;
+  const recordPath = outputArg('--record', v.record, parsed.positionals);
+  let recorder: { record(e: import('../sources/types.ts').SourceEvent[]): void; finish(runSet: import('../metrics/run-set.ts').RunSet): Promise<unknown>; abort(): Promise<void> } | undefined;
+  if (recordPath) {
     const { createRecorder } = await import('../pipeline/recorder.ts');
-    recorder = createRecorder(v.record, { now: Date.now }) as typeof recorder;
+    recorder = createRecorder(recordPath, { now: Date.now }) as typeof recorder;
   }
   const opts: LiveOptions = {
     sources: parsed.positionals,
@@ -96,21 +105,34 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
     ...(v.identity ? { identityFiles: v.identity } : {}),
     ...(v.jump ? { jump: v.jump } : {}),
     ...(v.poll ? { poll: true } : {}),
-    ...(v['poll-ms'] ? { pollMs: num('poll-ms', v['poll-ms'], 500) } : {}),
-    ...(v.watcher !== undefined ? { watcher: watcherArg(v.watcher) } : {}),
+    ...(pollMs !== undefined ? { pollMs } : {}),
+    ...(watcher !== undefined ? { watcher } : {}),
     ...(v.window ? { windows: v.window.map(parseWindowArg) } : {}),
-    ...(v.parser ? { format: v.parser } : {}),
-    ...(v.baseline ? { baselinePerGpu: num('baseline', v.baseline, 1) } : {}),
+    ...(parser ? { format: parser } : {}),
+    ...(baseline !== undefined ? { baselinePerGpu: baseline } : {}),
     ...(recorder ? { tap: (e) => recorder!.record(e) } : {}),
   };
   let live;
   try {
     live = await createLive(opts);
   } catch (e) {
+    await recorder?.abort();
     throw new UserError((e as Error).message);
   }
   const { store } = live;
   const ticker = setInterval(() => store.tick(), 500);
+  // Ctrl-C, SIGTERM, SIGHUP (terminal gone), SIGPIPE or stdout's reader gone (`| head -1`): a
+  // normal end — stop reading, finish the recording, exit 0.
+  let stopRequested = false;
+  let stopHeadless = () => {};
+  const requestStop = () => {
+    stopRequested = true;
+    stopHeadless();
+  };
+  const unSignal = headless ? onStopSignals(requestStop) : () => {};
+  const onClosed = requestStop;
+  io.stdoutClosed?.addEventListener('abort', onClosed);
+  let recordFailed = false;
   try {
     await live.start();
     if (headless) {
@@ -124,12 +146,11 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
             resolve();
           }
         }, intervalMs);
-        const stop = () => {
+        stopHeadless = () => {
           clearInterval(timer);
           resolve();
         };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        if (stopRequested || io.stdoutClosed?.aborted) stopHeadless();
       });
       await live.stop();
       nd.snapshot();
@@ -141,13 +162,20 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
     }
   } finally {
     clearInterval(ticker);
+    unSignal();
+    io.stdoutClosed?.removeEventListener('abort', onClosed);
     if (recorder) {
-      await recorder.finish(store.runSet);
-      io.stderr.write(`dlperf-top: recorded to ${v.record}\n`);
+      try {
+        await recorder.finish(store.runSet);
+        io.stderr.write(`dlperf-top: recorded to ${visible(recordPath!)}\n`);
+      } catch (e) {
+        recordFailed = true;
+        io.stderr.write(`dlperf-top: ${visible((e as Error).message)}\n`);
+      }
     }
     store.dispose();
   }
-  return EXIT.ok;
+  return recordFailed ? EXIT.internal : EXIT.ok;
 }
 
 function watcherArg(v: string): 'native' | 'chokidar' {

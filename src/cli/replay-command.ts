@@ -1,11 +1,14 @@
 import { createReplay } from '../pipeline/replay.ts';
 import { replayHeadless } from '../pipeline/replay-headless.ts';
 import type { ReplaySpeed } from '../pipeline/replay-clock.ts';
-import { numberOption, parseCommandArgs } from './args.ts';
+import { INTERVAL_RANGE, numberOption, parseCommandArgs } from './args.ts';
+import { parserOption } from './known-sets.ts';
+import { onStopSignals } from './output-guard.ts';
 import { EXIT, UserError } from './errors.ts';
 import type { Io } from './main.ts';
 import { problemText } from './summary-command.ts';
 import { parseWindowArg } from './window-arg.ts';
+import { visible } from '../shared/sanitize.ts';
 
 export const REPLAY_HELP = `Usage: dlperf-top replay ARCHIVE|DIR|LOG... [options]
 
@@ -17,7 +20,7 @@ Options:
   --from T            start T seconds into the first run (or at an absolute log time ≥ 1e8 s)
   --run PATTERN       play only the runs whose path matches this regular expression
   --headless          print NDJSON (clock: "replay") instead of the screen
-  --interval S        snapshot period in seconds of log time for --headless (default 1)
+  --interval S        snapshot period in seconds of log time for --headless (default 1; 0.05 to 86400)
   --window [FMT=]A:B, --parser FMT, --baseline X   as for 'live' and 'summary'
 
 Keys: space pause, + / - speed, ← / → seek 10 s (shift: 1 min), n / N next / previous run,
@@ -67,8 +70,10 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
     }
   }
   const from = num('from', v.from);
-  const baseline = num('baseline', v.baseline);
-  const interval = num('interval', v.interval) ?? 1;
+  const baseline = numberOption('baseline', v.baseline, 'positive', { max: 1e9 });
+  const interval = numberOption('interval', v.interval, 'positive', INTERVAL_RANGE) ?? 1;
+  const parser = parserOption(v.parser);
+  if (typeof speed === 'number' && speed > 1e6) throw new UserError(`--speed '${v.speed}': out of range, expected at most 1000000 (or max)`);
   const headless = v.headless === true || !io.isTTY;
   const problems: string[] = [];
   const common = {
@@ -79,7 +84,7 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
     ...(runPattern ? { runPattern } : {}),
     ...(baseline !== undefined ? { baselinePerGpu: baseline } : {}),
     ...(v.window ? { windows: v.window.map(parseWindowArg) } : {}),
-    ...(v.parser ? { format: v.parser } : {}),
+    ...(parser ? { format: parser } : {}),
     onProblem: (p: Parameters<typeof problemText>[0]) => {
       const t = problemText(p);
       problems.push(t);
@@ -87,9 +92,21 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
     },
   };
   if (headless) {
-    const r = await replayHeadless({ ...common, out: io.stdout, intervalMs: interval * 1000 });
+    // stdout's reader gone (`| head -1`) or a signal: stop playing, exit 0.
+    const ac = new AbortController();
+    const unSignal = onStopSignals(() => ac.abort());
+    const onClosed = () => ac.abort();
+    io.stdoutClosed?.addEventListener('abort', onClosed);
+    let r;
+    try {
+      r = await replayHeadless({ ...common, out: io.stdout, intervalMs: interval * 1000, signal: ac.signal });
+    } finally {
+      unSignal();
+      io.stdoutClosed?.removeEventListener('abort', onClosed);
+    }
+    if (ac.signal.aborted) return EXIT.ok;
     if (r.runs === 0) {
-      io.stderr.write(`dlperf-top: no run recognised in ${parsed.positionals.join(', ')}\n`);
+      io.stderr.write(`dlperf-top: no run recognised in ${visible(parsed.positionals.join(', '))}\n`);
       return EXIT.noRuns;
     }
     return EXIT.ok;

@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import type { InputProblem } from '../core/types.ts';
 import type { Aggregate } from '../metrics/aggregate.ts';
 import { summarize, type SummaryResult } from '../pipeline/summarize.ts';
@@ -8,6 +7,11 @@ import { summaryMarkdown } from '../report/markdown.ts';
 import { numberOption, parseCommandArgs } from './args.ts';
 import { EXIT, UserError } from './errors.ts';
 import { parseWindowArg } from './window-arg.ts';
+import { oneOf } from './choices.ts';
+import { outputArg } from './output-arg.ts';
+import { writeFileAtomic } from '../shared/safe-output.ts';
+import { failOnOption, parserOption } from './known-sets.ts';
+import { visible } from '../shared/sanitize.ts';
 
 export const SUMMARY_HELP = `Usage: dlperf-top summary INPUT... [options]
 
@@ -47,8 +51,10 @@ export function problemText(p: InputProblem): string {
   const at = `${where}${p.line ? `:${p.line}` : ''}`;
   let msg = p.message;
   for (const prefix of [`${p.file}:${p.line}: `, `${p.file}: `, `${p.input}: `]) if (msg.startsWith(prefix)) msg = msg.slice(prefix.length);
-  return `${at}: ${msg}`;
+  return visible(`${at}: ${msg}`);
 }
+
+const AGGREGATES: readonly Aggregate[] = ['median', 'mean', 'olympic'];
 
 const INPUT_ERRORS = new Set<InputProblem['kind']>(['unreadable', 'corrupt_archive', 'truncated_archive']);
 
@@ -76,36 +82,42 @@ export async function summaryCommand(argv: string[], io: { stdout: NodeJS.Writab
   }
   const inputs = parsed.positionals;
   if (inputs.length === 0) throw new UserError('summary needs at least one input (a log, a directory, an archive, or - for stdin)', "see 'dlperf-top summary --help'");
-  const format = v.format ?? 'md';
-  if (!['md', 'markdown', 'csv', 'json'].includes(format)) throw new UserError(`--format '${format}': expected md, csv or json`);
-  const agg = (v.aggregate ?? 'median') as Aggregate;
-  if (!['median', 'mean', 'olympic'].includes(agg)) throw new UserError(`--aggregate '${agg}': expected median, mean or olympic`);
-  const num = (name: string, s: string | undefined, def: number) => numberOption(name, s, 'non-negative') ?? def;
-  const failOn = new Set((v['fail-on'] ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean));
+  const format = oneOf('--format', v.format ?? 'md', ['md', 'markdown', 'csv', 'json']);
+  const agg: Aggregate = oneOf('--aggregate', v.aggregate ?? 'median', AGGREGATES);
+  const failOn = failOnOption(v['fail-on']);
+  const parser = parserOption(v.parser);
+  const output = outputArg('-o', v.output, inputs);
+  const outlierRel = numberOption('outlier-rel', v['outlier-rel'], 'non-negative', { max: 10 }) ?? 0.03;
+  const outlierMad = numberOption('outlier-mad', v['outlier-mad'], 'positive', { max: 1000 }) ?? 3.5;
   const quiet = v.quiet === true;
   const result: SummaryResult = await summarize(inputs, {
     ...(v.window ? { windows: v.window.map(parseWindowArg) } : {}),
-    ...(v.parser ? { format: v.parser } : {}),
+    ...(parser ? { format: parser } : {}),
     aggregate: agg,
-    outlier: { minRelative: num('outlier-rel', v['outlier-rel'], 0.03), madK: num('outlier-mad', v['outlier-mad'], 3.5) },
+    outlier: { minRelative: outlierRel, madK: outlierMad },
     stdin: io.stdin,
     onProblem: (p) => {
       if (!quiet) io.stderr.write(`dlperf-top: ${problemText(p)}\n`);
     },
   });
   const text = format === 'json' ? summaryJson(result) : format === 'csv' ? summaryCsv(result) : summaryMarkdown(result);
-  if (v.output) writeFileSync(v.output, text);
-  else io.stdout.write(text);
+  if (output) {
+    try {
+      await writeFileAtomic(output, text);
+    } catch (e) {
+      throw new UserError(`cannot write ${visible(output)}: ${visible((e as Error).message)}; nothing was written there (the temporary file was removed)`, undefined, EXIT.internal);
+    }
+  } else io.stdout.write(text);
 
   const recognised = result.runs.filter((r) => r.status !== 'unrecognized' && r.status !== 'error');
   if (recognised.length === 0) {
-    io.stderr.write(`dlperf-top: no run recognised in ${inputs.join(', ')} (${result.files} file(s) read)\n`);
+    io.stderr.write(`dlperf-top: no run recognised in ${visible(inputs.join(', '))} (${result.files} file(s) read)\n`);
     return EXIT.noRuns;
   }
   if (failOn.size) {
     const hits = [...result.runs.flatMap((r) => r.flags.map((f) => ({ where: r.source, f }))), ...result.groups.flatMap((g) => g.flags.map((f) => ({ where: `${g.model} ${g.num_nodes}n${g.gpu_num_per_node}g`, f })))].filter((h) => failOn.has(h.f.kind));
     if (hits.length) {
-      io.stderr.write(`dlperf-top: --fail-on matched ${hits.length} finding(s): ${[...new Set(hits.map((h) => `${h.f.kind} (${h.where})`))].slice(0, 10).join(', ')}\n`);
+      io.stderr.write(`dlperf-top: --fail-on matched ${hits.length} finding(s): ${[...new Set(hits.map((h) => `${h.f.kind} (${visible(h.where ?? '')})`))].slice(0, 10).join(', ')}\n`);
       return EXIT.failOn;
     }
   }

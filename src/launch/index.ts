@@ -7,7 +7,9 @@
  * 2 usage or recipe errors, 130 interrupted. The CLI hooks it in; `deps.present(store, controls)`
  * is where the live screen plugs in (without it: --headless NDJSON, or progress lines on stderr).
  */
-import { resolve as resolvePath } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve as resolvePath } from 'node:path';
+import { checkOutputPath, OutputPathError } from '../shared/safe-output.ts';
 import { parseArgs } from 'node:util';
 import { RunSet } from '../metrics/run-set.ts';
 import { attachNdjson } from '../report/ndjson-presenter.ts';
@@ -63,7 +65,8 @@ What:
 Output:
   --dry-run               print the plan: every case, every node's command line and environment
   --format text|json      format of --dry-run (default text)
-  --archive FILE.tgz      run archive (default runs/<recipe>-<timestamp>.tgz)
+  --archive FILE.tgz      run archive (default runs/<recipe>-<timestamp>.tgz); its directory is
+                          created, the path checked before anything starts
   --headless              NDJSON on stdout (as live --headless) instead of the screen
   --interval S            snapshot period for --headless (default 1)
 SSH:
@@ -277,7 +280,17 @@ export async function launchCommand(argv: string[], io: LaunchIo, deps: LaunchDe
   }
 
   // ---- run ----------------------------------------------------------------------------------
-  const archive = resolvePath(cwd, v.archive ?? `runs/${plan.session}.tgz`);
+  // The archive path is checked before anything starts on a node (src/shared/safe-output.ts).
+  let archive: string;
+  try {
+    const wanted = v.archive ?? `runs/${plan.session}.tgz`;
+    // Its directory is created (as runs/ always was) — unless the path is empty or names a directory.
+    if (wanted.trim() !== '' && !wanted.endsWith('/')) await mkdir(dirname(resolvePath(cwd, wanted)), { recursive: true });
+    archive = checkOutputPath(wanted, { flag: '--archive', cwd });
+  } catch (e) {
+    err(e instanceof OutputPathError ? `${e.message} (nothing was started)` : `--archive: ${(e as Error).message} (nothing was started)`);
+    return LAUNCH_EXIT.usage;
+  }
   const backend: Backend = deps.backend
     ? deps.backend(plan, resolved)
     : plan.backend === 'ssh'
@@ -350,7 +363,7 @@ export async function launchCommand(argv: string[], io: LaunchIo, deps: LaunchDe
   const out = ndjson ? io.stderr : io.stdout;
   if (result.summaryText) out.write(displaySafe(result.summaryText));
   io.stderr.write(
-    `dlperf-top: launch: ${result.ok} ok, ${result.failed} failed${result.notRun ? `, ${result.notRun} not run` : ''}${result.interrupted ? ' (interrupted)' : ''}; archive ${result.archive}${result.summaryPath ? `, summary ${result.summaryPath}` : ''}\n`,
+    `dlperf-top: launch: ${result.ok} ok, ${result.failed} failed${result.notRun ? `, ${result.notRun} not run` : ''}${result.interrupted ? ' (interrupted)' : ''}; archive ${displaySafe(result.archive)}${result.summaryPath ? `, summary ${displaySafe(result.summaryPath)}` : ''}\n`,
   );
   return result.exitCode;
 }

@@ -5,6 +5,8 @@
  * newlines therefore arrive verbatim, as one argument. Pure: no IO.
  */
 
+import { visibleLines } from '../shared/sanitize.ts';
+
 export class QuoteError extends Error {
   override name = 'QuoteError';
 }
@@ -53,10 +55,7 @@ export function isEnvName(name: string): boolean {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
 }
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-
-/** For terminal display only (never for execution): control characters other than \n and \t as `\xNN`. */
+/** For terminal display only (never for execution): the text's own line breaks kept, every other control, escape and bidi character visible (src/shared/sanitize.ts). */
 export function displaySafe(text: string): string {
-  return text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return visibleLines(text);
 }

@@ -7,7 +7,8 @@
  * process groups the launcher started, SIGKILL after the recipe's grace period) and ends the
  * sweep; a second `stop()` (or `stop(true)`) kills them at once.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { writeFileAtomic } from '../shared/safe-output.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { summarize, type SummaryResult } from '../pipeline/summarize.ts';
@@ -102,28 +103,32 @@ export function createSweep(opts: SweepOptions): Sweep {
       argv: opts.argv ?? [],
     });
     try {
-      for (const c of plan.cases) {
-        if (stopCount > 0) {
-          records.push({ case: c, outcome: null });
-          continue;
+      try {
+        for (const c of plan.cases) {
+          if (stopCount > 0) {
+            records.push({ case: c, outcome: null });
+            continue;
+          }
+          opts.onCase?.({ type: 'start', case: c, time: now() });
+          let outcome: CaseOutcome;
+          try {
+            outcome = await backend.runCase({ plan, case: c, emit, stagingDir: join(staging, c.id), now });
+          } catch (err) {
+            const t = now();
+            outcome = { status: 'failed', reason: `internal error: ${(err as Error)?.message ?? String(err)}`, startedAt: t, endedAt: t, startSkewMs: null, nodes: [] };
+          }
+          records.push({ case: c, outcome });
+          opts.onCase?.({ type: 'end', case: c, outcome, time: now() });
+          await writeRunArchive(opts.archive, plan, [...records, ...plan.cases.slice(records.length).map((x) => ({ case: x, outcome: null }))], meta(false), now());
         }
-        opts.onCase?.({ type: 'start', case: c, time: now() });
-        let outcome: CaseOutcome;
-        try {
-          outcome = await backend.runCase({ plan, case: c, emit, stagingDir: join(staging, c.id), now });
-        } catch (err) {
-          const t = now();
-          outcome = { status: 'failed', reason: `internal error: ${(err as Error)?.message ?? String(err)}`, startedAt: t, endedAt: t, startSkewMs: null, nodes: [] };
-        }
-        records.push({ case: c, outcome });
-        opts.onCase?.({ type: 'end', case: c, outcome, time: now() });
-        await writeRunArchive(opts.archive, plan, [...records, ...plan.cases.slice(records.length).map((x) => ({ case: x, outcome: null }))], meta(false), now());
+      } finally {
+        await backend.close().catch(() => {});
       }
+      await writeRunArchive(opts.archive, plan, records, meta(true), now());
     } finally {
-      await backend.close().catch(() => {});
+      // The downloaded logs are in the archive (or the write failed and said so): never left behind.
+      await rm(staging, { recursive: true, force: true });
     }
-    await writeRunArchive(opts.archive, plan, records, meta(true), now());
-    await rm(staging, { recursive: true, force: true });
 
     let summary: SummaryResult | null = null;
     let summaryText: string | null = null;
@@ -132,7 +137,7 @@ export function createSweep(opts: SweepOptions): Sweep {
       summary = await summarize([opts.archive]);
       summaryText = summaryMarkdown(summary);
       summaryPath = summaryPathFor(opts.archive);
-      await writeFile(summaryPath, summaryText);
+      await writeFileAtomic(summaryPath, summaryText);
     }
     const ok = records.filter((r) => r.outcome?.status === 'ok').length;
     const failed = records.filter((r) => r.outcome?.status === 'failed').length;

@@ -3,6 +3,8 @@ import { median, Ring } from './rolling.ts';
 
 /** Progress prints per straggler window (a window spans this many prints, whatever the log interval). */
 export const ITER_WINDOW_PRINTS = 10;
+/** Windows per slab allocation. */
+const SLAB_WINDOWS = 8;
 /** Closed windows kept per file (with 10 prints each: the last 640 progress prints). */
 export const ITER_WINDOW_CAP = 64;
 
@@ -71,7 +73,7 @@ export class IterWindows {
    * two arrays of their own per window cost 16 MiB at 256 files (objects, backing stores, slack
    * for the rare long window), the slab a third of that.
    */
-  private slab: Float64Array | null = null;
+  private readonly slabs: Float64Array[] = [];
   /** Window objects made so far (at most ITER_WINDOW_CAP: the ring's slots are reused). */
   private made = 0;
 
@@ -170,9 +172,11 @@ export class IterWindows {
   private slots(): { iters: Float64Array; times: Float64Array } {
     const i = this.made++;
     if (i >= ITER_WINDOW_CAP) return { iters: new Float64Array(this.prints), times: new Float64Array(this.prints) };
-    this.slab ??= new Float64Array(ITER_WINDOW_CAP * this.prints * 2);
-    const at = i * this.prints * 2;
-    return { iters: this.slab.subarray(at, at + this.prints), times: this.slab.subarray(at + this.prints, at + 2 * this.prints) };
+    // Slabs of SLAB_WINDOWS windows, allocated as windows are made: a short log needs one small slab.
+    const k = Math.floor(i / SLAB_WINDOWS);
+    const slab = (this.slabs[k] ??= new Float64Array(SLAB_WINDOWS * this.prints * 2));
+    const at = (i % SLAB_WINDOWS) * this.prints * 2;
+    return { iters: slab.subarray(at, at + this.prints), times: slab.subarray(at + this.prints, at + 2 * this.prints) };
   }
 
   /** A window with more timed prints than its slots: give it arrays of its own (up to `max`). */

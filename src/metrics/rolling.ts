@@ -114,20 +114,35 @@ export interface SeriesPoint {
  * points as objects were a quarter of live mode's heap. Points become objects only when read
  * (`toArray`: the chart reads one or two series per frame).
  */
+const NO_F64 = new Float64Array(0);
+const NO_U8 = new Uint8Array(0);
+
 export class SeriesRing {
-  private readonly t: Float64Array;
-  private readonly v: Float64Array;
-  private readonly w: Uint8Array;
+  // Grown on demand up to `capacity` (a full ring is 10 KB): 100k tiny or non-log files must not
+  // cost a gigabyte of series they never fill.
+  private t = NO_F64;
+  private v = NO_F64;
+  private w = NO_U8;
   private head = 0;
   private n = 0;
 
-  constructor(readonly capacity: number) {
-    this.t = new Float64Array(capacity);
-    this.v = new Float64Array(capacity);
-    this.w = new Uint8Array(capacity);
+  constructor(readonly capacity: number) {}
+
+  /** Room for one more point while the ring is not full (the ring only wraps at `capacity`). */
+  private room(): void {
+    if (this.n < this.t.length || this.t.length >= this.capacity) return;
+    const size = Math.min(this.capacity, Math.max(8, this.t.length * 2));
+    const t = new Float64Array(size);
+    const v = new Float64Array(size);
+    const w = new Uint8Array(size);
+    t.set(this.t);
+    v.set(this.v);
+    w.set(this.w);
+    [this.t, this.v, this.w] = [t, v, w];
   }
 
   push(p: SeriesPoint): void {
+    this.room();
     const i = (this.head + this.n) % this.capacity;
     this.t[i] = p.t;
     this.v[i] = p.v;

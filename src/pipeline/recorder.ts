@@ -14,8 +14,8 @@
  *   survives. Adds `manifest.json` (tool, version, created, hosts, per file: member path, original
  *   source, node, start/end wall time, bytes, lines). Lines are data only: nothing runs a shell.
  */
-import { closeSync, createReadStream, createWriteStream, fstatSync, mkdtempSync, openSync, writeSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { closeSync, createReadStream, fstatSync, mkdtempSync, openSync, writeSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -25,6 +25,18 @@ import type { Run } from '../metrics/run.ts';
 import { VERSION } from '../shared/version.ts';
 import type { SourceEvent } from '../sources/types.ts';
 import { createTarWriter } from '../sources/tar-writer.ts';
+import { openAtomic, type AtomicOutput } from '../shared/safe-output.ts';
+
+/** Writing the archive failed; the message says what was kept (nothing: the temp file is removed). */
+export class RecordError extends Error {
+  constructor(
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+    this.name = 'RecordError';
+  }
+}
 
 export interface RecorderOptions {
   /** Wall clock (ms) for `created`. */
@@ -249,9 +261,17 @@ export function createRecorder(outPath: string, opts: RecorderOptions): Recorder
       })),
     };
 
-    const tmpOut = `${outPath}.tmp-${process.pid}`;
+    // The archive goes through an exclusive, randomly named temp file beside outPath (never a
+    // planted symlink), renamed into place; on failure it is removed and the error says so.
+    let out: AtomicOutput;
+    try {
+      out = openAtomic(outPath);
+    } catch (err) {
+      await rm(tempDir, { recursive: true, force: true });
+      throw new RecordError(`cannot write ${outPath}: ${(err as Error).message}; nothing was recorded`, err);
+    }
     const gzip = createGzip({ level: 6 });
-    const done = pipeline(gzip, createWriteStream(tmpOut));
+    const done = pipeline(gzip, out.stream);
     done.catch(() => undefined);
     try {
       const tar = createTarWriter(gzip);
@@ -265,12 +285,12 @@ export function createRecorder(outPath: string, opts: RecorderOptions): Recorder
       await tar.addFile('manifest.json', JSON.stringify(manifest, null, 2) + '\n', { mtimeMs: Math.max(0, opts.now()) });
       await tar.finish();
       await done;
-      await rename(tmpOut, outPath);
+      await out.commit();
     } catch (err) {
       gzip.destroy();
       await done.catch(() => undefined);
-      await rm(tmpOut, { force: true });
-      throw err;
+      await out.abort();
+      throw new RecordError(`writing ${outPath} failed: ${(err as Error).message}; the partial archive was removed and nothing was kept`, err);
     } finally {
       await rm(tempDir, { recursive: true, force: true });
     }

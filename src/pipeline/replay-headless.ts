@@ -14,6 +14,8 @@ export interface HeadlessReplayOptions extends ReplayOptions {
   out: NodeJS.WritableStream;
   /** Log-time ms between snapshots in timed mode. @default 1000 */
   intervalMs?: number;
+  /** Stops the replay (stdout's reader went away, a signal): resolves with what was played. */
+  signal?: AbortSignal;
 }
 
 export interface HeadlessReplayResult {
@@ -23,7 +25,7 @@ export interface HeadlessReplayResult {
 }
 
 export async function replayHeadless(opts: HeadlessReplayOptions): Promise<HeadlessReplayResult> {
-  const { out, intervalMs, ...rest } = opts;
+  const { out, intervalMs, signal, ...rest } = opts;
   let snapshots = 0;
   let events = 0;
   let store: ReturnType<typeof createReplay>['store'] | null = null;
@@ -53,11 +55,15 @@ export async function replayHeadless(opts: HeadlessReplayOptions): Promise<Headl
   const off = replay.store.onEvent(() => {
     events++;
   });
+  const stopNow = () => replay.stop();
+  signal?.addEventListener('abort', stopNow);
+  if (signal?.aborted) replay.stop();
   try {
     const r = await replay.run();
     await snapshot();
     return { runs: r.runs, snapshots, events };
   } finally {
+    signal?.removeEventListener('abort', stopNow);
     off();
     presenter.detach();
     replay.stop();

@@ -1,8 +1,10 @@
 import type { SummaryResult } from '../pipeline/summarize.ts';
+import { visible } from '../shared/sanitize.ts';
 
 function cell(v: unknown): string {
   if (v === null || v === undefined) return '';
-  const s = typeof v === 'number' ? String(v) : String(v);
+  // Outside text (paths, models) made visible: no control, newline or bidi character in a cell.
+  const s = typeof v === 'number' ? String(v) : visible(String(v));
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -3,10 +3,13 @@ import { isLayoutGroup, type GroupReport } from '../metrics/aggregate.ts';
 import { fmt } from '../metrics/round.ts';
 import type { RunReport } from '../metrics/run-report.ts';
 import type { SummaryResult } from '../pipeline/summarize.ts';
-import { stripEscapes } from '../formats/unwrap.ts';
+import { visible, visibleLog } from '../shared/sanitize.ts';
+
+/** Outside text in Markdown: controls and newlines visible, backticks and pipes unable to end a span or a cell. */
+const md = (v: string | null | undefined) => visible(String(v ?? ''));
 
 function table(header: string[], rows: (string | number)[][]): string {
-  const esc = (v: string | number) => String(v).replace(/\|/g, '\\|');
+  const esc = (v: string | number) => visible(String(v)).replace(/\|/g, '\\|');
   const out = [`| ${header.join(' | ')} |`, `| ${header.map(() => '--------').join(' | ')} |`];
   for (const r of rows) out.push(`| ${r.map(esc).join(' | ')} |`);
   return out.join('\n');
@@ -23,21 +26,21 @@ function findings(s: SummaryResult): string[] {
     for (const f of r.flags) {
       if (f.kind === 'outlier') continue; // listed with its group
       const where = f.file ? `${f.file}${f.line ? `:${f.line}` : ''}` : r.source;
-      out.push(`- **${flagWord(f)}** — ${r.source}${f.detail ? `: ${f.detail}` : ''}\n  \`${where}\`: \`${stripEscapes(f.evidence).replace(/`/g, "'")}\``);
+      out.push(`- **${flagWord(f)}** — ${md(r.source)}${f.detail ? `: ${md(f.detail)}` : ''}\n  \`${md(where).replace(/`/g, "'")}\`: \`${visibleLog(f.evidence).replace(/`/g, "'")}\``);
     }
   }
   // A multi-node run that shows no NCCL transport is unknown, not fine: say so once, with the runs.
   const blind = s.runs.filter((r) => r.transport === 'not_visible' && isMultiNode(r));
   if (blind.length) {
-    const list = blind.slice(0, 12).map((r) => r.source);
+    const list = blind.slice(0, 12).map((r) => md(r.source));
     out.push(`- **transport not visible (NCCL_DEBUG not INFO)** — ${blind.length} multi-node run(s) with no NCCL INFO transport line, so IB vs sockets is unknown: ${list.join(', ')}${blind.length > list.length ? `, … (${blind.length - list.length} more)` : ''}`);
   }
   for (const g of s.groups) {
     const name = `${g.model ?? '?'} ${g.precision ?? ''} ${g.num_nodes ?? '?'}n${g.gpu_num_per_node ?? '?'}g b${g.batch_size_per_device ?? '?'}`;
-    for (const f of g.flags) out.push(`- **${flagWord(f)}** — ${name}: ${f.detail ?? ''}\n  ${f.evidence}`);
+    for (const f of g.flags) out.push(`- **${flagWord(f)}** — ${md(name)}: ${md(f.detail)}\n  ${visibleLog(f.evidence)}`);
   }
-  for (const p of s.problems) out.push(`- **${p.kind}** — ${p.file ? `${p.file}${p.line ? `:${p.line}` : ''}: ` : ''}${p.message}`);
-  if (s.skipped.length) out.push(`- ${s.skipped.length} file(s) skipped as not training logs (${[...new Set(s.skipped.map((x) => x.file.split('.').pop()))].join(', ')})`);
+  for (const p of s.problems) out.push(`- **${p.kind}** — ${p.file ? `${md(p.file)}${p.line ? `:${p.line}` : ''}: ` : ''}${md(p.message)}`);
+  if (s.skipped.length) out.push(`- ${s.skipped.length} file(s) skipped as not training logs (${[...new Set(s.skipped.map((x) => md(x.file.split('.').pop())))].join(', ')})`);
   return out;
 }
 
@@ -61,7 +64,7 @@ function sideBySide(groups: GroupReport[]): string | null {
         return g ? `${fmt(g.throughput)}${g.speedup !== null ? ` (×${fmt(g.speedup)})` : ''}` : '-';
       }),
     ]);
-    parts.push(`### ${model}\n\n${table(['GPUs', ...cols], rows)}`);
+    parts.push(`### ${md(model)}\n\n${table(['GPUs', ...cols], rows)}`);
   }
   return parts.length ? parts.join('\n\n') : null;
 }

@@ -33,3 +33,28 @@ export function visible(text: string): string {
 export function hasUnsafe(text: string): boolean {
   return ANY_UNSAFE.test(text);
 }
+
+// Complete terminal sequences in log text, 7-bit and C1 forms: CSI (colours, erase-line, cursor moves
+// of tqdm bars), OSC / DCS / PM / APC strings ended by BEL or ST (titles, clipboard writes), and
+// two-byte ESC sequences. Removing them cannot make anything act.
+// eslint-disable-next-line no-control-regex
+const SEQUENCES = /(?:\u001b\[|\u009b)[0-?]*[ -/]*[@-~]|(?:\u001b[\]P^_X]|[\u009d\u0090\u009e\u009f\u0098])[^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)|\u001b[!-/]*(?![[\]P^_X])[0-~]/g;
+
+/**
+ * Log text for a screen or a report: complete escape sequences removed (they are formatting, and
+ * a log full of `\x1b[32m` is unreadable), tabs as two spaces, then `visible` for whatever is left
+ * (an unterminated OSC, a lone ESC, C0/C1 controls, bidi overrides), so nothing in it can act.
+ */
+export function visibleLog(text: string): string {
+  const t = /[\u001b\u0090-\u009f]/.test(text) ? text.replace(SEQUENCES, '') : text;
+  return visible(t).replace(/\t/g, '  ');
+}
+
+/** `visible` applied to the lines of a multi-line text, keeping its own line breaks (stderr blocks, tables). */
+export function visibleLines(text: string): string {
+  if (!ANY_UNSAFE.test(text)) return text;
+  return text
+    .split('\n')
+    .map((l) => visible(l))
+    .join('\n');
+}

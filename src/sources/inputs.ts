@@ -15,7 +15,8 @@
  */
 
 import { problemItem, statOrProblem } from './input-problems.ts';
-import { plainFile, streamChunks } from './input-streams.ts';
+import { plainFile } from './input-streams.ts';
+import { streamInput } from './stream-input.ts';
 import { openPath } from './open-path.ts';
 import type { InputItem } from './types.ts';
 import { walkDirectory } from './walk-directory.ts';
@@ -43,20 +44,8 @@ export async function* enumerateInputs(args: string[], opts: EnumerateOptions = 
         continue;
       }
       stdinUsed = true;
-      const stdin = opts.stdin ?? process.stdin;
-      let taken = false;
-      yield {
-        type: 'file',
-        file: {
-          input: '-',
-          path: '-',
-          chunks: () => {
-            if (taken) throw new Error('stdin can be read only once');
-            taken = true;
-            return streamChunks(stdin);
-          },
-        },
-      };
+      // gzip and tar on stdin are detected from their first bytes, like files (stream-input.ts).
+      yield* streamInput('-', '-', opts.stdin ?? process.stdin);
       continue;
     }
     const r = await statOrProblem(arg, arg);

@@ -79,7 +79,7 @@ export async function* openPath(input: string, fullPath: string, displayPath: st
   yield { type: 'file', file: plainFile(input, fullPath, displayPath, st) };
 }
 
-async function* readArchive(input: string, prefix: string, stream: Readable, destroy: () => void): AsyncGenerator<InputItem> {
+export async function* readArchive(input: string, prefix: string, stream: Readable, destroy: () => void): AsyncGenerator<InputItem> {
   try {
     for await (const item of readTar(stream, { input, describeError: describeStreamError })) {
       if (item.type === 'problem') {

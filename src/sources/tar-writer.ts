@@ -1,26 +1,43 @@
 /**
- * A small deterministic streaming tar writer (POSIX ustar; pax extended headers for paths that do
- * not fit ustar's 100-byte name + 155-byte prefix, for non-ASCII paths and for sizes ≥ 8 GiB).
+ * A deterministic streaming tar writer on top of tar-stream (a kept library: POSIX ustar headers,
+ * pax extended headers for paths that do not fit ustar's 100-byte name + 155-byte prefix and for
+ * non-ASCII paths). This module adds what the archives of this tool need around it:
  *
  * Deterministic: the same entries in the same order give the same bytes — uid/gid 0, empty user and
- * group names, mtime from the caller (default 0), no timestamps of ours anywhere. `writeTgz` adds a
- * gzip layer whose header carries mtime 0 and a fixed OS byte, so whole `.tgz` files are byte-identical
- * from run to run (given the same zlib).
+ * group names, mtime from the caller (default 0), no timestamps of ours anywhere; the archive is
+ * padded to whole 10240-byte records like GNU tar and bsdtar. `writeTgz` adds a gzip layer whose
+ * header carries mtime 0 and a fixed OS byte, so whole `.tgz` files are byte-identical from run to
+ * run (given the same zlib).
  *
- * Member paths are relative: absolute paths (`/x`, `\x`, `C:x`), `..` segments and NUL bytes are
+ * Member paths are relative: absolute paths (`/x`, `\\x`, `C:x`), `..` segments and NUL bytes are
  * refused with a TarPathError; `.` and empty segments are dropped (`./a//b` → `a/b`).
+ *
+ * `withTgz` writes through src/shared/safe-output.ts: an exclusive, randomly named temporary file
+ * beside the target (never a planted symlink), renamed into place, removed on any failure.
  */
-import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import { pack as tarPack } from 'tar-stream';
+
+/** The header fields given to tar-stream (its published types lag behind v3). */
+interface Headers {
+  name: string;
+  type: 'file' | 'directory';
+  size: number;
+  mode: number;
+  mtime: Date;
+  uid: number;
+  gid: number;
+  uname: string;
+  gname: string;
+}
+import { openAtomic } from '../shared/safe-output.ts';
 
 const BLOCK = 512;
 /** GNU/bsdtar default record size (blocking factor 20): the archive is padded to a multiple of it. */
 const RECORD = 20 * BLOCK;
-const MAX_OCTAL_11 = 0o77777777777; // 8 GiB − 1: the largest size/mtime an 11-digit octal field holds
+const MAX_MTIME_S = 0o77777777777; // the largest mtime an 11-digit octal field holds
 
 export interface TarFileOptions {
   /** Modification time in ms since the Unix epoch (whole seconds are stored). Default 0. */
@@ -72,23 +89,43 @@ export function normalizeTarPath(p: string): string {
   return kept.join('/');
 }
 
+/** Resolves on 'drain' (or 'error', which the writer records elsewhere), leaving no listener behind. */
+function drained(out: NodeJS.WritableStream): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      out.removeListener('drain', done);
+      out.removeListener('error', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('error', done);
+  });
+}
+
 export function createTarWriter(out: NodeJS.WritableStream, options: TarWriterOptions = {}): TarWriter {
   let chain: Promise<void> = Promise.resolve();
   let finished = false;
   let failure: Error | undefined;
   let written = 0;
+  const pack = tarPack();
 
   const onError = (err: Error) => {
     failure ??= err;
+    pack.destroy(err);
   };
   out.on('error', onError);
 
-  const write = async (buf: Buffer): Promise<void> => {
-    if (failure) throw failure;
-    if (buf.length === 0) return;
-    written += buf.length;
-    if (!out.write(buf)) await once(out as unknown as NodeJS.EventEmitter, 'drain');
-  };
+  // tar-stream's output into `out`, with backpressure, counting bytes for the record padding.
+  const pump = (async () => {
+    for await (const chunk of pack as AsyncIterable<Buffer>) {
+      if (failure) throw failure;
+      written += chunk.length;
+      if (!out.write(chunk)) await drained(out);
+    }
+  })();
+  pump.catch((e: unknown) => {
+    failure ??= e instanceof Error ? e : new Error(String(e));
+  });
 
   /** Runs `op` after every earlier operation; a failed operation poisons the writer. */
   const enqueue = (op: () => Promise<void>): Promise<void> => {
@@ -111,15 +148,45 @@ export function createTarWriter(out: NodeJS.WritableStream, options: TarWriterOp
     if (finished) throw new Error(`tar writer: ${what} after finish()`);
   };
 
-  const writeHeaders = async (name: string, type: '0' | '5', size: number, opts: TarFileOptions) => {
-    const mode = opts.mode ?? (type === '5' ? 0o755 : 0o644);
-    const mtime = toMtime(opts.mtimeMs);
-    for (const block of headerBlocks(name, type, size, mode, mtime)) await write(block);
-  };
+  const header = (name: string, type: 'file' | 'directory', size: number, opts: TarFileOptions): Headers => ({
+    name,
+    type,
+    size,
+    mode: opts.mode ?? (type === 'directory' ? 0o755 : 0o644),
+    mtime: new Date(toMtime(opts.mtimeMs) * 1000),
+    uid: 0,
+    gid: 0,
+    uname: '',
+    gname: '',
+  });
 
-  const padTo = async (size: number) => {
-    const rest = size % BLOCK;
-    if (rest) await write(Buffer.alloc(BLOCK - rest));
+  /** One member through tar-stream: chunks written with backpressure, our own size checks first. */
+  const member = async (h: Headers, chunks: AsyncIterable<Buffer> | Buffer[] | null) => {
+    const sink = pack.entry(h as unknown as Parameters<typeof pack.entry>[0]) as unknown as NodeJS.WritableStream;
+    const ended = new Promise<void>((resolve, reject) => {
+      sink.on('error', reject);
+      sink.on('finish', () => resolve());
+      sink.on('close', () => resolve());
+    });
+    ended.catch(() => undefined);
+    try {
+      let n = 0;
+      for await (const chunk of chunks ?? []) {
+        if (failure) throw failure;
+        const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+        n += buf.length;
+        if (n > h.size) throw new Error(`tar writer: ${h.name} is longer than its declared size ${h.size}`);
+        if (!sink.write(buf)) await new Promise<void>((r) => sink.once('drain', () => r()));
+      }
+      if (n !== h.size) throw new Error(`tar writer: ${h.name} ended after ${n} of ${h.size} bytes`);
+    } catch (e) {
+      // Nothing half-written may be followed by more members: the whole pack is given up.
+      pack.destroy(e as Error);
+      throw e;
+    }
+    sink.end();
+    await ended;
+    if (failure) throw failure;
   };
 
   return {
@@ -127,50 +194,41 @@ export function createTarWriter(out: NodeJS.WritableStream, options: TarWriterOp
       guard('addFile');
       const name = normalizeTarPath(path);
       const body = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-      return enqueue(async () => {
-        await writeHeaders(name, '0', body.length, opts);
-        await write(body);
-        await padTo(body.length);
-      });
+      return enqueue(() => member(header(name, 'file', body.length, opts), (async function* () {
+        if (body.length) yield body;
+      })()));
     },
 
     async addStream(path, size, chunks, opts = {}) {
       guard('addStream');
       const name = normalizeTarPath(path);
       if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`tar writer: bad size ${size} for ${name}`);
-      return enqueue(async () => {
-        await writeHeaders(name, '0', size, opts);
-        let n = 0;
-        for await (const chunk of chunks) {
-          const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-          n += buf.length;
-          if (n > size) throw new Error(`tar writer: ${name} is longer than its declared size ${size}`);
-          await write(buf);
-        }
-        if (n !== size) throw new Error(`tar writer: ${name} ended after ${n} of ${size} bytes`);
-        await padTo(size);
-      });
+      return enqueue(() => member(header(name, 'file', size, opts), chunks));
     },
 
     async addDirectory(path, opts = {}) {
       guard('addDirectory');
       const name = normalizeTarPath(path) + '/';
-      return enqueue(() => writeHeaders(name, '5', 0, opts));
+      return enqueue(() => member(header(name, 'directory', 0, opts), null));
     },
 
     async finish() {
       guard('finish');
       finished = true;
       return enqueue(async () => {
-        await write(Buffer.alloc(2 * BLOCK));
+        pack.finalize();
+        await pump;
+        if (failure) throw failure;
         const rest = written % RECORD;
-        if (rest) await write(Buffer.alloc(RECORD - rest));
+        if (rest) {
+          written += RECORD - rest;
+          if (!out.write(Buffer.alloc(RECORD - rest))) await drained(out);
+        }
         if (options.end !== false) {
-          const done = new Promise<void>((resolve, reject) => {
+          await new Promise<void>((resolve, reject) => {
             out.once('error', reject);
             out.end(() => resolve());
           });
-          await done;
         }
         out.removeListener('error', onError);
       });
@@ -179,25 +237,25 @@ export function createTarWriter(out: NodeJS.WritableStream, options: TarWriterOp
 }
 
 /**
- * Write a gzip-compressed tar at `path` through `fill`: into a temporary file renamed into place,
- * so a reader never sees half an archive and a failure leaves nothing behind.
+ * Write a gzip-compressed tar at `path` through `fill`: into an exclusive temporary file beside it,
+ * renamed into place, so a reader never sees half an archive and a failure leaves nothing behind.
  */
 export async function withTgz<T>(path: string, fill: (tar: TarWriter) => Promise<T>, opts: { level?: number } = {}): Promise<T> {
-  const tmp = `${path}.tmp-${process.pid}`;
+  const file = openAtomic(path);
   const gzip = createGzip({ level: opts.level ?? 9 });
-  const done = pipeline(gzip, fixedGzipHeader(), createWriteStream(tmp));
+  const done = pipeline(gzip, fixedGzipHeader(), file.stream);
   done.catch(() => undefined); // handled below; never an unhandled rejection
   try {
     const tar = createTarWriter(gzip);
     const result = await fill(tar);
     await tar.finish();
     await done;
-    await rename(tmp, path);
+    await file.commit();
     return result;
   } catch (err) {
     gzip.destroy();
     await done.catch(() => undefined);
-    await rm(tmp, { force: true });
+    await file.abort();
     throw err;
   }
 }
@@ -245,87 +303,7 @@ function toMtime(mtimeMs: number | undefined): number {
   if (mtimeMs === undefined) return 0;
   if (!Number.isFinite(mtimeMs) || mtimeMs < 0) throw new RangeError(`tar writer: bad mtime ${mtimeMs}`);
   const s = Math.floor(mtimeMs / 1000);
-  if (s > MAX_OCTAL_11) throw new RangeError(`tar writer: mtime ${mtimeMs} out of range`);
+  if (s > MAX_MTIME_S) throw new RangeError(`tar writer: mtime ${mtimeMs} out of range`);
   return s;
 }
 
-/** The header block(s) of one member: a pax extended header first when ustar cannot hold it. */
-function headerBlocks(name: string, type: '0' | '5', size: number, mode: number, mtime: number): Buffer[] {
-  const pax: [string, string][] = [];
-  let ustarName = name;
-  let prefix = '';
-  const ascii = /^[\x20-\x7e]*$/.test(name);
-  if (!ascii || Buffer.byteLength(name) > 100) {
-    const split = ascii ? splitUstar(name) : undefined;
-    if (split) {
-      [prefix, ustarName] = split;
-    } else {
-      pax.push(['path', name]);
-      ustarName = asciiTail(name, 100);
-    }
-  }
-  if (size > MAX_OCTAL_11) pax.push(['size', String(size)]);
-
-  const blocks: Buffer[] = [];
-  if (pax.length > 0) {
-    const body = Buffer.from(pax.map(([k, v]) => paxRecord(k, v)).join(''), 'utf8');
-    const paxName = asciiTail(`PaxHeader/${name.replace(/\/$/, '').split('/').pop() ?? 'entry'}`, 100);
-    blocks.push(ustarHeader(paxName, '', 'x', body.length, 0o644, mtime));
-    const padded = Buffer.alloc(Math.ceil(body.length / BLOCK) * BLOCK);
-    body.copy(padded);
-    blocks.push(padded);
-  }
-  blocks.push(ustarHeader(ustarName, prefix, type, size > MAX_OCTAL_11 ? 0 : size, mode, mtime));
-  return blocks;
-}
-
-/** Splits an ASCII path at a `/` into a ustar prefix (≤ 155) and name (≤ 100), if possible. */
-function splitUstar(name: string): [string, string] | undefined {
-  for (let i = name.indexOf('/'); i !== -1; i = name.indexOf('/', i + 1)) {
-    const prefix = name.slice(0, i);
-    const rest = name.slice(i + 1);
-    if (prefix.length <= 155 && rest.length > 0 && rest.length <= 100) return [prefix, rest];
-    if (prefix.length > 155) return undefined;
-  }
-  return undefined;
-}
-
-function asciiTail(s: string, max: number): string {
-  const a = s.replace(/[^\x20-\x7e]/g, '_');
-  return a.length <= max ? a : a.slice(a.length - max);
-}
-
-/** One pax record, `"<len> <key>=<value>\n"`, where len counts the whole record including itself. */
-function paxRecord(key: string, value: string): string {
-  const payload = ` ${key}=${value}\n`;
-  const base = Buffer.byteLength(payload);
-  let len = base + String(base).length;
-  if (String(len).length !== String(len - base).length) len = base + String(len).length;
-  return `${len}${payload}`;
-}
-
-function ustarHeader(name: string, prefix: string, type: '0' | '5' | 'x', size: number, mode: number, mtime: number): Buffer {
-  const h = Buffer.alloc(BLOCK);
-  h.write(name, 0, 100, 'utf8');
-  octal(h, 100, 8, mode & 0o7777);
-  octal(h, 108, 8, 0); // uid
-  octal(h, 116, 8, 0); // gid
-  octal(h, 124, 12, size);
-  octal(h, 136, 12, mtime);
-  h.fill(0x20, 148, 156); // checksum placeholder: spaces
-  h.write(type, 156, 1, 'ascii');
-  h.write('ustar\0', 257, 6, 'ascii');
-  h.write('00', 263, 2, 'ascii');
-  octal(h, 329, 8, 0); // devmajor
-  octal(h, 337, 8, 0); // devminor
-  h.write(prefix, 345, 155, 'utf8');
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8, 'ascii');
-  return h;
-}
-
-/** A zero-padded octal number in a field of `len` bytes, NUL-terminated. */
-function octal(h: Buffer, off: number, len: number, value: number): void {
-  h.write(value.toString(8).padStart(len - 1, '0') + '\0', off, len, 'ascii');
-}

@@ -47,11 +47,13 @@ export async function runTui(opts: RunTuiOptions): Promise<void> {
   const onSignal = () => quit();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  process.once('SIGHUP', onSignal); // the terminal went away: restore what can be, end normally
   try {
     await instance.waitUntilExit();
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
     instance.cleanup();
     if (tty) stdout.write(SHOW_CURSOR + ALT_SCREEN_OFF);
   }

@@ -1,6 +1,8 @@
 /**
- * A small glob matcher for the local tail (chokidar 4 has no glob support): `*`, `**`, `?`,
- * `[abc]` / `[a-z]` / `[!abc]`, `{a,b}` (nested, expanded up front) and `\` escapes.
+ * Globs for the local tail (chokidar 4 has no glob support), on kept libraries: picomatch matches
+ * one path component (`*`, `?`, `[abc]` / `[a-z]` / `[!abc]`, `\` escapes), braces expands `{a,b}`
+ * (nested) and `{1..4}` up front. This module adds what a tail needs around them: `**` across
+ * components, the literal base directory to watch, pruning of directories that cannot match.
  * Wildcards never match a leading `.` of a path component unless the pattern component
  * itself starts with `.` (shell convention), and never match `/`.
  *
@@ -10,6 +12,8 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import braces from 'braces';
+import picomatch from 'picomatch';
 import { entryKind, identOf } from './fs-facts.ts';
 
 type Segment =
@@ -34,105 +38,51 @@ export interface CompiledPattern {
   readonly acceptName?: (name: string) => boolean;
 }
 
-const MAGIC = /[*?[{]/;
-
-/** Whether a string holds an unescaped glob character. */
+/** Whether a string holds an unescaped glob character (picomatch's scanner decides; parentheses are literal). */
 export function hasMagic(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (c === '\\') {
-      i++;
-      continue;
-    }
-    if (MAGIC.test(c)) return true;
-  }
-  return false;
+  return picomatch.scan(s, { noparen: true }).isGlob;
 }
 
-/** Expand `{a,b}` alternatives (nested allowed). A brace without a top-level comma stays literal. */
-export function expandBraces(pattern: string): string[] {
-  // Find the first top-level `{` that has a matching `}` with a comma at its level.
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '\\') {
-      i++;
-      continue;
-    }
-    if (c !== '{') continue;
-    let depth = 0;
-    const commas: number[] = [];
-    let close = -1;
-    for (let j = i; j < pattern.length; j++) {
-      const d = pattern[j];
-      if (d === '\\') {
-        j++;
-        continue;
-      }
-      if (d === '{') depth++;
-      else if (d === '}') {
-        depth--;
-        if (depth === 0) {
-          close = j;
-          break;
-        }
-      } else if (d === ',' && depth === 1) commas.push(j);
-    }
-    if (close < 0) return [pattern];
-    if (commas.length === 0) continue; // `{abc}`: literal braces, look further
-    const pre = pattern.slice(0, i);
-    const post = pattern.slice(close + 1);
-    const cuts = [i, ...commas, close];
-    const out: string[] = [];
-    for (let k = 0; k + 1 < cuts.length; k++) {
-      const alt = pattern.slice(cuts[k]! + 1, cuts[k + 1]!);
-      for (const e of expandBraces(pre + alt + post)) out.push(e);
-    }
-    return out;
+/**
+ * Shell globs, not extglobs: `( ) | + @ !` outside a bracket class are literal characters in a log
+ * file name (`r50(bs+1).log`), so they are escaped before picomatch compiles the component.
+ */
+function literalExtras(seg: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < seg.length; i++) {
+    const c = seg[i]!;
+    if (c === '\\' && i + 1 < seg.length) {
+      out += c + seg[++i]!;
+    } else if (inClass) {
+      if (c === ']') inClass = false;
+      out += c;
+    } else if (c === '[') {
+      inClass = true;
+      out += c;
+      if (seg[i + 1] === '!' || seg[i + 1] === '^') out += seg[++i]!;
+      if (seg[i + 1] === ']') out += seg[++i]!;
+    } else out += '()|+@!'.includes(c) ? `\\${c}` : c;
   }
-  return [pattern];
+  return out;
+}
+
+/** Expand `{a,b}` alternatives (nested allowed) and `{1..3}` ranges; escapes are kept for the matcher. */
+export function expandBraces(pattern: string): string[] {
+  if (!pattern.includes('{')) return [pattern];
+  return braces(pattern, { expand: true, keepEscaping: true } as braces.Options);
 }
 
 function unescape(s: string): string {
   return s.replace(/\\(.)/g, '$1');
 }
 
-function escapeRe(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-}
-
 function compileSegment(seg: string): Segment {
   if (seg === '**') return { kind: 'globstar' };
   if (!hasMagic(seg)) return { kind: 'literal', text: unescape(seg) };
-  let re = '';
-  for (let i = 0; i < seg.length; i++) {
-    const c = seg[i]!;
-    if (c === '\\' && i + 1 < seg.length) {
-      re += escapeRe(seg[++i]!);
-    } else if (c === '*') {
-      while (seg[i + 1] === '*') i++;
-      re += '[^/]*';
-    } else if (c === '?') {
-      re += '[^/]';
-    } else if (c === '[') {
-      const end = seg.indexOf(']', i + 2);
-      if (end < 0) {
-        re += '\\[';
-        continue;
-      }
-      let body = seg.slice(i + 1, end);
-      let negate = false;
-      if (body[0] === '!' || body[0] === '^') {
-        negate = true;
-        body = body.slice(1);
-      }
-      const cls = body.replace(/[\\\]^]/g, '\\$&');
-      re += negate ? `[^/${cls}]` : `[${cls}]`;
-      i = end;
-    } else {
-      re += escapeRe(c);
-    }
-  }
-  return { kind: 'wild', re: new RegExp(`^${re}$`, 's'), dot: seg.startsWith('.') };
+  // posix: `[!abc]` is a negated class; nobrace: braces were expanded before compiling.
+  const re = picomatch.makeRe(literalExtras(seg), { dot: seg.startsWith('.'), nobrace: true, noext: true, posix: true, strictSlashes: true });
+  return { kind: 'wild', re, dot: seg.startsWith('.') };
 }
 
 function matchSegment(seg: Segment, name: string): boolean {

@@ -2,6 +2,7 @@ import { Box, Text } from 'ink';
 import type { ChartModel } from '../chart-model.ts';
 import { LAYER } from '../chart-model.ts';
 import { useTheme, type Tone } from '../theme.ts';
+import { visible } from '../../shared/sanitize.ts';
 
 const TONE: Record<number, Tone> = { [LAYER.run]: 'run', [LAYER.node]: 'node', [LAYER.warmup]: 'warmup' };
 
@@ -12,7 +13,7 @@ export function Chart({ model, nodeLabel, showWarmup, width }: { model: ChartMod
     <Box flexDirection="column" width={width}>
       <Text wrap="truncate-end">
         <Text bold>throughput/s</Text> <Text color={t.color('run')}>⣿ run</Text>
-        {nodeLabel ? <Text color={t.color('node')}> ⣿ {nodeLabel}</Text> : null}
+        {nodeLabel ? <Text color={t.color('node')}> ⣿ {visible(nodeLabel)}</Text> : null}
         <Text color={t.color('muted')}>
           {' '}
           · {showWarmup ? '┴ end of warmup, w hides warmup' : 'warmup hidden (w shows it)'}

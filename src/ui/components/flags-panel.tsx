@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { stripEscapes } from '../../formats/unwrap.ts';
+import { visible as shown, visibleLog } from '../../shared/sanitize.ts';
 import type { FlagRow } from '../selectors.ts';
 import { useTheme } from '../theme.ts';
 
@@ -18,12 +18,12 @@ export function FlagsPanel({ rows, maxRows, timeOf, width }: { rows: readonly Fl
         const tone = r.flag.confidence === 'suspected' ? 'warn' : SEVERE.has(r.flag.kind) ? 'bad' : 'warn';
         return (
           <Text key={r.key} wrap="truncate-end">
-            <Text color={t.color('muted')}>{timeOf(r).padStart(6)}</Text> {r.node || 'run'}{' '}
+            <Text color={t.color('muted')}>{timeOf(r).padStart(6)}</Text> {r.node ? shown(r.node) : 'run'}{' '}
             <Text color={t.color(tone)} bold>
               {r.flag.kind}
               {r.flag.confidence ? ` ${r.flag.confidence}` : ''}
             </Text>{' '}
-            {stripEscapes(r.flag.evidence).replace(/\t/g, '  ')}
+            {visibleLog(r.flag.evidence)}
           </Text>
         );
       })}

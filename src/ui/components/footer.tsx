@@ -2,6 +2,7 @@ import { Text } from 'ink';
 import type { SessionSnapshot } from '../../session/types.ts';
 import type { SortKey } from '../state/ui-reducer.ts';
 import { useTheme } from '../theme.ts';
+import { visible } from '../../shared/sanitize.ts';
 
 export interface FooterProps {
   prompt: string | null;
@@ -20,7 +21,7 @@ export function Footer({ prompt, sort, mode, totals, problems }: FooterProps) {
         <Text color={t.color('accent')} bold>
           /
         </Text>
-        {prompt}
+        {visible(prompt)}
         <Text inverse={t.styled}>{t.styled ? ' ' : '_'}</Text>
         <Text color={t.color('muted')}>  enter: apply · esc: clear</Text>
       </Text>

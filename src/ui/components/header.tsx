@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { stripEscapes } from '../../formats/unwrap.ts';
+import { visible, visibleLog } from '../../shared/sanitize.ts';
 import type { RunView, SessionSnapshot } from '../../session/types.ts';
 import { fmtDuration, fmtPct, fmtRate, fmtStep, fmtTimes } from '../format.ts';
 import { elapsedMs, ibAlert, transportLabel } from '../selectors.ts';
@@ -16,7 +16,7 @@ export function identityText(r: RunView): string {
   else if (r.global_batch_size) parts.push(`global batch ${r.global_batch_size}`);
   if (r.tensor_model_parallel_size || r.pipeline_model_parallel_size) parts.push(`tp${r.tensor_model_parallel_size ?? 1} pp${r.pipeline_model_parallel_size ?? 1}`);
   if (r.repeat !== null) parts.push(`repeat ${r.repeat}`);
-  return parts.join(' · ');
+  return visible(parts.join(' · '));
 }
 
 export function Header({ snapshot, run, paused, width }: { snapshot: SessionSnapshot; run: RunView | undefined; paused: boolean; width: number }) {
@@ -62,7 +62,7 @@ export function Header({ snapshot, run, paused, width }: { snapshot: SessionSnap
       </Text>
       {alert ? (
         <Text color={t.color('bad')} bold wrap="truncate-end">
-          !! InfiniBand fallback: NCCL on sockets — {alert.node ?? '?'}: {stripEscapes(alert.evidence)}
+          !! InfiniBand fallback: NCCL on sockets — {visible(alert.node ?? '?')}: {visibleLog(alert.evidence)}
         </Text>
       ) : null}
     </Box>

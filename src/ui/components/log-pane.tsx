@@ -1,10 +1,10 @@
 import { Box, Text } from 'ink';
-import { stripEscapes } from '../../formats/unwrap.ts';
+import { visible as shownText, visibleLog } from '../../shared/sanitize.ts';
 import type { LogLine } from '../../session/types.ts';
 import { useTheme } from '../theme.ts';
 
-/** Log text made safe to draw: no escape sequences or control characters, tabs expanded. */
-export const cleanLine = (text: string): string => stripEscapes(text).replace(/\t/g, '  ');
+/** Log text made safe to draw: colour/cursor sequences dropped, every other control made visible, tabs expanded. */
+export const cleanLine = (text: string): string => visibleLog(text);
 
 /** Lines of `lines` matching `filter` (case-insensitive substring), escape sequences stripped. */
 export function filterLines(lines: readonly LogLine[], filter: string): { lineNo: number; time: number; text: string }[] {
@@ -25,8 +25,8 @@ export function LogPane({ file, lines, filter, maxRows, width }: { file: string 
   return (
     <Box flexDirection="column" width={width}>
       <Text bold wrap="truncate-end">
-        log {file ?? '—'}
-        {filter ? <Text color={t.color('accent')}> · filter "{filter}" ({shown.length}/{lines.length})</Text> : null}
+        log {file === null ? '—' : shownText(file)}
+        {filter ? <Text color={t.color('accent')}> · filter "{shownText(filter)}" ({shown.length}/{lines.length})</Text> : null}
       </Text>
       {visible.map((l) => (
         <Text key={`${l.lineNo}@${l.time}`} wrap="truncate-end">

@@ -2,6 +2,7 @@ import { Box, Text } from 'ink';
 import type { NodeView } from '../../session/types.ts';
 import { fmtAge, fmtPct, fmtRate, fmtStep, padEnd, padStart, shortenSource } from '../format.ts';
 import { nodeBadges, SLOW_DEVIATION } from '../selectors.ts';
+import { visible as safeText } from '../../shared/sanitize.ts';
 import type { SortKey } from '../state/ui-reducer.ts';
 import { useTheme, type Tone } from '../theme.ts';
 
@@ -89,8 +90,8 @@ export function NodeTable({ rows, selected, focused, sort, maxRows, width }: Nod
           <Text key={n.source} wrap="truncate-end" bold={isSel} inverse={isSel && t.styled}>
             {isSel ? '›' : ' '}
             {n.source === focused ? '*' : ' '}
-            {padEnd(n.node, w.node)}
-            {padEnd(shortenSource(n.source, w.source - 1), w.source)}
+            {padEnd(safeText(n.node), w.node)}
+            {padEnd(shortenSource(safeText(n.source), w.source - 1), w.source)}
             <Text color={t.color(stateTone)}>{padEnd(stateText, 6)}</Text>
             {padStart(n.iteration === null ? '—' : String(n.iteration), 6)} {padEnd(n.phase ? (PHASE[n.phase] ?? n.phase) : '—', 5)}
             {padStart(inst, 9)}

@@ -1,6 +1,7 @@
 import { Text } from 'ink';
 import type { ReplayInfo } from '../../session/types.ts';
 import { fmtDuration, fmtSpeed } from '../format.ts';
+import { visible } from '../../shared/sanitize.ts';
 import { useTheme } from '../theme.ts';
 
 /**
@@ -9,7 +10,7 @@ import { useTheme } from '../theme.ts';
  */
 export function ReplayBar({ replay, runDone }: { replay: ReplayInfo; runDone: boolean }) {
   const t = useTheme();
-  const name = replay.runNames[replay.runIndex] ?? '';
+  const name = visible(replay.runNames[replay.runIndex] ?? '');
   const pos = fmtDuration(Math.max(0, replay.position - replay.start));
   const total = fmtDuration(Math.max(0, replay.end - replay.start));
   return (

@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import type { RunPhase } from '../../session/types.ts';
 import { fmtRate } from '../format.ts';
+import { visible as shown } from '../../shared/sanitize.ts';
 import { useTheme } from '../theme.ts';
 
 export interface RunItem {
@@ -28,7 +29,7 @@ export function RunList({ items, maxRows, width, hint }: { items: readonly RunIt
       {visible.map((r) => (
         <Text key={r.key} wrap="truncate-end" bold={r.current}>
           {r.current ? '› ' : '  '}
-          {String(items.indexOf(r) + 1).padStart(2)}. {r.name}{' '}
+          {String(items.indexOf(r) + 1).padStart(2)}. {shown(r.name)}{' '}
           <Text color={t.color(r.phase === 'failed' || r.phase === 'stalled' ? 'bad' : r.phase === 'done' ? 'info' : 'muted')}>{r.phase ?? 'not started'}</Text>
           {r.throughput !== null ? ` ${r.final ? 'final' : 'median'} ${fmtRate(r.throughput)}/s` : ''}
         </Text>
