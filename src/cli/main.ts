@@ -70,8 +70,10 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
           return EXIT.ok;
         }
         if (rest.length) throw new UserError(`formats takes no arguments, got: ${rest.join(' ')}`);
-        // The default throughput method: the one behind DLPerf's published table for the format.
-        for (const f of formats) io.stdout.write(`${f.id.padEnd(20)} ${f.title.padEnd(60)} ${f.window.published ?? (f.window.preferReported ? 'reported' : 'timestamps')}\n`);
+        // Columns: id, the unit its throughput is in, the default method (the one behind DLPerf's
+        // published table for the format), and the title.
+        io.stdout.write(`${'id'.padEnd(20)} ${'unit'.padEnd(12)} ${'method'.padEnd(10)} title\n`);
+        for (const f of formats) io.stdout.write(`${f.id.padEnd(20)} ${(f.unit ?? 'samples/s').padEnd(12)} ${(f.window.published ?? (f.window.preferReported ? 'reported' : 'timestamps')).padEnd(10)} ${f.title}\n`);
         return EXIT.ok;
       case 'replay':
         return await (await import('./replay-command.ts')).replayCommand(rest, io);

@@ -24,7 +24,8 @@ export const megatron: LogFormat = {
   framework: 'megatron',
   model: 'gpt',
   detect: (p) => p.includes(' iteration ') && p.includes('elapsed time per iteration (ms)') && ITER.test(p),
-  window: { unit: 'iter', start: 'first', end: null, preferReported: true, roundTo: 2, published: 'reported' },
+  // keepSeries: the window's mean TFLOP/s per GPU (Megatron-Core) needs the stored reports.
+  window: { unit: 'iter', start: 'first', end: null, preferReported: true, roundTo: 2, published: 'reported', keepSeries: true },
   createParser() {
     return {
       parse(p): ParsedRecord | ParsedRecord[] | undefined {
@@ -40,9 +41,13 @@ export const megatron: LogFormat = {
           if (skipped > 0) rec.skipped = true;
           const loss = field(p, 'lm loss') ?? field(p, 'lm_loss');
           if (loss !== undefined) rec.loss = Number(loss);
-          const sps = Number(field(p, 'samples per second'));
+          // Megatron-DeepSpeed `samples per second: 1.883`, GPT-NeoX ` samples/sec: 7.799 | iteration …`: global figures.
+          const sps = Number(field(p, 'samples per second') ?? field(p, 'samples/sec'));
           if (Number.isFinite(sps) && sps > 0) rec.throughput = sps;
-          const stamp = /^\[(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})\]/.exec(p);
+          // Megatron-Core `throughput per GPU (TFLOP/s/GPU): 243.6`, Megatron-DeepSpeed `TFLOPs: 78.36`, NeoX `approx flops per GPU: 112.9TFLOPS`.
+          const tf = Number(field(p, 'throughput per GPU (TFLOP/s/GPU)') ?? field(p, 'TFLOPs') ?? field(p, 'approx flops per GPU')?.replace(/TFLOPS$/, ''));
+          if (Number.isFinite(tf) && tf > 0) rec.tflops = tf;
+          const stamp = /^\s*\[(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})\]/.exec(p);
           if (stamp) {
             const us = parseDateTimeUs(stamp[1]!)!;
             rec.time = us / 1e6;
@@ -68,6 +73,16 @@ export const megatron: LogFormat = {
       expected: [{ kind: 'iter', iter: 10, latencyS: 356.2 / 1000, globalBatch: 4, skipped: true }],
     },
     { text: '[before the start of training step] datetime: 2022-10-31 08:35:51 ', expected: [{ kind: 'clock', time: 1667205351 }] },
+    {
+      // Megatron-Core (NVIDIA/Megatron-LM#756).
+      text: ' [2024-04-06 03:02:12] iteration       71/     100 | consumed samples:         9088 | elapsed time per iteration (ms): 5361.6 | throughput per GPU (TFLOP/s/GPU): 243.6 | learning rate: 1.420000E-05 | global batch size:   128 | lm loss: 1.818812E+00 | load_balancing_loss: 1.013377E+00 | loss scale: 1.0 | grad norm: 1.300 | num zeros: 0.0 | number of skipped iterations:   0 | number of nan iterations:   0 |',
+      expected: [{ kind: 'iter', iter: 71, latencyS: 5.3616, globalBatch: 128, loss: 1.818812, tflops: 243.6, time: 1712372532 }],
+    },
+    {
+      // GPT-NeoX style via DeepSpeed (deepspeedai/DeepSpeed#3742).
+      text: ' samples/sec: 7.799 | iteration       34/   10000 | elapsed time per iteration (ms): 4103.1 | learning rate: 2.111E-06 | approx flops per GPU: 112.9TFLOPS | lm_loss: 1.118665E+01 | number of skipped iterations:   0 | number of nan iterations:   0 |',
+      expected: [{ kind: 'iter', iter: 34, latencyS: 4.1031, loss: 11.18665, throughput: 7.799, tflops: 112.9 }],
+    },
     { text: '  num_layers ...................................... 24', expected: [{ kind: 'meta', fields: { num_layers: 24 } }] },
   ],
 };

@@ -7,6 +7,25 @@ import { oneflowBert } from './oneflow-bert.ts';
 import { oneflowCnn } from './oneflow-cnn.ts';
 import { oneflowGpt } from './oneflow-gpt.ts';
 import { tf2TimeHistory } from './tf2-timehistory.ts';
+import { composer } from './composer.ts';
+import { deepspeed } from './deepspeed.ts';
+import { gluoncv } from './gluoncv.ts';
+import { gluonnlp } from './gluonnlp.ts';
+import { hugectr } from './hugectr.ts';
+import { lightning } from './lightning.ts';
+import { mindspore } from './mindspore.ts';
+import { mxnetArcface, mxnetPartialFc } from './mxnet-insightface.ts';
+import { mxnetNgc } from './mxnet-ngc.ts';
+import { oneflowInsightface } from './oneflow-insightface.ts';
+import { oneflowWdl } from './oneflow-wdl.ts';
+import { paddle18Bert, paddle18Cv } from './paddle18.ts';
+import { pytorchExamples } from './pytorch-examples.ts';
+import { tf2Bert } from './tf2-bert.ts';
+import { hfTrainer } from './hf-trainer.ts';
+import { maxtext } from './maxtext.ts';
+import { paddleclas } from './paddleclas.ts';
+import { paddlenlp, paddlenlpTrainer } from './paddlenlp.ts';
+import { torchtitan } from './torchtitan.ts';
 import type { LogFormat } from './types.ts';
 
 /** Every supported format, in detection order (more specific first). */
@@ -21,6 +40,30 @@ export const formats: readonly LogFormat[] = [
   megatron,
   tf2TimeHistory,
   mlperf,
+  // Issue #14: today's training stacks.
+  deepspeed,
+  torchtitan,
+  maxtext,
+  paddleclas,
+  paddlenlp,
+  paddlenlpTrainer,
+  hfTrainer,
+  composer,
+  lightning,
+  // The rest of DLPerf (formats.md §6).
+  mxnetNgc,
+  gluoncv,
+  gluonnlp,
+  paddle18Cv,
+  paddle18Bert,
+  tf2Bert,
+  pytorchExamples,
+  mindspore,
+  oneflowInsightface,
+  mxnetArcface,
+  mxnetPartialFc,
+  hugectr,
+  oneflowWdl,
 ];
 
 export function formatById(id: string): LogFormat | undefined {

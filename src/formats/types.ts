@@ -27,6 +27,21 @@ export interface IterRecord {
   computeS?: number;
   /** Seconds this iteration waited for its input batch on the printing rank (NGC `train.data_time`). */
   dataS?: number;
+  /** Model TFLOP/s per GPU the log prints for this line (Megatron-Core, torchtitan, MaxText). */
+  tflops?: number;
+}
+
+/**
+ * The framework's own end-of-run figure (Hugging Face `train_samples_per_second`): it covers the
+ * whole run, warmup and start-up included, so it is reported with that note.
+ */
+export interface SummaryRecord {
+  kind: 'summary';
+  throughput: number;
+  /** Seconds the figure covers (`train_runtime`). */
+  runtimeS?: number;
+  /** What the figure covers, for the run's notes. */
+  note: string;
 }
 
 /** Configuration read from the log's own content (argument dumps, PARAMETER lines). */
@@ -47,12 +62,17 @@ export interface ClockRecord {
   time: number;
 }
 
-export type ParsedRecord = IterRecord | MetaRecord | MemoryRecord | ClockRecord;
+export type ParsedRecord = IterRecord | MetaRecord | MemoryRecord | ClockRecord | SummaryRecord;
 
 /** Stateful (per file) but pure: no IO, no timers. */
 export interface LineParser {
   parse(payload: string): ParsedRecord | ParsedRecord[] | undefined;
+  /** The file ended: records the parser still holds (a group of every-rank lines not yet closed). */
+  flush?(): ParsedRecord | ParsedRecord[] | undefined;
 }
+
+/** What one run's throughput counts (summary-json.md `throughput_unit`). */
+export type ThroughputUnit = 'samples/s' | 'tokens/s' | 'sequences/s' | 'images/s';
 
 /**
  * How DLPerf measures a run of this format (spec/methodology.md, formats.md §6).
@@ -67,7 +87,11 @@ export interface LineParser {
  */
 export interface WindowSpec {
   unit: 'iter' | 'line';
-  start: number | 'first';
+  /**
+   * `auto`: the rule for formats DLPerf has no method for: the first 10 % of the reports (never fewer
+   * than 3) are warmup, the window runs from there to the last report (src/metrics/stored-window.ts).
+   */
+  start: number | 'first' | 'auto';
   end: number | null;
   skipIterAtMost?: number;
   itersPerLine?: number;
@@ -102,6 +126,26 @@ export interface WindowSpec {
   shortNote?: string;
   /** The print that closes the window is not in the reported mean (set from `overrideReported`). */
   reportedExcludesEnd?: boolean;
+  /** The printed throughput is per device (per card): the run's figure is it × the world size. */
+  perDevice?: boolean;
+  /** The printed throughput is per node (MXNet InsightFace): the run's figure is it × the node count. */
+  perNode?: boolean;
+  /**
+   * Every rank prints each iteration into the one file: the consecutive lines of one iteration are one
+   * report, whose figure is the median across the ranks (NGC MXNet 20.03, gluon-nlp: DLPerf's reshape
+   * + median) or the mean (MindSpore: DLPerf sums every rank's time), and whose clock is its last line's.
+   */
+  acrossRanks?: 'median' | 'mean';
+  /**
+   * The reported figure of a line is total batch / its latency, averaged per line (DLPerf's Paddle
+   * scripts: mean of rates, not rate of the mean latency); `roundLineTo` rounds each line's rate first.
+   */
+  meanOfRates?: boolean;
+  roundLineTo?: number;
+  /** Keep the window's reports (for figures the streaming tracker does not average, e.g. TFLOP/s). */
+  keepSeries?: boolean;
+  /** The framework's own end-of-run figure (a summary record), when present, is the run's throughput. */
+  summaryFirst?: boolean;
 }
 
 /** DLPerf's two script families: mean of printed throughput, or samples / wall time. */
@@ -111,6 +155,8 @@ export interface FormatSample {
   text: string;
   /** Records the sample must parse to (undefined: must parse to nothing). */
   expected: ParsedRecord[] | undefined;
+  /** false: a progress line that proves nothing alone (a tqdm bar); the format is told by other lines. */
+  proves?: false;
 }
 
 export interface LogFormat {
@@ -124,6 +170,8 @@ export interface LogFormat {
   detect(payload: string): boolean;
   createParser(): LineParser;
   readonly window: WindowSpec;
+  /** What the throughput counts. @default 'samples/s' */
+  readonly unit?: ThroughputUnit;
   /** lnav-style samples: every one is checked by one generic test. */
   readonly samples: readonly FormatSample[];
 }

@@ -54,6 +54,9 @@ export interface GroupReport extends Partial<RunIdentity> {
   scaling_efficiency: number | null;
   latency_ms: number | null;
   memory_mib: number | null;
+  /** Added: what the group's throughput counts (its runs' unit), and their median TFLOP/s per GPU. */
+  throughput_unit?: string | null;
+  tflops_per_gpu?: number | null;
   flags: Flag[];
   /** Added: sources of the runs, in repeat order. */
   sources: string[];
@@ -156,6 +159,8 @@ export function aggregate(runs: RunReport[], opts: AggregateOptions = {}): Group
       scaling_efficiency: null,
       latency_ms: median(members.filter((m) => m.latency_ms !== null).map((m) => m.latency_ms!)),
       memory_mib: median(members.filter((m) => m.memory_mib !== null).map((m) => m.memory_mib!)),
+      throughput_unit: first.throughput_unit ?? null,
+      tflops_per_gpu: median(members.filter((m) => m.tflops_per_gpu != null).map((m) => m.tflops_per_gpu!)),
       flags: [],
       sources: members.map((m) => m.source),
     };

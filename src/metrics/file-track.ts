@@ -1,9 +1,10 @@
 import type { LineEvent, RunIdentity } from '../core/types.ts';
-import type { IterRecord, LineParser, LogFormat, ParsedRecord, ThroughputMethod } from '../formats/types.ts';
+import type { IterRecord, LineParser, LogFormat, ParsedRecord, SummaryRecord, ThroughputMethod } from '../formats/types.ts';
 import { DamageCheck } from './damage.ts';
 import { IterHistory } from './iter-history.ts';
 import { IterWindows } from './iter-windows.ts';
 import { RollingWindow, SeriesRing } from './rolling.ts';
+import { makeTracker } from './stored-window.ts';
 import { WindowTracker, elapsedSeconds, type Phase } from './window-tracker.ts';
 
 /** Where a piece of the run's identity was read, so a mismatch can show its proof. */
@@ -85,6 +86,12 @@ export class FileTrack {
   readonly series = new SeriesRing(SERIES_CAP);
   /** The whole curve by iteration, for reports; only when the RunSet was asked for it. */
   history: IterHistory | null = null;
+  /** The framework's own end-of-run figure, when the log prints one (Hugging Face). */
+  summary: SummaryRecord | null = null;
+  /** Devices whose figure a per-device print stands for (the run's world size), for the live figures. */
+  worldSize: () => number | null = () => null;
+  /** Nodes of the run, for per-node prints (MXNet InsightFace). */
+  nodes: () => number | null = () => null;
 
   constructor(
     readonly node: string,
@@ -111,7 +118,7 @@ export class FileTrack {
   }
 
   private newTracker(): WindowTracker {
-    const t = new WindowTracker(this.format!.window, this.windowOverride, this.method);
+    const t = makeTracker(this.format!.window, this.windowOverride, this.method);
     if (this.content.train_iters) t.trainIters = this.content.train_iters;
     return t;
   }
@@ -155,6 +162,10 @@ export class FileTrack {
         case 'clock':
           this.noteLogTime(r.time);
           break;
+        case 'summary':
+          this.summary = r;
+          this.version++;
+          break;
         case 'iter':
           if (r.globalBatch !== undefined && this.content.global_batch_size === undefined) {
             this.content.global_batch_size = r.globalBatch;
@@ -195,8 +206,14 @@ export class FileTrack {
     if (r.time !== undefined) this.noteLogTime(r.time);
     // Instantaneous throughput: the log's own figure, else batch / latency, else from the clock.
     let inst: number | null = null;
-    if (r.throughput !== undefined && Number.isFinite(r.throughput)) inst = r.throughput;
-    else if (r.latencyS && tb) inst = tb / r.latencyS;
+    if (r.throughput !== undefined && Number.isFinite(r.throughput)) {
+      inst = r.throughput;
+      const w = this.format?.window;
+      if (w?.perDevice || w?.perNode) {
+        const k = w.perDevice ? this.worldSize() : this.nodes();
+        inst = k ? inst * k : null;
+      }
+    } else if (r.latencyS && tb) inst = tb / r.latencyS;
     let step: number | null = r.latencyS ?? null;
     if (prev) {
       const dt = elapsedSeconds(prev, r);

@@ -80,7 +80,8 @@ export function pathInfo(path: string): PathInfo {
   const tokens = stem.split(/[_-]/);
   for (const t of tokens) {
     let m: RegExpExecArray | null;
-    if ((m = /^(\d+)n(\d+)[gd]$/i.exec(t))) {
+    if ((m = /^(\d+)n(\d+)[gd]$/i.exec(t)) || (m = /^N(\d+)C(\d+)$/.exec(t)) || (m = /^n(\d+)g(\d+)$/.exec(t))) {
+      // `N1C8`: PaddlePaddle/Perf's nodes × cards per node; `n1g8`: DLPerf's HugeCTR/WDL names.
       id.num_nodes = Number(m[1]);
       id.gpu_num_per_node = Number(m[2]);
     } else if ((m = /^dp(\d+)$/.exec(t))) id.data_parallel_size = Number(m[1]);

@@ -1,6 +1,6 @@
 import type { Flag, InputProblem, LineEvent } from '../core/types.ts';
 import { detectFormat, formatById } from '../formats/registry.ts';
-import { toArray, type IterRecord, type LogFormat, type ThroughputMethod } from '../formats/types.ts';
+import { toArray, type IterRecord, type LogFormat, type ParsedRecord, type ThroughputMethod } from '../formats/types.ts';
 import { unwrap } from '../formats/unwrap.ts';
 import { createLineDetectors, lineDetectors } from '../signals/registry.ts';
 import { FileTrack } from './file-track.ts';
@@ -78,6 +78,9 @@ export class RunSet {
     const t = new FileTrack(node, display, path);
     if (this.opts.history) t.history = new IterHistory();
     t.owner = run.changes;
+    const owner = run;
+    t.worldSize = () => owner.worldSize()?.value ?? null;
+    t.nodes = () => owner.identity().num_nodes;
     run.files.push(t);
     this.tracks.set(display, t);
     this.trackRun.set(t, run);
@@ -212,9 +215,19 @@ export class RunSet {
 
   /** The file ended (summary, replay, or a live file that went away). */
   endFile(t: FileTrack): void {
+    const run = this.trackRun.get(t)!;
+    // Records the parser still holds (the last iteration of an every-rank format).
+    if (t.parser?.flush && !t.ended) {
+      let recs: ParsedRecord[] = [];
+      try {
+        recs = toArray(t.parser.flush());
+      } catch (e) {
+        run.errors.push(`${t.file}: parser failed at the end of the file: ${(e as Error).message}`);
+      }
+      if (recs.length) t.apply(recs, { lineNo: t.lastIterLineNo, text: t.lastIterText, time: t.lastLineAt ?? 0, file: t.file }, () => run.totalBatch());
+    }
     t.ended = true;
     t.tracker?.end();
-    const run = this.trackRun.get(t)!;
     // A file that ended before its format was known may still belong to a run whose format another
     // file proves later (Megatron: only the last node prints progress): keep its head, bounded.
     if (!t.format && t.held.length) t.trimHeld(2000, 1 << 20);

@@ -171,11 +171,26 @@ export class Run {
     return out;
   }
 
+  /**
+   * Devices of the whole job, and where that was read: the log's own `world_size` (or its node and
+   * GPU counts), else the path's `NnMg`. Per-device figures are multiplied by it.
+   */
+  worldSize(): { value: number; source: 'log' | 'path' | 'log+path' } | null {
+    const c = this.contentFields();
+    if (c.world_size) return { value: c.world_size, source: 'log' };
+    const id = this.identity();
+    if (!id.num_nodes || !id.gpu_num_per_node) return null;
+    const nodesFromLog = c.num_nodes != null;
+    const gpusFromLog = c.gpu_num_per_node != null;
+    const source = nodesFromLog && gpusFromLog ? 'log' : !nodesFromLog && !gpusFromLog ? 'path' : 'log+path';
+    return { value: id.num_nodes * id.gpu_num_per_node, source };
+  }
+
   /** The run's figure, or why there is none. */
   result(): WindowResult | WindowShortfall | null {
     const p = this.primary();
     if (!p?.tracker) return null;
-    return p.tracker.result(this.totalBatch());
+    return p.tracker.result(this.totalBatch(), this.worldSize()?.value ?? null, this.identity().num_nodes);
   }
 
   status(): RunStatus {
@@ -184,6 +199,7 @@ export class Run {
     if (!p?.format) return 'unrecognized';
     const r = this.result();
     if (this.damageReason()) return 'error';
+    if (p.format.window.summaryFirst && p.summary) return 'ok';
     if (!r || isShortfall(r)) return 'too_short';
     return 'ok';
   }

@@ -135,7 +135,7 @@ export class WindowTracker {
     if (s.unit === 'line') {
       if (s.skipIterAtMost !== undefined && r.iter <= s.skipIterAtMost) return this.phase;
       this.counted++;
-      const start = s.start === 'first' ? 1 : s.start;
+      const start = s.start === 'first' || s.start === 'auto' ? 1 : s.start;
       if (this.counted === start) this.begin(r, at);
       else if (this.startRec) {
         this.addToWindow(r);
@@ -145,7 +145,7 @@ export class WindowTracker {
     }
     // iter unit
     if (!this.startRec) {
-      if (s.start === 'first' ? !r.skipped : r.iter >= s.start) this.begin(r, at);
+      if (s.start === 'first' || s.start === 'auto' ? !r.skipped : r.iter >= s.start) this.begin(r, at);
       return this.phase;
     }
     if (r.iter <= this.startRec.iter) {
@@ -210,8 +210,8 @@ export class WindowTracker {
     return null;
   }
 
-  /** The run's figure, or why there is none yet. */
-  result(totalBatch: number | null): WindowResult | WindowShortfall {
+  /** The run's figure, or why there is none yet. `worldSize` is for trackers of per-device figures (stored-window.ts). */
+  result(totalBatch: number | null, _worldSize: number | null = null, _nodes: number | null = null): WindowResult | WindowShortfall {
     if (this.held) {
       // Unknown length: no figure before the log ends (the half is not known yet).
       if (this.trainIters === null && !this.ended && !this.frozen) return { reason: 'the run has not ended: its second half is not known yet (no train_iters in the log)', lastIter: this.lastRec?.iter ?? null };
@@ -225,7 +225,7 @@ export class WindowTracker {
       const want = s.end === null ? 'at least two progress lines after warmup: the first opens the window, the last closes it' : `${s.unit === 'line' ? 'counted line' : 'iteration'} ${s.end}`;
       return { reason: `log ends before its window ends (${where}; needs ${want})${s.shortNote ? `; ${s.shortNote}` : ''}`, lastIter: this.lastRec?.iter ?? null };
     }
-    const startCount = s.start === 'first' ? 1 : s.start;
+    const startCount = s.start === 'first' || s.start === 'auto' ? 1 : s.start;
     const endCount = this.endRec && s.end !== null ? s.end : this.counted;
     const linesIters = s.unit === 'line' && s.itersPerLine !== undefined ? (endCount - startCount) * s.itersPerLine : b.iter - a.iter;
     const dtS = elapsedSeconds(a, b);

@@ -208,7 +208,7 @@ export class FileTimeline {
       if (typeof r.fields.log_interval === 'number' && r.fields.log_interval > 0) this.logInterval = r.fields.log_interval;
       return null;
     }
-    if (r.kind === 'memory') return null;
+    if (r.kind === 'memory' || r.kind === 'summary') return null;
     if (r.kind === 'clock') return this.clockAnchor(r.time);
     // iteration record
     const di = this.iterationsSince(r);

@@ -8,7 +8,7 @@ function cell(v: unknown): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-const RUN_COLS = ['source', 'format', 'framework', 'model', 'precision', 'num_nodes', 'gpu_num_per_node', 'batch_size_per_device', 'repeat', 'throughput', 'throughput_method', 'latency_ms', 'memory_mib', 'status'] as const;
+const RUN_COLS = ['source', 'format', 'framework', 'model', 'precision', 'num_nodes', 'gpu_num_per_node', 'batch_size_per_device', 'repeat', 'throughput', 'throughput_unit', 'throughput_method', 'latency_ms', 'memory_mib', 'status'] as const;
 const GROUP_COLS = ['framework', 'model', 'precision', 'num_nodes', 'gpu_num_per_node', 'batch_size_per_device', 'runs', 'runs_expected', 'median_throughput', 'mean_throughput', 'min_throughput', 'max_throughput', 'cv', 'speedup', 'scaling_efficiency', 'latency_ms', 'memory_mib'] as const;
 
 /** `summary --format csv`: the runs table, a blank line, then the groups table (full precision). */

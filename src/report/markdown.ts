@@ -78,8 +78,8 @@ export function summaryMarkdown(s: SummaryResult): string {
   out.push('## All Results', '');
   out.push(
     table(
-      ['source', 'num_nodes', 'gpu_num_per_node', 'batch_size_per_device', 'precision', 'throughput', 'method', 'status', 'flags'],
-      s.runs.map((r: RunReport) => [r.source, num(r.num_nodes), num(r.gpu_num_per_node), num(r.batch_size_per_device), r.precision ?? '-', fmt(r.throughput), r.throughput_method ?? '-', r.status, r.flags.map(flagWord).join(', ') || '-']),
+      ['source', 'num_nodes', 'gpu_num_per_node', 'batch_size_per_device', 'precision', 'throughput', 'method', 'status', 'flags', 'unit', 'window'],
+      s.runs.map((r: RunReport) => [r.source, num(r.num_nodes), num(r.gpu_num_per_node), num(r.batch_size_per_device), r.precision ?? '-', fmt(r.throughput), r.throughput_method ?? '-', r.status, r.flags.map(flagWord).join(', ') || '-', r.throughput_unit ?? '-', r.window_rule ?? '-']),
     ),
     '',
   );
@@ -88,12 +88,14 @@ export function summaryMarkdown(s: SummaryResult): string {
   const gpt = s.groups.some(isGpt);
   const header = ['framework', 'model', 'precision', 'num_nodes', 'gpu_num_per_node', 'batch_size_per_device', 'throughput', 'speedup', 'scaling_efficiency', 'runs', 'cv'];
   if (gpt) header.push('dp×tp×pp', 'global_batch', 'latency (ms)', 'memory (MiB)');
+  header.push('unit');
   out.push(
     table(
       header,
       s.groups.map((g) => {
         const row: (string | number)[] = [g.framework ?? '-', g.model ?? '-', g.precision ?? '-', num(g.num_nodes), num(g.gpu_num_per_node), num(g.batch_size_per_device), fmt(g.throughput), fmt(g.speedup), fmt(g.scaling_efficiency, 3), `${g.runs}/${g.runs_expected}`, g.cv === null ? '-' : `${(g.cv * 100).toFixed(2)} %`];
         if (gpt) row.push(g.data_parallel_size != null ? `${g.data_parallel_size}×${g.tensor_model_parallel_size ?? 1}×${g.pipeline_model_parallel_size ?? 1}` : '-', num(g.global_batch_size), fmt(g.latency_ms, 3), num(g.memory_mib));
+        row.push(g.throughput_unit ?? '-');
         return row;
       }),
     ),

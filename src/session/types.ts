@@ -17,6 +17,8 @@ export interface RunView extends RunIdentity {
   /** The final figure, set once the window is complete (equals `summary`). */
   throughput: number | null;
   throughput_method: 'timestamps' | 'reported' | null;
+  /** What the throughput counts (`samples/s`, `tokens/s`, …), always the whole cluster's. */
+  throughput_unit?: string | null;
   latency_ms: number | null;
   memory_mib: number | null;
   /** Median step time (s) over recent iterations. */

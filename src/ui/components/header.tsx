@@ -38,9 +38,10 @@ export function Header({ snapshot, run, paused, width }: { snapshot: SessionSnap
     );
   }
   const alert = ibAlert(run);
+  const unit = run.throughput_unit ?? 'samples/s';
   const rate =
     run.throughput_instant !== null || run.throughput_rolling_median !== null
-      ? `throughput ${fmtRate(run.throughput_instant)}/s (median ${fmtRate(run.throughput_rolling_median)})`
+      ? `throughput ${fmtRate(run.throughput_instant)} ${unit} (median ${fmtRate(run.throughput_rolling_median)})`
       : `step ${fmtStep(run.step_time_s)}`;
   return (
     <Box flexDirection="column" width={width}>
@@ -54,7 +55,7 @@ export function Header({ snapshot, run, paused, width }: { snapshot: SessionSnap
       </Text>
       <Text wrap="truncate-end">
         {rate}
-        {run.throughput !== null ? <Text bold> · final {fmtRate(run.throughput)}/s</Text> : null}
+        {run.throughput !== null ? <Text bold> · final {fmtRate(run.throughput)} {unit}</Text> : null}
         {run.speedup !== null ? ` · speedup ${fmtTimes(run.speedup)}` : ''}
         {run.scaling_efficiency !== null ? ` · efficiency ${fmtPct(run.scaling_efficiency, false)}` : ''} · transport:{' '}
         <Text color={t.color(run.transport === 'socket' ? 'bad' : run.transport === 'suspected_socket' ? 'warn' : 'accent')}>{transportLabel(run.transport)}</Text>
