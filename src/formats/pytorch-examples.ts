@@ -17,7 +17,7 @@ export const pytorchExamples: LogFormat = {
   title: 'PyTorch examples ImageNet (ProgressMeter)',
   framework: 'pytorch',
   detect: (p) => p.includes('Epoch: [') && p.includes('Time ') && LINE.test(p),
-  window: { unit: 'line', start: 20, end: 120, skipIterAtMost: 5, roundTo: 2, preferReported: true },
+  window: { unit: 'line', start: 20, end: 120, skipIterAtMost: 5, roundTo: 2, preferReported: true, everyRank: true },
   createParser() {
     return {
       parse(p): ParsedRecord | undefined {

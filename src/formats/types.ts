@@ -136,6 +136,8 @@ export interface WindowSpec {
    * + median) or the mean (MindSpore: DLPerf sums every rank's time), and whose clock is its last line's.
    */
   acrossRanks?: 'median' | 'mean';
+  /** Every rank's lines are interleaved in the one file (identical prints of two ranks are not damage). */
+  everyRank?: boolean;
   /**
    * The reported figure of a line is total batch / its latency, averaged per line (DLPerf's Paddle
    * scripts: mean of rates, not rate of the mean latency); `roundLineTo` rounds each line's rate first.

@@ -44,12 +44,12 @@ export class ClockCheck {
       const typical = this.perIter.length >= 3 ? median(this.perIter) : null;
       if (inWindow && !this.jump) {
         if (dt < 0) {
-          this.jump = { kind: 'backwards', from: this.prevText ? { lineNo: this.prevLineNo, text: this.prevText } : null, to: text ? { lineNo, text } : null, seconds: dt, typicalS: typical, detail: `the log clock goes back ${fmt(-dt)} s between iteration ${p.iter} and iteration ${r.iter}, inside the measuring window` };
+          this.jump = { kind: 'backwards', from: this.prevText || this.prevLineNo ? { lineNo: this.prevLineNo, text: this.prevText } : null, to: text || lineNo ? { lineNo, text } : null, seconds: dt, typicalS: typical, detail: `the log clock goes back ${fmt(-dt)} s between iteration ${p.iter} and iteration ${r.iter}, inside the measuring window` };
         } else if (typical !== null && typical > 0 && dt / di > LEAP_FACTOR * typical && dt > LEAP_MIN_S) {
           this.jump = {
             kind: 'leap',
-            from: this.prevText ? { lineNo: this.prevLineNo, text: this.prevText } : null,
-            to: text ? { lineNo, text } : null,
+            from: this.prevText || this.prevLineNo ? { lineNo: this.prevLineNo, text: this.prevText } : null,
+            to: text || lineNo ? { lineNo, text } : null,
             seconds: dt,
             typicalS: typical,
             detail: `the log clock leaps ${fmt(dt)} s between iteration ${p.iter} and iteration ${r.iter} (${fmt(dt / di)} s per iteration; ${fmt(typical)} s before), inside the measuring window`,

@@ -38,6 +38,8 @@ export class DamageCheck {
   private last: IterRecord | null = null;
   private maxIter = -Infinity;
   private epoch: number | undefined = undefined;
+  /** Every rank prints each iteration into the file (the format's normal shape): a repeat is another rank. */
+  repeatsAreRanks = false;
 
   /** The record to use (impossible values removed), or null for an exact repeat (counted once). */
   inspect(r: IterRecord, lineNo: number, text: string): IterRecord | null {
@@ -46,7 +48,7 @@ export class DamageCheck {
       this.epoch = r.epoch;
       this.maxIter = -Infinity;
     }
-    if (r.iter <= this.maxIter && this.isRepeat(r)) {
+    if (!this.repeatsAreRanks && r.iter <= this.maxIter && this.isRepeat(r)) {
       this.duplicates++;
       this.firstDuplicate ??= { lineNo, text, detail: `iteration ${r.iter} printed again, identically` };
       return null;

@@ -114,6 +114,7 @@ export class FileTrack {
     this.parser = format.createParser();
     this.windowOverride = window;
     this.method = method;
+    this.damage.repeatsAreRanks = !!(format.window.acrossRanks || format.window.everyRank);
     this.tracker = this.newTracker();
   }
 

@@ -121,7 +121,8 @@ export function runReport(run: Run, ended: boolean): RunReport {
   let method = ok?.method ?? null;
   let window = ok ? { start_iter: ok.startIter, end_iter: ok.endIter } : null;
   let steady: number | null = null;
-  let crosscheck = ok?.crosscheck ?? null;
+  // A clock jump spoils the timestamps cross-check of a reported figure (trust.ts).
+  let crosscheck = p?.tracker?.clockJump ? null : (ok?.crosscheck ?? null);
   // The framework's whole-run figure (warmup included) where the format prefers it; the steady-state one beside it.
   if (fmt?.window.summaryFirst && p?.summary && !damage) {
     steady = throughput;

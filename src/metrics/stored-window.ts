@@ -6,6 +6,8 @@ import { WindowTracker, type Phase, type WindowResult, type WindowShortfall } fr
 
 /** Reports kept per file: far more than any benchmark prints; beyond it the window stops growing (said in the rule). */
 export const STORED_REPORTS_CAP = 500_000;
+/** Progress lines whose text is kept for evidence (a clock jump, the window's ends). */
+const TEXT_CAP = 4_000;
 
 /** The figure of a stored window, with what only this tracker knows. */
 export interface StoredResult extends WindowResult {
@@ -49,8 +51,10 @@ export class StoredWindow extends WindowTracker {
   private readonly chosen: ThroughputMethod | undefined;
   /** The streaming tracker of the last computation (its clock check is the window's). */
   private inner: WindowTracker | null = null;
-  /** Line numbers of the stored reports, for the clock check's evidence (text is not kept: memory). */
+  /** Line numbers of the stored reports, for the clock check's evidence... */
   private readonly lineNos: number[] = [];
+  /** ...and their text for the first {@link TEXT_CAP} (later ones: the line number alone; memory). */
+  private readonly texts: string[] = [];
 
   constructor(spec: WindowSpec, override?: { start: number; end: number | null }, method?: ThroughputMethod) {
     super(spec, override, method);
@@ -81,7 +85,7 @@ export class StoredWindow extends WindowTracker {
     return this.recs[this.recs.length - 1]?.iter ?? null;
   }
 
-  override push(r: IterRecord, lineNo = 0): Phase {
+  override push(r: IterRecord, lineNo = 0, text = ''): Phase {
     if (this.recs.length >= STORED_REPORTS_CAP) {
       this.capped = true;
       return this.phase;
@@ -89,6 +93,7 @@ export class StoredWindow extends WindowTracker {
     const prev = this.recs[this.recs.length - 1];
     this.recs.push(r);
     this.lineNos.push(lineNo);
+    if (this.texts.length < TEXT_CAP) this.texts.push(text.slice(0, 300));
     // Counted as reportCount() does, in O(1) per line (phase is read on every progress line).
     if (!(this.base.skipIterAtMost !== undefined && r.iter <= this.base.skipIterAtMost)) {
       const repeat = prev !== undefined && prev.iter === r.iter && (this.base.acrossRanks !== undefined || this.base.unit === 'iter');
@@ -111,7 +116,7 @@ export class StoredWindow extends WindowTracker {
   }
 
   private nReports = 0;
-  /** The line number of each report of the last reports() call (its last line for an every-rank group). */
+  /** The stored index of each report of the last reports() call (its last line for an every-rank group). */
   private repLines: number[] = [];
 
   /** One report per iteration, with a global figure (null: what is missing to make one). */
@@ -140,7 +145,7 @@ export class StoredWindow extends WindowTracker {
           if (lat.length) rep.latencyS = median(lat)!;
         }
         out.push(rep);
-        lines.push(this.lineNos[j - 1] ?? 0);
+        lines.push(j - 1);
         i = j;
       }
     } else {
@@ -150,7 +155,7 @@ export class StoredWindow extends WindowTracker {
         if (r.iter === last && s.unit === 'iter') return;
         last = r.iter;
         out.push(r);
-        lines.push(this.lineNos[k] ?? 0);
+        lines.push(k);
       });
     }
     if (s.meanOfRates) {
@@ -202,7 +207,8 @@ export class StoredWindow extends WindowTracker {
     const t = new WindowTracker(inner, undefined, this.chosen);
     this.inner = t;
     for (let k = 0; k < feed.length; k++) {
-      if (t.push(feed[k]!, this.repLines[k] ?? 0) === 'done') break;
+      const at = this.repLines[k] ?? -1;
+      if (t.push(feed[k]!, this.lineNos[at] ?? 0, this.texts[at] ?? '') === 'done') break;
     }
     t.end();
     const res = t.result(totalBatch);

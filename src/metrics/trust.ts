@@ -12,7 +12,9 @@ export const DISAGREEMENT = 0.03;
 export function fatalDamage(p: FileTrack | null, result: WindowResult | null): string | null {
   if (!p?.tracker) return null;
   const j = p.tracker.clockJump;
-  if (j) return `${j.detail}: the window's wall time cannot be trusted`;
+  // The reported method averages the printed figures: the log clock does not enter it, so a jump
+  // spoils only its timestamps cross-check (flagged, cross-check withheld), not the figure.
+  if (j && result?.method !== 'reported') return `${j.detail}: the window's wall time cannot be trusted`;
   if (p.damage.resetCount > 0 && !result) {
     const r = p.damage.resets[0]!;
     return `the process restarted at line ${r.lineNo} (${r.detail.replace(/: the process restarted$/, '')}) and no segment of the log holds a complete window`;
@@ -39,7 +41,7 @@ export function trustFlags(files: readonly FileTrack[], primary: FileTrack | nul
     }
     const j = f.tracker?.clockJump;
     if (j && f === primary) {
-      out.push({ kind: 'clock_jump', confidence: 'confirmed', evidence: ev(j.to?.text ?? ''), ...(j.to ? { line: j.to.lineNo } : {}), ...where, detail: `${j.detail}${j.from ? ` (line ${j.from.lineNo}: ${ev(j.from.text)})` : ''}; no figure is given` });
+      out.push({ kind: 'clock_jump', confidence: 'confirmed', evidence: ev(j.to?.text ?? ''), ...(j.to ? { line: j.to.lineNo } : {}), ...where, detail: `${j.detail}${j.from ? ` (line ${j.from.lineNo}: ${ev(j.from.text)})` : ''}; ${result?.method === 'reported' ? 'the figure is the mean of the printed values (reported method), which the clock does not enter; the timestamps cross-check is withheld' : 'no figure is given'}` });
     }
   }
   if (primary && result && result.crosscheck !== null && result.crosscheck > 0 && !primary.tracker?.clockJump) {

@@ -128,6 +128,15 @@ describe('formats without a DLPerf method: the figure of an independent implemen
     expect(r.tflops_per_gpu).toBeGreaterThan(300);
     expect(r.memory_mib).toBe(Math.round(49.66 * 1024));
   });
+
+  it('torchtitan: a 20-minute pause (GC, profiler dump) between two prints keeps the reported figure, flagged, without its timestamps cross-check', async () => {
+    const r = await run('torchtitan');
+    expect(r.status).toBe('ok');
+    expect(r.throughput_crosscheck).toBeNull();
+    const f = r.flags.find((x: { kind: string }) => x.kind === 'clock_jump');
+    expect(f?.line).toBe(23);
+    expect(f?.detail).toContain('the timestamps cross-check is withheld');
+  });
 });
 
 describe('--window overrides the automatic window, and the run says so', () => {
