@@ -3,6 +3,7 @@ import { formatById } from '../formats/registry.ts';
 import { aggregate, type Aggregate, type GroupReport, type OutlierRule, type ScalingRule } from '../metrics/aggregate.ts';
 import type { IterPoint } from '../metrics/iter-history.ts';
 import { runReport, type RunReport } from '../metrics/run-report.ts';
+import { TextPool } from '../metrics/report-strings.ts';
 import { RunSet, type RunSetOptions } from '../metrics/run-set.ts';
 import { enumerateInputs } from '../sources/inputs.ts';
 import { bytePathDefault, feedFile } from './byte-feed.ts';
@@ -42,7 +43,9 @@ export interface SummaryResult {
  * number of runs, not on the size of the logs.
  */
 export async function summarize(inputs: string[], opts: SummaryOptions = {}): Promise<SummaryResult> {
-  const set = new RunSet(opts);
+  // Ended files are reduced to what their report reads (FileTrack.release): memory follows the
+  // files open, not the files read (100k tiny logs).
+  const set = new RunSet({ ...opts, releaseEnded: true });
   const problems: InputProblem[] = [];
   const skipped: { file: string; reason: string }[] = [];
   const report = (p: InputProblem) => {
@@ -73,15 +76,18 @@ export async function summarize(inputs: string[], opts: SummaryOptions = {}): Pr
   }
   const runs: RunReport[] = [];
   const series = opts.history ? new Map<string, IterPoint[]>() : undefined;
-  for (const run of set.runs.values()) {
+  const pool = new TextPool();
+  for (const [key, run] of set.runs) {
+    // Each run's state is let go once its report is made: the two never add up.
+    set.runs.delete(key);
     // A file that gave no line at all (binary, unreadable) is reported by its problem, not as a run.
     if (run.files.every((f) => f.lines === 0)) continue;
-    const rep = runReport(run, true);
+    const rep = pool.report(runReport(run, true));
     runs.push(rep);
     const h = run.primary()?.history;
     if (series && h) series.set(rep.source, h.toArray());
     if (rep.status === 'unrecognized') {
-      report({ input: run.files[0]?.path ?? rep.source, file: rep.source, kind: 'unrecognized', message: `${rep.reason ?? 'no known log format'} (${run.files.reduce((a, f) => a + f.lines, 0)} lines; skipped, counted)` });
+      report({ input: run.files[0]?.path ?? rep.source, file: rep.source, kind: 'unrecognized', message: pool.text(`${rep.reason ?? 'no known log format'} (${run.files.reduce((a, f) => a + f.lines, 0)} lines; skipped, counted)`) });
     }
   }
   runs.sort((a, b) => BY_SOURCE(a.source, b.source));
