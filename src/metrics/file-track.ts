@@ -1,6 +1,7 @@
 import type { LineEvent, RunIdentity } from '../core/types.ts';
 import type { IterRecord, LineParser, LogFormat, ParsedRecord, SummaryRecord, ThroughputMethod } from '../formats/types.ts';
 import { DamageCheck } from './damage.ts';
+import { textOwner } from './own-text.ts';
 import { IterHistory } from './iter-history.ts';
 import { IterWindows } from './iter-windows.ts';
 import { RollingWindow, SeriesRing } from './rolling.ts';
@@ -305,8 +306,9 @@ export class FileTrack {
    * sniffers, rolling values, the chart series, damage's recent prints). Every text kept becomes a
    * text of its own (`own`): a view into a chunk string would pin the chunk. The report is the same.
    */
-  release(own: (s: string) => string): void {
+  release(ownOne: (s: string) => string): void {
     if (this.released) return;
+    const own = textOwner(ownOne);
     this.released = true;
     this.parser = null;
     this.sniffKeeper = null;
@@ -320,13 +322,7 @@ export class FileTrack {
     this.tracker?.release(own);
     this.iterWindows.ownTexts(own);
     this.lastIterText = own(this.lastIterText);
-    // Fields read from one line share its text: one copy for them all.
-    let from = '';
-    let to = '';
-    for (const e of this.contentEvidence.values()) {
-      if (e.text !== from) [from, to] = [e.text, own(e.text)];
-      e.text = to;
-    }
+    for (const e of this.contentEvidence.values()) e.text = own(e.text);
     for (const h of this.held) {
       const same = h.payload === h.text;
       h.text = own(h.text);
