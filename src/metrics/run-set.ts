@@ -125,6 +125,17 @@ export class RunSet {
     return run.files;
   }
 
+  /** Let go of a run no file will join any more (summary froze its report): its files are forgotten too. */
+  forgetRun(key: string): void {
+    const run = this.runs.get(key);
+    if (!run) return;
+    for (const t of run.files) {
+      this.tracks.delete(t.file);
+      this.trackRun.delete(t);
+    }
+    this.runs.delete(key);
+  }
+
   /** An input problem that concerns a file's number (a duplicate archive member): a flag on its run. */
   noteInputProblem(p: InputProblem): void {
     if (p.kind !== 'duplicate_member' || !p.file) return;
