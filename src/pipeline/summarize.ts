@@ -25,6 +25,11 @@ export interface SummaryOptions extends RunSetOptions {
   onFile?: (path: string) => void;
   /** Parse progress lines from bytes where provably equal (pipeline/byte-feed.ts). Default: on, unless DLPERF_TOP_BYTE_PATH=0. */
   bytePath?: boolean;
+  /**
+   * Reduce each ended file to what its report reads (FileTrack.release), and freeze a run's report
+   * once no file can join it (freeze-plan.ts). Default on; the result is the same either way (tested).
+   */
+  release?: boolean;
 }
 
 export interface SummaryResult {
@@ -67,7 +72,8 @@ function freeze(run: Run, pool: TextPool, history: boolean): Frozen {
 export async function summarize(inputs: string[], opts: SummaryOptions = {}): Promise<SummaryResult> {
   // Ended files are reduced to what their report reads (FileTrack.release): memory follows the
   // files open, not the files read (100k tiny logs).
-  const set = new RunSet({ ...opts, releaseEnded: true });
+  const release = opts.release ?? true;
+  const set = new RunSet({ ...opts, releaseEnded: release });
   const problems: InputProblem[] = [];
   const skipped: { file: string; reason: string }[] = [];
   const report = (p: InputProblem) => {
@@ -83,7 +89,7 @@ export async function summarize(inputs: string[], opts: SummaryOptions = {}): Pr
   // Every run in the order it was first seen (the order of runs[] before sorting, and of the
   // `unrecognized` problems): its frozen report once no file can join it (freeze-plan.ts), else null.
   const order = new Map<string, Frozen | null>();
-  const plan = await freezePlan(inputs);
+  const plan = release ? await freezePlan(inputs) : null;
   for await (const item of enumerateInputs(inputs, enumOpts)) {
     if (item.type === 'problem') {
       report(item.problem);
