@@ -11,7 +11,7 @@ function feed(files: [string, string][], releaseEnded: boolean): RunSet {
   const set = new RunSet({ releaseEnded });
   for (const [path, text] of files) {
     const t = set.openFile(path)!;
-    text.split('\n').forEach((line, i) => set.line(t, { lineNo: i + 1, text: line, time: i * 1000, file: path, node: t.node }));
+    text.split('\n').forEach((line, i) => set.line(t, { lineNo: i + 1, offset: 0, text: line, time: i * 1000, file: path, node: t.node }));
     set.endFile(t);
   }
   return set;
@@ -67,13 +67,13 @@ describe('FileTrack.release: an ended file is reduced to what its report reads',
   it('a released file that another file later proves the format of is parsed, then reduced again', () => {
     const set = new RunSet({ releaseEnded: true });
     const head = set.openFile('node0/1n8g/r50_b256_amp_1.log')!;
-    set.line(head, { lineNo: 1, text: '+ python main.py --arch resnet50 -b 256', time: 0, file: head.file, node: head.node });
+    set.line(head, { lineNo: 1, offset: 0, text: '+ python main.py --arch resnet50 -b 256', time: 0, file: head.file, node: head.node });
     set.endFile(head);
     expect(head.released).toBe(true);
     expect(head.format).toBeNull();
     expect(head.held.length).toBe(1);
     const other = set.openFile('node1/1n8g/r50_b256_amp_1.log')!;
-    ngc.split('\n').forEach((line, i) => set.line(other, { lineNo: i + 1, text: line, time: i, file: other.file, node: other.node }));
+    ngc.split('\n').forEach((line, i) => set.line(other, { lineNo: i + 1, offset: 0, text: line, time: i, file: other.file, node: other.node }));
     set.endFile(other);
     expect(set.runOf(head)).toBe(set.runOf(other));
     expect(head.format).not.toBeNull();
