@@ -16,7 +16,7 @@
  */
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { fileNameText, joinName, type FsPath } from '../sources/file-name.ts';
 import { pathInfo } from '../metrics/path-identity.ts';
 
 const NODE_DIR = /^(?:node|host|worker)[-_]?(\d+)$/i;
@@ -46,20 +46,22 @@ export async function freezePlan(inputs: readonly string[]): Promise<FreezePlan 
     expected.add(display);
     remaining.set(info.runKey, (remaining.get(info.runKey) ?? 0) + 1);
   };
-  const walk = async (dir: string, rel: string): Promise<boolean> => {
-    let ents: Dirent[];
+  const walk = async (dir: FsPath, rel: string): Promise<boolean> => {
+    let ents: Dirent<Buffer>[];
     try {
-      ents = await readdir(dir, { withFileTypes: true });
+      // Names as bytes, shown as the walk shows them (sources/file-name.ts).
+      ents = await readdir(dir, { withFileTypes: true, encoding: 'buffer' });
     } catch {
       return true; // reported by the real walk; nothing of it is read
     }
     for (const e of ents) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
+      const name = fileNameText(e.name);
+      const r = rel ? `${rel}/${name}` : name;
       if (e.isDirectory()) {
-        if (!(await walk(join(dir, e.name), r))) return false;
+        if (!(await walk(joinName(dir, e.name), r))) return false;
         continue;
       }
-      if (NODE_DIR.test(e.name)) return false;
+      if (NODE_DIR.test(name)) return false;
       const { dirs, base } = keyDirs(r);
       fileKeys.add([...dirs, base].join('/'));
       for (let i = 1; i <= dirs.length; i++) dirKeys.add(dirs.slice(0, i).join('/'));
