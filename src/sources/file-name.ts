@@ -4,6 +4,8 @@
  * walk reads names as bytes: the file is opened by its bytes (`FsPath` is a Buffer then), and shown
  * by a name whose bad bytes are written `\xNN` (the rest decoded), one name per distinct file.
  */
+import { join } from 'node:path';
+
 export type FsPath = string | Buffer;
 
 const strict = new TextDecoder('utf-8', { fatal: true });
@@ -36,9 +38,9 @@ export function fileNameText(name: Buffer): string {
   return out;
 }
 
-/** `dir/name` for a name read as bytes: a string while both are UTF-8, else a Buffer of the exact bytes. */
+/** `dir/name` for a name read as bytes: `path.join`'s string while both are UTF-8, else a Buffer of the exact bytes. */
 export function joinName(dir: FsPath, name: Buffer): FsPath {
-  if (typeof dir === 'string' && Buffer.from(name.toString('utf8'), 'utf8').equals(name)) return dir.endsWith('/') ? dir + name.toString('utf8') : `${dir}/${name.toString('utf8')}`;
+  if (typeof dir === 'string' && Buffer.from(name.toString('utf8'), 'utf8').equals(name)) return join(dir, name.toString('utf8'));
   const d = typeof dir === 'string' ? Buffer.from(dir, 'utf8') : dir;
   return Buffer.concat([d, d[d.length - 1] === 0x2f ? Buffer.alloc(0) : Buffer.from('/'), name]);
 }
