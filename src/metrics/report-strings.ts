@@ -1,4 +1,4 @@
-import { ownText } from './own-text.ts';
+import { ownText, textOwner } from './own-text.ts';
 import type { RunReport } from './run-report.ts';
 
 /** Keys whose text differs from run to run (paths, proof lines): copied flat, never pooled. */
@@ -29,9 +29,14 @@ export class TextPool {
 
   /** Replaces, in place, every string of a report (nested objects and arrays included). */
   report(r: RunReport): RunReport {
+    // The run's own texts repeat inside its report (source, files[].file, flags' file): one copy each.
+    this.own = textOwner();
     this.walk(r as unknown as Record<string, unknown>);
+    this.own = ownText;
     return r;
   }
+
+  private own: (s: string) => string = ownText;
 
   private walk(o: Record<string, unknown> | unknown[]): void {
     if (Array.isArray(o)) {
@@ -42,7 +47,7 @@ export class TextPool {
   }
 
   private value(v: unknown, unique: boolean): unknown {
-    if (typeof v === 'string') return unique ? ownText(v) : this.text(v);
+    if (typeof v === 'string') return unique ? this.own(v) : this.text(v);
     if (v !== null && typeof v === 'object') this.walk(v as Record<string, unknown>);
     return v;
   }

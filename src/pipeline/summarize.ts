@@ -60,7 +60,7 @@ function freeze(run: Run, pool: TextPool, history: boolean): Frozen {
   const h = history ? (run.primary()?.history?.toArray() ?? null) : null;
   const unrecognized: InputProblem | null =
     rep.status === 'unrecognized'
-      ? { input: run.files[0]?.path ?? rep.source, file: rep.source, kind: 'unrecognized', message: pool.text(`${rep.reason ?? 'no known log format'} (${run.files.reduce((a, f) => a + f.lines, 0)} lines; skipped, counted)`) }
+      ? { input: run.files[0]?.path === rep.source ? rep.source : (run.files[0]?.path ?? rep.source), file: rep.source, kind: 'unrecognized', message: pool.text(`${rep.reason ?? 'no known log format'} (${run.files.reduce((a, f) => a + f.lines, 0)} lines; skipped, counted)`) }
       : null;
   return { rep, history: h, unrecognized };
 }
