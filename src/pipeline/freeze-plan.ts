@@ -17,9 +17,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { fileNameText, joinName, type FsPath } from '../sources/file-name.ts';
-import { pathInfo } from '../metrics/path-identity.ts';
-
-const NODE_DIR = /^(?:node|host|worker)[-_]?(\d+)$/i;
+import { NODE_DIR, pathInfo, pathParts } from '../metrics/path-identity.ts';
 
 export interface FreezePlan {
   /** A file of the walked trees ended; returns true when its run can get no other file. */
@@ -28,7 +26,7 @@ export interface FreezePlan {
 
 /** Splits a path as pathInfo does (run-key space: node directories left out). */
 function keyDirs(path: string): { dirs: string[]; base: string } {
-  const parts = path.replace(/\\/g, '/').split('/').filter((p) => p !== '' && p !== '.');
+  const parts = pathParts(path);
   const base = parts.pop() ?? '';
   return { dirs: parts.filter((d) => !NODE_DIR.test(d)), base };
 }
