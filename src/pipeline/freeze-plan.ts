@@ -34,14 +34,15 @@ function keyDirs(path: string): { dirs: string[]; base: string } {
 /** Null when some argument is not a directory, or the trees could hide a file of a counted run. */
 export async function freezePlan(inputs: readonly string[]): Promise<FreezePlan | null> {
   if (inputs.length === 0) return null;
+  // Files still to come, by run key and by display path; entries go as they reach 0 (100k of each).
   const remaining = new Map<string, number>();
-  const expected = new Set<string>();
+  const expected = new Map<string, number>();
   const fileKeys = new Set<string>();
   const dirKeys = new Set<string>();
   const count = (display: string) => {
     const info = pathInfo(display);
     if (info.notALog) return;
-    expected.add(display);
+    expected.set(display, (expected.get(display) ?? 0) + 1);
     remaining.set(info.runKey, (remaining.get(info.runKey) ?? 0) + 1);
   };
   const walk = async (dir: FsPath, rel: string): Promise<boolean> => {
@@ -80,9 +81,13 @@ export async function freezePlan(inputs: readonly string[]): Promise<FreezePlan 
   for (const k of fileKeys) if (dirKeys.has(k)) return null;
   return {
     ended(displayPath, runKey) {
-      if (!expected.has(displayPath)) return false;
+      const e = expected.get(displayPath);
+      if (e === undefined) return false;
+      if (e > 1) expected.set(displayPath, e - 1);
+      else expected.delete(displayPath);
       const n = (remaining.get(runKey) ?? 0) - 1;
-      remaining.set(runKey, n);
+      if (n > 0) remaining.set(runKey, n);
+      else remaining.delete(runKey);
       return n === 0;
     },
   };

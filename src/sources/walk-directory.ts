@@ -22,6 +22,8 @@ interface WalkEntry {
   problem?: InputProblem;
 }
 
+const DONE: WalkEntry = { rel: '' };
+
 /** Walks a directory: regular files sorted by relative path; problems in place. */
 export async function* walkDirectory(arg: string): AsyncGenerator<InputItem> {
   let rootReal: string;
@@ -85,7 +87,10 @@ export async function* walkDirectory(arg: string): AsyncGenerator<InputItem> {
   await collect(arg, '');
   entries.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
 
-  for (const e of entries) {
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    // Let each entry go once yielded: 100k of them otherwise live to the end of the walk.
+    entries[i] = DONE;
     if (e.problem !== undefined) {
       yield problemItem(e.problem);
       continue;
