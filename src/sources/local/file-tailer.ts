@@ -10,6 +10,13 @@
  * of an async call costs far more. The source's scheduler calls `readNow` for those; opening,
  * rotation and errors always go through the async `tick`. Files that can block (NFS, Lustre) are
  * read asynchronously.
+ *
+ * A file idle for `idleCloseMs` (or the least recently read one, when the source's budget of open
+ * descriptors is spent: open-files.ts) is "parked": its descriptor closed, its offset, partial line
+ * and identity (dev:ino) kept. A parked file costs no descriptor; its check is a stat by name,
+ * and a change (event, check) opens it again: the same file continues where it stopped, another
+ * file at the name is a rotation. What a parked file got after its last read and before it was
+ * renamed away is read only if the new name is followed too (the rename hand-over continues it).
  */
 import fs, { promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
@@ -64,6 +71,8 @@ export class FileTailer implements HandoffReader {
   private syncIo = false;
   /** Check the name against the open file at the next tick, however recent the last check. */
   private identDue = false;
+  /** Descriptor closed while idle; `ident`, `birth` and the cursor are kept to continue. */
+  private parked = false;
   /** Settles after the first open attempt (opened, waiting, or failed). */
   readonly firstAttempt: Promise<void>;
 
@@ -119,6 +128,7 @@ export class FileTailer implements HandoffReader {
         } while (this.again && !this.ctx.stopped);
       } finally {
         this.running = false;
+        this.ctx.openFiles?.settled();
         this.settleFirst();
         const trailingMs = this.ctx.trailingCheckMs ?? TRAILING_CHECK_MS;
         if (this.gotBytes && trailingMs > 0 && !this.trailing && !this.ctx.stopped) {
@@ -132,14 +142,29 @@ export class FileTailer implements HandoffReader {
     })();
   }
 
-  /** Whether the file is open (the rename handoff asks). */
+  /** Whether the file is being followed through a descriptor, open or parked (the rename handoff asks). */
   get reading(): boolean {
-    return this.fh !== null;
+    return this.fh !== null || this.parked;
   }
 
   /** Open, and read asynchronously although fs events are in use: its filesystem is a network one. */
   get onNetworkFs(): boolean {
-    return this.fh !== null && !this.syncIo && this.ctx.useSyncIo !== undefined;
+    return (this.fh !== null || this.parked) && !this.syncIo && this.ctx.useSyncIo !== undefined;
+  }
+
+  /**
+   * Close the descriptor, keeping where reading stands (see the file comment). Only between
+   * reads; null when there is nothing to park or a read is in flight.
+   */
+  park(): Promise<void> | null {
+    const fh = this.fh;
+    if (!fh || this.running || this.ctx.stopped) return null;
+    this.fh = null;
+    this.parked = true;
+    return fh
+      .close()
+      .catch(() => undefined)
+      .finally(() => this.ctx.openFiles?.released(this));
   }
 
   /** Whether `readNow` can read this file (open, read synchronously, no tick in flight). */
@@ -192,10 +217,12 @@ export class FileTailer implements HandoffReader {
 
   /** Quiet / stale bookkeeping, from the source's maintenance timer. */
   checkIdle(quietMs: number, staleMs: number): void {
-    if (!this.fh || (this.state !== 'streaming' && this.state !== 'quiet' && this.state !== 'stale')) return;
+    if ((!this.fh && !this.parked) || (this.state !== 'streaming' && this.state !== 'quiet' && this.state !== 'stale')) return;
     const idle = this.ctx.now() - this.lastDataAt;
     if (idle >= staleMs) this.setState('stale', `no new bytes for ${Math.round(idle / 1000)} s`);
     else if (idle >= quietMs && this.state === 'streaming') this.setState('quiet', `no new bytes for ${Math.round(idle / 1000)} s`);
+    const closeAfter = this.ctx.idleCloseMs;
+    if (closeAfter !== undefined && this.fh && idle >= closeAfter) void this.park();
   }
 
   /** Close the descriptor (after the tick loop has settled) and report `ended`. */
@@ -207,13 +234,17 @@ export class FileTailer implements HandoffReader {
     this.trailing = null;
     const fh = this.fh;
     this.fh = null;
+    this.parked = false;
     if (this.ident) this.ctx.handoff.drop(this.ident, this);
     this.ident = null;
     if (fh) await fh.close().catch(() => undefined);
+    if (fh) this.ctx.openFiles?.released(this);
     this.settleFirst();
   }
 
   private async tick(): Promise<void> {
+    // A parked file that did not change (same file at the name, same size) stays closed.
+    if (this.parked && !this.identDue && this.parkedUnchanged()) return;
     if (!this.fh) {
       const ok = await this.open();
       this.settleFirst();
@@ -261,21 +292,86 @@ export class FileTailer implements HandoffReader {
     if (await this.open()) await this.readToEof();
   }
 
-  private async open(): Promise<boolean> {
-    let fh: FileHandle;
+  /** Cheap look at a parked file: a stat by name, no descriptor. True when nothing changed. */
+  private parkedUnchanged(): boolean {
+    let st: Stats | undefined;
     try {
-      fh = await fsp.open(this.abs, 'r');
+      st = fs.statSync(this.abs, { throwIfNoEntry: false });
+    } catch {
+      return false;
+    }
+    return st !== undefined && identOf(st) === this.ident && st.size === this.cursor.offset;
+  }
+
+  /** Open the name: a descriptor within the source's budget. Null (state set) when it cannot be opened now. */
+  private async openName(): Promise<FileHandle | null> {
+    const budget = this.ctx.openFiles;
+    await budget?.reserve(this, () => this.ctx.stopped);
+    try {
+      const fh = await fsp.open(this.abs, 'r');
+      budget?.opened(this);
+      return fh;
     } catch (e) {
+      budget?.cancelled();
       const code = errCode(e);
       if (code === 'ENOENT' || code === 'ENOTDIR') {
         if (this.state === null || this.state === 'error' || (this.state === 'connecting' && this.message === undefined)) {
           this.setState('connecting', 'waiting for the file to appear');
         }
-        return false;
+        return null;
       }
+      // Out of descriptors or memory: a problem to report, not a file that is silently missing.
+      if (code === 'EMFILE' || code === 'ENFILE' || code === 'ENOMEM') this.ctx.resourceLimit?.(this.display, e);
       this.setState('error', describeError(e));
-      return false;
+      return null;
     }
+  }
+
+  /**
+   * A parked file is opened again: the same file continues where it stopped (true, nothing to
+   * say). Else the name now holds another file, or none: the parked one is let go (handed to
+   * the tailer of the name it was renamed to, if one waits) and `fh` (if any) is a new file.
+   */
+  private async unpark(fh: FileHandle | null): Promise<boolean> {
+    this.parked = false;
+    if (fh) {
+      let st: Stats | null = null;
+      try {
+        st = await fh.stat();
+      } catch {
+        st = null;
+      }
+      if (st && identOf(st) === this.ident && !this.ctx.stopped) {
+        this.fh = fh;
+        this.lastIdentCheck = performance.now();
+        return true;
+      }
+    }
+    const ident = this.ident!;
+    this.ident = null;
+    this.ctx.handoff.drop(ident, this);
+    const waiters = this.ctx.handoff.takeWaiters(this);
+    const heir = waiters[0];
+    if (heir) {
+      this.ctx.handoff.handOver(heir, ident, this.birth, this.cursor, this.display);
+      this.cursor = new ReadCursor(this.ctx, this.node, this.display);
+    } else {
+      this.cursor.flush();
+      this.ctx.handoff.record(ident, this.birth, this.cursor, this.display);
+    }
+    for (const w of waiters) w.schedule();
+    this.reopenNote = `rotated: new file; ${RESTART}`;
+    if (!fh) this.setState('connecting', 'renamed away or deleted while idle; waiting for a new file');
+    return false;
+  }
+
+  private async open(): Promise<boolean> {
+    const fh = await this.openName();
+    if (this.parked) {
+      if (await this.unpark(fh)) return true;
+      if (!fh) return false;
+    }
+    if (!fh) return false;
     let st: Stats;
     try {
       st = await fh.stat();
@@ -303,6 +399,7 @@ export class FileTailer implements HandoffReader {
     const reader = await this.ctx.handoff.readerToWaitFor(ident, this);
     if (reader) {
       await fh.close().catch(() => undefined);
+      this.ctx.openFiles?.released(this);
       this.setState('connecting', `renamed from ${reader.display}; taking over from its reader`);
       reader.schedule();
       return false;
@@ -338,6 +435,7 @@ export class FileTailer implements HandoffReader {
   /** Close a descriptor just opened and not kept; with `error`, say why. Always false (not opened). */
   private async giveUp(fh: FileHandle, error?: string): Promise<false> {
     await fh.close().catch(() => undefined);
+    this.ctx.openFiles?.released(this);
     if (error !== undefined) this.setState('error', error);
     return false;
   }
@@ -359,6 +457,7 @@ export class FileTailer implements HandoffReader {
       if (renamed) this.ctx.handoff.record(ident, this.birth, this.cursor, this.display);
     }
     await fh.close().catch(() => undefined);
+    this.ctx.openFiles?.released(this);
     for (const w of waiters) w.schedule();
   }
 
@@ -380,6 +479,7 @@ export class FileTailer implements HandoffReader {
       current: () => !this.ctx.stopped && this.fh === fh,
       chunk: () => {
         if (tick && !this.syncIo) this.gotBytes = true;
+        this.ctx.openFiles?.touch(this);
         this.lastDataAt = this.cursor.lastTime;
         if (this.state !== 'streaming') this.setState('streaming');
       },
