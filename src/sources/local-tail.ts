@@ -296,7 +296,7 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
     limitSeen.add(where);
     if (limitSeen.size > MAX_LIMIT_PROBLEMS + 1) return;
     const code = errCode(e) ?? 'error';
-    const limits = `soft limit ${soft === null ? 'unknown' : soft === Infinity ? 'unlimited' : soft} open files, ${tailers.size} files followed with at most ${openFiles.budget} open at once`;
+    const limits = `soft limit ${soft === null ? 'unknown' : soft === Infinity ? 'unlimited' : soft} open files, ${tailers.size} files matched, at most ${openFiles.budget} open at once`;
     const message =
       limitSeen.size > MAX_LIMIT_PROBLEMS
         ? `${code}: more files and directories hit the same limit (${limits}); they are retried at every check`
