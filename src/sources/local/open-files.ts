@@ -21,7 +21,7 @@ export interface OpenFileUser {
 
 /** Descriptors left for everything else: stdio, the event loop, sockets, directory reads, the terminal. */
 const RESERVE = 64;
-const MAX_BUDGET = 8192;
+const MAX_BUDGET = 2048;
 
 /** The soft limit on open files, or null when it cannot be found out. */
 export function softFileLimit(): number | null {

@@ -91,7 +91,7 @@ describe('local tail: bounded open files', () => {
   it('derives the budget from the soft limit, leaving room for everything else', () => {
     expect(budgetFor(256)).toBe(144);
     expect(budgetFor(1024)).toBe(720);
-    expect(budgetFor(Infinity)).toBe(8192);
+    expect(budgetFor(Infinity)).toBe(2048);
     expect(budgetFor(null)).toBe(144);
     expect(budgetFor(20)).toBe(8);
   });
