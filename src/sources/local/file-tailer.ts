@@ -18,19 +18,17 @@
  * file at the name is a rotation. What a parked file got after its last read and before it was
  * renamed away is read only if the new name is followed too (the rename hand-over continues it).
  */
-import fs, { promises as fsp, type Stats } from 'node:fs';
+import { promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import type { NodeState } from '../types.ts';
 import { describeError, errCode, identOf, statOrNull } from './fs-facts.ts';
-import { ReadCursor, SYNC_STEPS, type ReadHooks } from './read-cursor.ts';
-import type { HandoffReader } from './rename-handoff.ts';
-import type { TailContext } from './tail-context.ts';
+import { ReadCursor } from './read-cursor.ts';
+import { IDENT_CHECK_MS, RESTART, TailerBase } from './tailer-base.ts';
+import { openWithinBudget, sameFileUnchanged } from './tailer-open.ts';
 
 export type { TailContext } from './tail-context.ts';
 
-/** What `readNow` did: all read, stopped at its budget with more to read, or left it to the async tick. */
-export type ReadNow = 'done' | 'more' | 'async';
+export type { ReadNow } from './tailer-base.ts';
 
 /**
  * After a tick that read bytes, look once more this much later (unless the context says
@@ -39,64 +37,8 @@ export type ReadNow = 'done' | 'more' | 'async';
  * next event or slow check.
  */
 const TRAILING_CHECK_MS = 50;
-/** How often a busy file's name is checked for rotation (a stat by name). */
-const IDENT_CHECK_MS = 1000;
-const RESTART = 'reading from the start; line numbers restart at 1';
 
-export class FileTailer implements HandoffReader {
-  fh: FileHandle | null = null;
-  private ident: string | null = null;
-  private birth = 0;
-  /** Offset, line numbers and pending lines of the open file. */
-  private cursor: ReadCursor;
-  state: NodeState | null = null;
-  private message: string | undefined;
-  /** opts.now() when bytes last arrived (or the file was opened). */
-  lastDataAt = 0;
-  /** Monotonic ms of the last tick start. */
-  lastCheck = 0;
-  /** When the name was last checked against the open file (rotation), ms of performance.now(). */
-  private lastIdentCheck = 0;
-  private running = false;
-  private again = false;
-  /** The tick loop in flight, if any. */
-  current: Promise<void> = Promise.resolve();
-  /** Status message for the next successful open (why it is reopened). */
-  private reopenNote: string | null = null;
-  private everOpened = false;
-  private resolveFirst: (() => void) | null = null;
-  private gotBytes = false;
-  private trailing: NodeJS.Timeout | null = null;
-  /** The open descriptor is read synchronously (see the file comment). */
-  private syncIo = false;
-  /** Check the name against the open file at the next tick, however recent the last check. */
-  private identDue = false;
-  /** Descriptor closed while idle; `ident`, `birth` and the cursor are kept to continue. */
-  private parked = false;
-  /** Settles after the first open attempt (opened, waiting, or failed). */
-  readonly firstAttempt: Promise<void>;
-
-  constructor(
-    private readonly ctx: TailContext,
-    readonly abs: string,
-    readonly display: string,
-    readonly node: string,
-    /** Found when the source started (fromStart=false applies only to these). */
-    private readonly initial: boolean,
-  ) {
-    this.cursor = new ReadCursor(ctx, node, display);
-    this.firstAttempt = new Promise((resolve) => {
-      this.resolveFirst = resolve;
-    });
-  }
-
-  setState(state: NodeState, message?: string): void {
-    if (state === this.state && (message === undefined || message === this.message)) return;
-    this.state = state;
-    this.message = message;
-    this.ctx.emit([{ type: 'status', node: this.node, file: this.display, state, ...(message !== undefined ? { message } : {}), time: this.ctx.now() }]);
-  }
-
+export class FileTailer extends TailerBase {
   /** Ask for a tick; coalesces with one in flight. */
   schedule(): void {
     if (this.ctx.stopped) return;
@@ -142,79 +84,6 @@ export class FileTailer implements HandoffReader {
     })();
   }
 
-  /** Whether the file is being followed through a descriptor, open or parked (the rename handoff asks). */
-  get reading(): boolean {
-    return this.fh !== null || this.parked;
-  }
-
-  /** Open, and read asynchronously although fs events are in use: its filesystem is a network one. */
-  get onNetworkFs(): boolean {
-    return (this.fh !== null || this.parked) && !this.syncIo && this.ctx.useSyncIo !== undefined;
-  }
-
-  /**
-   * Close the descriptor, keeping where reading stands (see the file comment). Only between
-   * reads; null when there is nothing to park or a read is in flight.
-   */
-  park(): Promise<void> | null {
-    const fh = this.fh;
-    if (!fh || this.running || this.ctx.stopped) return null;
-    this.fh = null;
-    this.parked = true;
-    return fh
-      .close()
-      .catch(() => undefined)
-      .finally(() => this.ctx.openFiles?.released(this));
-  }
-
-  /** Whether `readNow` can read this file (open, read synchronously, no tick in flight). */
-  get readsNow(): boolean {
-    return this.syncIo && this.fh !== null && !this.running && !this.identDue;
-  }
-
-  /** The name was created, removed or renamed: check it against the open file at the next tick. */
-  nameChanged(): void {
-    this.identDue = true;
-  }
-
-  /**
-   * The scheduler's fast path for files read synchronously: read what was appended (at most
-   * SYNC_STEPS buffers), check for truncation when nothing came, and check the name for rotation
-   * at most every IDENT_CHECK_MS. Anything else (not open, a tick in flight, the name no longer
-   * points at the open file, an error to report) is left to the async tick: 'async'.
-   */
-  readNow(): ReadNow {
-    const fh = this.fh;
-    if (!this.readsNow || !fh || this.ctx.stopped) return 'async';
-    const mono = performance.now();
-    this.lastCheck = mono;
-    try {
-      if (this.drainSync(fh, SYNC_STEPS)) return 'more';
-      if (this.fh !== fh || this.ctx.stopped) return 'done';
-      if (mono - this.lastIdentCheck < IDENT_CHECK_MS) return 'done';
-      this.lastIdentCheck = mono;
-      let pst: Stats | undefined;
-      try {
-        pst = fs.statSync(this.abs, { throwIfNoEntry: false });
-      } catch (e) {
-        const code = errCode(e);
-        if (code !== 'ENOTDIR') return 'done'; // cannot tell: keep reading the descriptor
-      }
-      if (pst && identOf(pst) === this.ident) return 'done';
-      this.identDue = true;
-      return 'async';
-    } catch {
-      // Reported by the tick, which meets the same error.
-      return 'async';
-    }
-  }
-
-  private settleFirst(): void {
-    const r = this.resolveFirst;
-    this.resolveFirst = null;
-    r?.();
-  }
-
   /** Quiet / stale bookkeeping, from the source's maintenance timer. */
   checkIdle(quietMs: number, staleMs: number): void {
     if ((!this.fh && !this.parked) || (this.state !== 'streaming' && this.state !== 'quiet' && this.state !== 'stale')) return;
@@ -244,7 +113,7 @@ export class FileTailer implements HandoffReader {
 
   private async tick(): Promise<void> {
     // A parked file that did not change (same file at the name, same size) stays closed.
-    if (this.parked && !this.identDue && this.parkedUnchanged()) return;
+    if (this.parked && !this.identDue && sameFileUnchanged(this.abs, this.ident, this.cursor.offset)) return;
     if (!this.fh) {
       const ok = await this.open();
       this.settleFirst();
@@ -292,39 +161,18 @@ export class FileTailer implements HandoffReader {
     if (await this.open()) await this.readToEof();
   }
 
-  /** Cheap look at a parked file: a stat by name, no descriptor. True when nothing changed. */
-  private parkedUnchanged(): boolean {
-    let st: Stats | undefined;
-    try {
-      st = fs.statSync(this.abs, { throwIfNoEntry: false });
-    } catch {
-      return false;
-    }
-    return st !== undefined && identOf(st) === this.ident && st.size === this.cursor.offset;
-  }
-
-  /** Open the name: a descriptor within the source's budget. Null (state set) when it cannot be opened now. */
+  /** Open the name within the source's descriptor budget; null (state set) when it cannot be opened now. */
   private async openName(): Promise<FileHandle | null> {
-    const budget = this.ctx.openFiles;
-    await budget?.reserve(this, () => this.ctx.stopped);
-    try {
-      const fh = await fsp.open(this.abs, 'r');
-      budget?.opened(this);
-      return fh;
-    } catch (e) {
-      budget?.cancelled();
-      const code = errCode(e);
-      if (code === 'ENOENT' || code === 'ENOTDIR') {
-        if (this.state === null || this.state === 'error' || (this.state === 'connecting' && this.message === undefined)) {
-          this.setState('connecting', 'waiting for the file to appear');
-        }
-        return null;
+    const r = await openWithinBudget(this.ctx, this, this.abs);
+    if ('fh' in r) return r.fh;
+    if (r.missing) {
+      if (this.state === null || this.state === 'error' || (this.state === 'connecting' && this.message === undefined)) {
+        this.setState('connecting', 'waiting for the file to appear');
       }
-      // Out of descriptors or memory: a problem to report, not a file that is silently missing.
-      if (code === 'EMFILE' || code === 'ENFILE' || code === 'ENOMEM') this.ctx.resourceLimit?.(this.display, e);
-      this.setState('error', describeError(e));
-      return null;
+    } else {
+      this.setState('error', describeError(r.error));
     }
+    return null;
   }
 
   /**
@@ -349,16 +197,9 @@ export class FileTailer implements HandoffReader {
     }
     const ident = this.ident!;
     this.ident = null;
-    this.ctx.handoff.drop(ident, this);
-    const waiters = this.ctx.handoff.takeWaiters(this);
-    const heir = waiters[0];
-    if (heir) {
-      this.ctx.handoff.handOver(heir, ident, this.birth, this.cursor, this.display);
-      this.cursor = new ReadCursor(this.ctx, this.node, this.display);
-    } else {
-      this.cursor.flush();
-      this.ctx.handoff.record(ident, this.birth, this.cursor, this.display);
-    }
+    // The old file may live on under another name: hand it over or record where reading stopped.
+    const { cursor, waiters } = this.ctx.handoff.letGo(this, ident, this.birth, this.cursor, true, () => this.freshCursor());
+    this.cursor = cursor;
     for (const w of waiters) w.schedule();
     this.reopenNote = `rotated: new file; ${RESTART}`;
     if (!fh) this.setState('connecting', 'renamed away or deleted while idle; waiting for a new file');
@@ -413,7 +254,7 @@ export class FileTailer implements HandoffReader {
       this.cursor.display = this.display;
       note = `renamed from ${resume.from}: continuing at line ${resume.cursor.lineNo + 1}`;
     } else if (resume) {
-      this.cursor = new ReadCursor(this.ctx, this.node, this.display);
+      this.cursor = this.freshCursor();
       this.cursor.resetTo(resume.offset, resume.lineNo);
       note = `renamed from ${resume.from}: continuing at line ${resume.lineNo + 1}`;
     } else {
@@ -446,47 +287,12 @@ export class FileTailer implements HandoffReader {
     const ident = this.ident!;
     this.fh = null;
     this.ident = null;
-    this.ctx.handoff.drop(ident, this);
-    const waiters = this.ctx.handoff.takeWaiters(this);
-    const heir = renamed ? waiters[0] : undefined;
-    if (heir) {
-      this.ctx.handoff.handOver(heir, ident, this.birth, this.cursor, this.display);
-      this.cursor = new ReadCursor(this.ctx, this.node, this.display);
-    } else {
-      this.cursor.flush();
-      if (renamed) this.ctx.handoff.record(ident, this.birth, this.cursor, this.display);
-    }
+    const { cursor, waiters } = this.ctx.handoff.letGo(this, ident, this.birth, this.cursor, renamed, () => this.freshCursor());
+    this.cursor = cursor;
     await fh.close().catch(() => undefined);
     this.ctx.openFiles?.released(this);
     for (const w of waiters) w.schedule();
   }
 
-  /** Read from the saved offset to end of file (see ReadCursor.readToEnd). */
-  private async readToEof(): Promise<void> {
-    const fh = this.fh;
-    if (!fh) return;
-    await this.cursor.readToEnd(fh, this.syncIo ? this.ctx.syncBuffer!() : null, this.hooks(fh, true));
-  }
 
-  /** Synchronous read of at most `steps` buffers (then the truncation check when nothing came); true: more to read. */
-  private drainSync(fh: FileHandle, steps: number): boolean {
-    return this.cursor.drainSync(fh, this.ctx.syncBuffer!(), steps, this.hooks(fh, false));
-  }
-
-  /** What the cursor tells this tailer while it reads `fh` (`tick`: inside a tick, which looks once more after bytes). */
-  private hooks(fh: FileHandle, tick: boolean): ReadHooks {
-    return {
-      current: () => !this.ctx.stopped && this.fh === fh,
-      chunk: () => {
-        if (tick && !this.syncIo) this.gotBytes = true;
-        this.ctx.openFiles?.touch(this);
-        this.lastDataAt = this.cursor.lastTime;
-        if (this.state !== 'streaming') this.setState('streaming');
-      },
-      truncated: (size, was) => {
-        this.lastDataAt = this.ctx.now();
-        this.setState('streaming', `truncated (size ${size} < offset ${was}); ${RESTART}`);
-      },
-    };
-  }
 }

@@ -1,7 +1,7 @@
 /** What the file tailers of one local source share. */
 import type { SourceEvent } from '../types.ts';
 import type { FileTailer } from './file-tailer.ts';
-import type { OpenFiles } from './open-files.ts';
+import type { OpenFiles, OpenFileUser } from './open-files.ts';
 import type { RenameHandoff } from './rename-handoff.ts';
 
 export interface TailContext {
@@ -28,7 +28,7 @@ export interface TailContext {
    */
   readonly trailingCheckMs?: number;
   /** The budget of open descriptors (an LRU); none: every followed file stays open. */
-  readonly openFiles?: OpenFiles<FileTailer>;
+  readonly openFiles?: OpenFiles<OpenFileUser>;
   /** Close a file after this long without new bytes (default: never); it is reopened on change. */
   readonly idleCloseMs?: number;
   /**
