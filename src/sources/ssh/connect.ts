@@ -173,7 +173,7 @@ function connectHop(hop: Hop, opts: ConnectOptions, sock: Duplex | undefined): P
     }
     if (!sock && hop.proxyCommand !== undefined) {
       proxy = spawnProxyCommand(hop.proxyCommand);
-      proxy.on('error', (err: Error) => fail(new Error(`${hop.label}: ${err.message}`)));
+      proxy.on('error', (err: Error) => fail(() => new Error(`${where()}: ${err.message}`)));
       sock = proxy;
     }
     const config: ConnectConfig = {

@@ -30,8 +30,10 @@ export function spawnProxyCommand(command: string): ProxyStream {
       child.stdout.resume();
     },
     write(chunk: Buffer, _enc, cb) {
-      if (!child.stdin.writable) return cb(new Error(`ProxyCommand ${exit ?? 'closed its input'}`));
-      child.stdin.write(chunk, (err) => cb(err ?? null));
+      // A command that exited cannot take more (EPIPE): that is not the reason to show — its exit
+      // status is, once its output ends and ssh2 sees the connection close.
+      if (!child.stdin.writable) return cb();
+      child.stdin.write(chunk, () => cb());
     },
     final(cb) {
       child.stdin.end();

@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SourceEvent, SourceStatus } from '../../../src/sources/types.ts';
 import { createSshSource, type SshSourceOptions, type SshTarget } from '../../../src/sources/ssh/ssh-tail.ts';
 import { createSshFixture, type SshFixture } from '../../helpers/sshd.ts';
+import { resolveSshHosts } from '../../../src/launch/backends/ssh-hosts.ts';
+import { HostConn } from '../../../src/launch/backends/ssh-host-conn.ts';
 
 type LineEv = Extract<SourceEvent, { type: 'line' }>;
 
@@ -199,5 +201,26 @@ describe('SSH configured as users do, and servers without SFTP', () => {
     const r = c.statuses('br').find((st) => st.state === 'reconnecting');
     expect(r?.message).toMatch(/ProxyCommand exited with status 7 \(bastion says no\)/);
     await src.stop();
+  });
+
+  it("the launcher's SSH resolves the same way: an Include'd host reached through its ProxyCommand", async () => {
+    const s = await fx.startSshd();
+    const ssh = join(home, '.ssh');
+    writeFileSync(join(ssh, 'config'), 'Include config.d/launch-*\n');
+    writeFileSync(join(ssh, 'config.d', 'launch-site'), `Host launch-node\n  HostName 127.0.0.1\n  Port ${s.port}\n  ProxyCommand ${fx.relayCommand()}\n`);
+    const notes: string[] = [];
+    const [host] = await resolveSshHosts([{ name: 'launch-node', host: 'launch-node' }], { home, knownHostsPath: fx.knownHostsPath, identityFiles: [fx.clientKeyPath] }, (m) => notes.push(m));
+    expect(notes).toEqual([]);
+    expect(host!.hops).toHaveLength(1);
+    expect(host!.hops[0]!.proxyCommand).toContain(`127.0.0.1 ${s.port}`);
+    const conn = new HostConn(host!, {}, undefined);
+    try {
+      await conn.open();
+      const r = await conn.exec('echo launched', 10_000);
+      expect(r).toEqual({ code: 0, out: 'launched\n' });
+    } finally {
+      await conn.close();
+    }
+    expect(readFileSync(fx.relayLogPath, 'utf8')).toContain(`127.0.0.1 ${s.port}`);
   });
 });
