@@ -1,8 +1,8 @@
 /**
  * Reading a node's files over exec channels, for servers without the SFTP subsystem (locked-down
  * login nodes). Every operation is one short-lived command that ends by itself — nothing is left
- * running on the node: a byte range per poll (`tail -c +N | head -c M`), the size (`wc -c <`),
- * a directory listing (a `for` loop over the names). The scripts are constant text run by
+ * running on the node: per poll one command giving the size (`wc -c <`) and the bytes after the
+ * offset (`tail -c +N | head -c M`); a directory listing (a `for` loop over the names). The scripts are constant text run by
  * `sh -c SCRIPT sh ARG…`; paths and numbers arrive only as positional parameters, each one
  * single-quoted word (src/launch/quote.ts) for the login shell and then used as `"$1"`, which sh
  * never splits, globs or expands further. A handle is the path itself (no descriptor stays open
@@ -30,6 +30,8 @@ const SCRIPTS = {
   size: `${CHECK}; wc -c < "$1"`,
   // $2 = first byte (1-based), $3 = most bytes. head ends the pipe; tail stops on SIGPIPE.
   read: `${CHECK}; tail -c "+$2" -- "$1" | head -c "$3"`,
+  // The size on a line of its own, then the bytes: one command per poll.
+  sizeRead: `${CHECK}; s=$(wc -c < "$1") || exit 1; echo $s; tail -c "+$2" -- "$1" | head -c "$3"`,
   readdir:
     'cd -- "$1" 2>/dev/null || { [ -e "$1" ] && exit 3; exit 2; }; for f in * .*; do case $f in .|..) continue;; esac; ' +
     'if [ -d "$f" ]; then t=d; elif [ -f "$f" ]; then t=f; elif [ -L "$f" ]; then t=l; else continue; fi; printf "%s/%s\\0" "$t" "$f"; done',
@@ -112,6 +114,15 @@ export class ExecFs implements RemoteFs {
     const { path } = h as PathHandle;
     const r = this.check(await this.run(SCRIPTS.read, [path, String(position + 1), String(len)], len), path);
     return r.out;
+  }
+
+  async sizeAndRead(h: RemoteHandle, position: number, len: number): Promise<{ size: number; bytes: Buffer }> {
+    const { path } = h as PathHandle;
+    const r = this.check(await this.run(SCRIPTS.sizeRead, [path, String(position + 1), String(Math.max(0, len))], len + 32), path);
+    const nl = r.out.indexOf(0x0a);
+    const size = Number(r.out.subarray(0, Math.max(0, nl)).toString('latin1').trim());
+    if (nl < 0 || !Number.isSafeInteger(size) || size < 0) throw new ExecFsError(`unexpected size "${r.out.subarray(0, 40).toString('latin1')}"`);
+    return { size, bytes: r.out.subarray(nl + 1) };
   }
 
   async close(): Promise<void> {

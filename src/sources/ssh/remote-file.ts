@@ -107,6 +107,7 @@ export class RemoteFile {
   async poll(fs: RemoteFs): Promise<{ bytes: number; more: boolean }> {
     const h = this.handleFor(fs);
     if (!h) return { bytes: 0, more: false };
+    if (fs.sizeAndRead) return this.pollOnce(fs, h);
     const size = await fs.size(h);
     if (size < this.offset) {
       this.events.note(this, `file shrank from ${this.offset} to ${size} bytes (truncated); reading it again from the start`);
@@ -118,6 +119,23 @@ export class RemoteFile {
     if (buf.length === 0) return { bytes: 0, more: false };
     this.consume(buf);
     return { bytes: buf.length, more: size > this.offset };
+  }
+
+  /**
+   * `poll` in one round trip (exec: one command instead of two): the size, and what follows the
+   * offset. Bytes read past an offset that the size shows was truncated away are not the file's
+   * any more: dropped, and the next poll reads from the start.
+   */
+  private async pollOnce(fs: RemoteFs, h: RemoteHandle): Promise<{ bytes: number; more: boolean }> {
+    const { size, bytes } = await fs.sizeAndRead!(h, this.offset, this.maxReadBytes);
+    if (size < this.offset) {
+      this.events.note(this, `file shrank from ${this.offset} to ${size} bytes (truncated); reading it again from the start`);
+      this.restart();
+      return { bytes: 0, more: size > 0 };
+    }
+    if (bytes.length === 0) return { bytes: 0, more: false };
+    this.consume(bytes);
+    return { bytes: bytes.length, more: size > this.offset };
   }
 
   /** Whether the periodic identity check is due. */

@@ -4,7 +4,7 @@
  * stdio is the connection), and a server without the sftp subsystem read over short exec
  * commands — every line exactly once, through a server kill. Fails, never skips, without sshd.
  */
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, truncateSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SourceEvent, SourceStatus } from '../../../src/sources/types.ts';
@@ -143,6 +143,27 @@ describe('SSH configured as users do, and servers without SFTP', () => {
       expect(existsSync(join(dir, p))).toBe(false);
       expect(existsSync(join(home, p))).toBe(false);
     }
+  });
+
+  it('over exec, a truncated file is read again from the start and a glob picks up new files', async () => {
+    const s = await fx.startSshd({ sftp: false, shellHome: home });
+    const dir = join(fx.dir, 'nosftp-trunc');
+    mkdirSync(dir);
+    const f = join(dir, 'a.log');
+    writeFileSync(f, 'old 1\nold 2\n');
+    const c = new Collector();
+    const src = source(c, [{ node: 'n', host: '127.0.0.1', port: s.port, paths: [`${dir}/*.log`] }]);
+    await src.start();
+    const lab = `127.0.0.1:${f}`;
+    await c.until(() => c.lines(lab).length === 2, 10_000, 'first lines');
+    truncateSync(f, 0);
+    writeFileSync(f, 'new 1\n');
+    writeFileSync(join(dir, 'b.log'), 'b 1\n');
+    await c.until(() => c.texts(lab).includes('new 1') && c.texts(`127.0.0.1:${join(dir, 'b.log')}`).length === 1, 10_000, 'lines after truncation');
+    expect(c.texts(lab)).toEqual(['old 1', 'old 2', 'new 1']);
+    expect(c.lines(lab).map((l) => l.lineNo)).toEqual([1, 2, 1]);
+    expect(c.statuses('n', lab).some((st) => /truncated/.test(st.message ?? ''))).toBe(true);
+    await src.stop();
   });
 
   it('says why when the server has no SFTP and refuses commands too', async () => {
