@@ -166,6 +166,24 @@ describe('SSH configured as users do, and servers without SFTP', () => {
     await src.stop();
   });
 
+  it('over exec, 16 files of one node stay within MaxSessions (commands run a few at a time)', async () => {
+    const s = await fx.startSshd({ sftp: false, shellHome: home });
+    const dir = join(fx.dir, 'nosftp-many');
+    mkdirSync(dir);
+    const paths = Array.from({ length: 16 }, (_, i) => join(dir, `rank${i}.log`));
+    paths.forEach((p, i) => writeFileSync(p, `rank ${i} a\nrank ${i} b\n`));
+    const c = new Collector();
+    const src = source(c, [{ node: 'n', host: '127.0.0.1', port: s.port, paths: [`${dir}/rank*.log`] }]);
+    await src.start();
+    await c.until(() => paths.every((p) => c.lines(`127.0.0.1:${p}`).length === 2), 15_000, 'lines of 16 files');
+    paths.forEach((p, i) => appendFileSync(p, `rank ${i} c\n`));
+    await c.until(() => paths.every((p) => c.lines(`127.0.0.1:${p}`).length === 3), 15_000, 'appended lines');
+    paths.forEach((p, i) => expect(c.texts(`127.0.0.1:${p}`)).toEqual([`rank ${i} a`, `rank ${i} b`, `rank ${i} c`]));
+    await src.stop();
+    expect(s.log()).not.toMatch(/no more sessions|open failed/i);
+    expect(c.events.filter((e) => e.type === 'problem')).toEqual([]);
+  });
+
   it('says why when the server has no SFTP and refuses commands too', async () => {
     const s = await fx.startSshd({ sftp: false, shellHome: home, extraConfig: ['ForceCommand /bin/false'] });
     const c = new Collector();
