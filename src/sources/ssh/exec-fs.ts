@@ -1,8 +1,9 @@
 /**
  * Reading a node's files over exec channels, for servers without the SFTP subsystem (locked-down
  * login nodes). Every operation is one short-lived command that ends by itself — nothing is left
- * running on the node: per poll one command giving the size (`wc -c <`) and the bytes after the
- * offset (`tail -c +N | head -c M`); a directory listing (a `for` loop over the names). The scripts are constant text run by
+ * running on the node: per poll one command for the sizes of all the node's files (`wc -c <`),
+ * then, for each file that grew, one giving the bytes after the offset (`tail -c +N | head -c M`);
+ * a directory listing (a `for` loop over the names). The scripts are constant text run by
  * `sh -c SCRIPT sh ARG…`; paths and numbers arrive only as positional parameters, each one
  * single-quoted word (src/launch/quote.ts) for the login shell and then used as `"$1"`, which sh
  * never splits, globs or expands further. A handle is the path itself (no descriptor stays open
@@ -23,6 +24,8 @@ type Client = InstanceType<typeof ssh2.Client>;
 const EXIT_NO_SUCH_FILE = 2;
 const EXIT_PERMISSION = 3;
 const EXIT_IS_DIR = 21;
+/** Paths per size query, in bytes: well inside the 32 KiB an SSH packet is sure to carry. */
+const MAX_ARGS_BYTES = 16 * 1024;
 
 const CHECK = '[ -e "$1" ] || [ -L "$1" ] || exit 2; [ -d "$1" ] && exit 21; [ -r "$1" ] || exit 3';
 const SCRIPTS = {
@@ -30,6 +33,8 @@ const SCRIPTS = {
   size: `${CHECK}; wc -c < "$1"`,
   // $2 = first byte (1-based), $3 = most bytes. head ends the pipe; tail stops on SIGPIPE.
   read: `${CHECK}; tail -c "+$2" -- "$1" | head -c "$3"`,
+  // One line per file: its size, or `-` when it cannot be read now.
+  sizes: 'for f; do if [ -r "$f" ] && [ ! -d "$f" ]; then s=$(wc -c < "$f") && echo $s || echo -; else echo -; fi; done',
   // The size on a line of its own, then the bytes: one command per poll.
   sizeRead: `${CHECK}; s=$(wc -c < "$1") || exit 1; echo $s; tail -c "+$2" -- "$1" | head -c "$3"`,
   readdir:
@@ -114,6 +119,27 @@ export class ExecFs implements RemoteFs {
     const { path } = h as PathHandle;
     const r = this.check(await this.run(SCRIPTS.read, [path, String(position + 1), String(len)], len), path);
     return r.out;
+  }
+
+  async sizes(handles: readonly RemoteHandle[]): Promise<Array<number | null>> {
+    const out: Array<number | null> = [];
+    // Several commands when the paths are long: an exec request has to fit in one SSH packet.
+    for (let i = 0; i < handles.length; ) {
+      const batch: string[] = [];
+      let len = 0;
+      while (i < handles.length && (batch.length === 0 || len < MAX_ARGS_BYTES)) {
+        const p = (handles[i++] as PathHandle).path;
+        batch.push(p);
+        len += Buffer.byteLength(p) + 3;
+      }
+      const r = this.check(await this.run(SCRIPTS.sizes, batch, batch.length * 24), batch[0]!);
+      const lines = r.out.toString('latin1').split('\n');
+      for (let k = 0; k < batch.length; k++) {
+        const n = Number(lines[k]?.trim());
+        out.push(lines[k] !== undefined && lines[k]!.trim() !== '-' && Number.isSafeInteger(n) && n >= 0 ? n : null);
+      }
+    }
+    return out;
   }
 
   async sizeAndRead(h: RemoteHandle, position: number, len: number): Promise<{ size: number; bytes: Buffer }> {

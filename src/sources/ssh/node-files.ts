@@ -57,14 +57,28 @@ export class NodeFiles {
     const { settings } = this.ctx;
     let bytes = 0;
     let more = false;
+    const open = [...this.files.values()].filter((f) => f.isOpenOn(fs));
+    // Over exec, the sizes of all files come from one command: only files that changed get one
+    // of their own (an idle node costs one short command per poll, whatever its file count).
+    let sizes: ReadonlyArray<number | null> | null = null;
+    if (fs.sizes && open.length > 0) {
+      try {
+        sizes = await fs.sizes(open.map((f) => f.handleOn(fs)!));
+      } catch {
+        sizes = null; // each file asks for itself below, and reports its own error
+      }
+    }
     await Promise.all(
-      [...this.files.values()].map(async (f) => {
+      open.map(async (f, i) => {
         if (!f.isOpenOn(fs)) return;
         try {
-          const r = await f.poll(fs);
+          const known = sizes?.[i] ?? undefined;
+          const due = f.identityCheckDue(this.ctx.now(), settings.identityCheckMs);
+          if (known !== undefined && known === f.offset && !due) return;
+          const r = await f.poll(fs, known);
           bytes += r.bytes;
           more ||= r.more;
-          if (f.identityCheckDue(this.ctx.now(), settings.identityCheckMs)) await f.checkIdentity(fs, this.ctx.now());
+          if (due) await f.checkIdentity(fs, this.ctx.now());
         } catch (err) {
           if (abandoned() || this.ctx.stopped() || this.fs !== fs) return;
           this.reporter.problem(f.label, 'unreadable', `read failed (${printable(sftpReason(err))}); will open it again`);

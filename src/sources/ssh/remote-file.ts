@@ -54,6 +54,11 @@ export class RemoteFile {
     return this.handle !== null && this.owner === fs;
   }
 
+  /** The handle in this session's RemoteFs, if the file is open there. */
+  handleOn(fs: RemoteFs): RemoteHandle | null {
+    return this.handleFor(fs);
+  }
+
   /** The session is gone: forget the handle (the server closed it), keep the position. */
   detach(): void {
     this.handle = null;
@@ -102,13 +107,14 @@ export class RemoteFile {
 
   /**
    * Read what was appended since the last poll (at most maxReadBytes) and emit its complete
-   * lines. Returns the number of bytes read and whether more is waiting.
+   * lines (`knownSize`: the size was just asked, with other files'). Returns the number of bytes
+   * read and whether more is waiting.
    */
-  async poll(fs: RemoteFs): Promise<{ bytes: number; more: boolean }> {
+  async poll(fs: RemoteFs, knownSize?: number): Promise<{ bytes: number; more: boolean }> {
     const h = this.handleFor(fs);
     if (!h) return { bytes: 0, more: false };
-    if (fs.sizeAndRead) return this.pollOnce(fs, h);
-    const size = await fs.size(h);
+    if (knownSize === undefined && fs.sizeAndRead) return this.pollOnce(fs, h);
+    const size = knownSize ?? (await fs.size(h));
     if (size < this.offset) {
       this.events.note(this, `file shrank from ${this.offset} to ${size} bytes (truncated); reading it again from the start`);
       this.restart();

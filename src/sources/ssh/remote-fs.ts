@@ -23,6 +23,8 @@ export interface RemoteFs {
   /** Up to `len` bytes at `position` (fewer at EOF, empty past it). */
   read(h: RemoteHandle, len: number, position: number): Promise<Buffer>;
   close(h: RemoteHandle): Promise<void>;
+  /** The sizes of several files in one round trip (null: that one cannot be read now). */
+  sizes?(handles: readonly RemoteHandle[]): Promise<Array<number | null>>;
   /** Size, then up to `len` bytes at `position`, in one round trip (where that saves one). */
   sizeAndRead?(h: RemoteHandle, position: number, len: number): Promise<{ size: number; bytes: Buffer }>;
   readdir(path: string): Promise<RemoteDirEntry[]>;
