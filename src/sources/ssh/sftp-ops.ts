@@ -54,19 +54,6 @@ export function sftpRead(sftp: SFTPWrapper, handle: Buffer, len: number, positio
   });
 }
 
-/** Read exactly `len` bytes at `position` unless EOF comes first. */
-export async function sftpReadFully(sftp: SFTPWrapper, handle: Buffer, len: number, position: number): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let got = 0;
-  while (got < len) {
-    const b = await sftpRead(sftp, handle, len - got, position + got);
-    if (b.length === 0) break;
-    parts.push(b);
-    got += b.length;
-  }
-  return parts.length === 1 ? parts[0]! : Buffer.concat(parts, got);
-}
-
 export function sftpClose(sftp: SFTPWrapper, handle: Buffer): Promise<void> {
   return new Promise((resolve) => {
     try {
