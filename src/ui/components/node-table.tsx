@@ -8,6 +8,7 @@ import { useTheme, type Tone } from '../theme.ts';
 
 const STATE: Record<NodeView['state'], [string, Tone]> = {
   connecting: ['conn', 'muted'],
+  waiting: ['wait', 'warn'],
   streaming: ['live', 'ok'],
   quiet: ['quiet', 'warn'],
   stale: ['stale', 'bad'],
