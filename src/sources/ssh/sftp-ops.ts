@@ -38,6 +38,13 @@ export function sftpFstatSize(sftp: SFTPWrapper, handle: Buffer): Promise<number
   });
 }
 
+/** Whether an open handle is a directory (sftp-server opens one without complaint; reads then fail). */
+export function sftpIsDirectory(sftp: SFTPWrapper, handle: Buffer): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    sftp.fstat(handle, (err, st) => (err ? reject(err) : resolve(fileType(st.mode) === S_IFDIR)));
+  });
+}
+
 /** Read up to `len` bytes at `position`; returns the bytes read (fewer at EOF, empty past it). */
 export function sftpRead(sftp: SFTPWrapper, handle: Buffer, len: number, position: number): Promise<Buffer> {
   if (len <= 0) return Promise.resolve(Buffer.alloc(0));
