@@ -11,7 +11,7 @@ import { formatById } from '../formats/registry.ts';
 import { reasonOf } from './source-reason.ts';
 import type { SourceView } from './source-registry.ts';
 import type { NodeStatus } from './store.ts';
-import type { FlagEntry, NodeView, ReplayInfo, RunPhase, RunView, SessionSnapshot } from './types.ts';
+import type { FlagEntry, NodeView, ReplayInfo, RunPhase, RunView, SessionSnapshot, TimedProblem } from './types.ts';
 
 export interface SnapshotContext {
   now: number;
@@ -20,7 +20,7 @@ export interface SnapshotContext {
   runSet: RunSet;
   status: Map<string, NodeStatus>;
   flagLog: FlagEntry[];
-  problems: InputProblem[];
+  problems: TimedProblem[];
   totals: Omit<SessionSnapshot['totals'], 'sources' | 'reporting'>;
   /** Named sources (live); empty in replay and summary-like uses. */
   sources?: SourceView[];

@@ -1,4 +1,3 @@
-import type { InputProblem } from '../core/types.ts';
 import type { FileTrack } from '../metrics/file-track.ts';
 import { Ring } from '../metrics/rolling.ts';
 import type { RunSet } from '../metrics/run-set.ts';
@@ -6,7 +5,7 @@ import type { NodeState, SourceEvent } from '../sources/types.ts';
 import { buildSnapshot, SnapshotCache, type SnapshotContext } from './snapshot.ts';
 import { SourceRegistry, type NamedSourceSpec, type SourceView } from './source-registry.ts';
 import { StallWatch } from './stall.ts';
-import type { FlagEntry, LogLine, ReplayInfo, SessionSnapshot } from './types.ts';
+import type { FlagEntry, LogLine, ReplayInfo, SessionSnapshot, TimedProblem } from './types.ts';
 
 export interface StoreOptions {
   runSet: RunSet;
@@ -60,7 +59,7 @@ export class SessionStore {
   readonly nodeStatus = new Map<string, NodeStatus>();
   readonly tails = new Map<string, Ring<LogLine>>();
   readonly flagLog = new Ring<FlagEntry>(500);
-  readonly problems = new Ring<InputProblem>(200);
+  readonly problems = new Ring<TimedProblem>(200);
   readonly tracks = new Map<string, FileTrack>();
   private readonly stall: StallWatch;
   /** Run reports and series reused by the next snapshot while unchanged. */
@@ -135,7 +134,7 @@ export class SessionStore {
           if (t && !t.ended) this.runSet.endFile(t);
         }
       } else {
-        this.problems.push(e.problem);
+        this.problems.push({ ...e.problem, time: e.time });
         this.sources.problem(e.problem, e.time);
       }
     }

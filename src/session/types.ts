@@ -63,6 +63,9 @@ export interface NodeView {
   series: SeriesPoint[];
 }
 
+/** A problem a source reported, with the session time it was reported at (live). */
+export type TimedProblem = InputProblem & { readonly time?: number };
+
 export interface FlagEntry {
   time: number;
   run: string;
@@ -100,7 +103,7 @@ export interface SessionSnapshot {
   runs: RunView[];
   nodes: NodeView[];
   flags: FlagEntry[];
-  problems: InputProblem[];
+  problems: TimedProblem[];
   /** The sources the user named (live): state, reason, files followed, whether they report. */
   sources?: SourceView[];
   /** `sources`/`reporting`: named sources, and those that delivered a line (live; 0 in replay). */

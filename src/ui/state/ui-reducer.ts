@@ -17,6 +17,8 @@ export interface UiState {
   frozen: SessionSnapshot | null;
   showWarmup: boolean;
   help: boolean;
+  /** The problems view (`!`) is open. */
+  problems: boolean;
   /** Applied log filter ('' = none). */
   filter: string;
   /** Text being typed at the `/` prompt; null when the prompt is closed. */
@@ -34,6 +36,7 @@ export type UiAction =
   | { type: 'togglePause'; snapshot: SessionSnapshot }
   | { type: 'toggleWarmup' }
   | { type: 'toggleHelp' }
+  | { type: 'toggleProblems' }
   | { type: 'openPrompt' }
   | { type: 'promptInput'; text: string }
   | { type: 'promptBackspace' }
@@ -50,6 +53,7 @@ export const initialUiState: UiState = {
   frozen: null,
   showWarmup: true,
   help: false,
+  problems: false,
   filter: '',
   prompt: null,
 };
@@ -95,6 +99,8 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       return { ...state, showWarmup: !state.showWarmup };
     case 'toggleHelp':
       return { ...state, help: !state.help };
+    case 'toggleProblems':
+      return { ...state, problems: !state.problems, help: false };
     case 'openPrompt':
       return { ...state, prompt: state.filter, help: false };
     case 'promptInput':
@@ -107,6 +113,7 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       return { ...state, filter: '', prompt: null };
     case 'escape':
       if (state.help) return { ...state, help: false };
+      if (state.problems) return { ...state, problems: false };
       if (state.prompt !== null) return { ...state, filter: '', prompt: null };
       if (state.filter) return { ...state, filter: '' };
       if (state.focused) return { ...state, focused: null };
