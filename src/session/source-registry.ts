@@ -132,6 +132,8 @@ class Entry {
   }
 }
 
+const gist = (reason: string | null): string | null => (reason === null ? null : reason.replace(/\d+(?:\.\d+)?/g, '#'));
+
 export class SourceRegistry {
   private readonly entries: Entry[];
   /** (node, file) → the entries that own it; reports about the same file are frequent. */
@@ -228,7 +230,8 @@ export class SourceRegistry {
       e.dirty = false;
       const d = e.derive();
       const v = e.view;
-      const changed = d.state !== v.state || d.reason !== v.reason;
+      // A new retry delay is not news ("retry in 2 s" → "retry in 5 s"): no event, the view still shows it.
+      const changed = d.state !== v.state || gist(d.reason) !== gist(v.reason);
       e.view = { ...v, state: d.state, reason: d.reason, files: d.files, reporting: e.reporting.size > 0, since: changed ? now : v.since, ...(d.message !== undefined ? { message: d.message } : {}) };
       if (d.message === undefined) delete e.view.message;
       if (changed) out.push({ view: e.view, time: now });

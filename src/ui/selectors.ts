@@ -61,7 +61,9 @@ export function sortNodes(nodes: readonly NodeView[], sort: SortKey): NodeView[]
   const byName = (a: NodeView, b: NodeView) => a.node.localeCompare(b.node, undefined, { numeric: true }) || a.source.localeCompare(b.source);
   const primary =
     sort === 'throughput' ? byNull(rate, -1) : sort === 'deviation' ? byNull<NodeView>((n) => n.deviation, 1) : sort === 'age' ? byNull<NodeView>((n) => n.last_line_age_s, -1) : () => 0;
-  return [...nodes].sort((a, b) => primary(a, b) || byName(a, b));
+  // Named sources without a line yet come last: the selection (chart, log) starts on a node that has numbers.
+  const pending = (n: NodeView) => (n.run === null ? 1 : 0);
+  return [...nodes].sort((a, b) => pending(a) - pending(b) || primary(a, b) || byName(a, b));
 }
 
 const BADGES: Record<string, string> = {
