@@ -196,6 +196,8 @@ export class SourceRegistry {
         else e.ended = true;
         continue;
       }
+      // A glob's file opening means the glob matches now (the SSH source only stops repeating "no file matches").
+      if (file !== e.spec.source && UP.has(state)) e.files.delete(e.spec.source);
       const prev = e.files.get(file);
       // A file that opens (or a pattern that now matches) is over its earlier problem.
       const problem = state === 'streaming' || state === 'ended' ? undefined : prev?.problem;
