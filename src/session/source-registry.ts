@@ -71,7 +71,6 @@ class Entry {
   readonly reporting = new Set<string>();
   /** Stopped (or deleted) before any line: the last state and reason before that are kept. */
   ended = false;
-  dirty = true;
 
   constructor(readonly spec: NamedSourceSpec, now: number) {
     this.view = { source: spec.source, node: spec.node, kind: spec.kind, state: 'connecting', reason: null, since: now, files: 0, reporting: false, lines: 0, bytes: 0 };
@@ -140,9 +139,12 @@ export class SourceRegistry {
   private readonly owners = new Map<string, Entry[]>();
   private readonly byRemoteNode = new Map<string, Entry[]>();
   private readonly labels = new Set<string>();
+  /** Entries with reports not derived yet (flush is per report batch: it touches only these). */
+  private readonly dirty = new Set<Entry>();
 
   constructor(specs: readonly NamedSourceSpec[], now: number) {
     this.entries = specs.map((s) => new Entry(s, now));
+    for (const e of this.entries) this.dirty.add(e);
     for (const e of this.entries) {
       this.labels.add(e.spec.source);
       if (e.spec.remoteNode === undefined) continue;
@@ -175,21 +177,21 @@ export class SourceRegistry {
   /** An SSH node's connection state (a report with file ''). */
   nodeStatus(node: string, state: NodeState, time: number, message?: string): void {
     for (const e of this.byRemoteNode.get(node) ?? []) {
-      e.dirty = true;
+      this.dirty.add(e);
       if (state === 'ended' && e.reporting.size === 0) {
         // Keep why it never reported (the final snapshot's reason), not "stopped".
         e.ended = true;
         continue;
       }
       e.nodeReport = { state, time, ...(message !== undefined ? { message } : {}) };
-      e.dirty = true;
+      this.dirty.add(e);
     }
   }
 
   /** A file's (or a pattern's own) state as the store keeps it. */
   fileStatus(node: string, file: string, state: NodeState, time: number, message?: string): void {
     for (const e of this.ownersOf(node, file)) {
-      e.dirty = true;
+      this.dirty.add(e);
       if (state === 'ended' && !e.reporting.has(file)) {
         // A pattern now matching says `ended` on its own label; a file stopped before its first line keeps its reason.
         if (file === e.spec.source && e.spec.kind !== 'file' && e.spec.kind !== 'remote-file') e.files.delete(file);
@@ -202,7 +204,7 @@ export class SourceRegistry {
       // A file that opens (or a pattern that now matches) is over its earlier problem.
       const problem = state === 'streaming' || state === 'ended' ? undefined : prev?.problem;
       e.files.set(file, { state, time, ...(message !== undefined ? { message } : {}), ...(problem !== undefined ? { problem } : {}) });
-      e.dirty = true;
+      this.dirty.add(e);
     }
   }
 
@@ -211,7 +213,7 @@ export class SourceRegistry {
     for (const e of this.ownersOf(p.input, file)) {
       const prev = e.files.get(file);
       e.files.set(file, { ...(prev ?? {}), problem: p.message, time });
-      e.dirty = true;
+      this.dirty.add(e);
     }
   }
 
@@ -220,16 +222,17 @@ export class SourceRegistry {
     for (const e of this.ownersOf(node, file)) {
       if (e.reporting.has(file)) continue;
       e.reporting.add(file);
-      e.dirty = true;
+      this.dirty.add(e);
     }
   }
 
   /** Re-derive what changed; returns the sources whose state or reason changed. */
   flush(now: number): SourceChange[] {
     const out: SourceChange[] = [];
-    for (const e of this.entries) {
-      if (!e.dirty) continue;
-      e.dirty = false;
+    if (this.dirty.size === 0) return out;
+    // Named order when many changed at once (start-up), else the order the reports came in.
+    for (const e of this.entries.length <= this.dirty.size * 4 ? this.entries : [...this.dirty]) {
+      if (!this.dirty.delete(e)) continue;
       const d = e.derive();
       const v = e.view;
       // A new retry delay is not news ("retry in 2 s" → "retry in 5 s"): no event, the view still shows it.

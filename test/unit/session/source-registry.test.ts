@@ -65,6 +65,17 @@ describe('SourceRegistry', () => {
     expect(r.views(() => undefined)[0]).toMatchObject({ state: 'error', reason: 'host key changed: SHA256:abc (known_hosts line 3); refusing', reporting: false });
   });
 
+  it('cluster-file entries: the node name is the row, the host names the files', () => {
+    const specs = remoteSourceSpecs([{ node: 'worker-3', host: '10.0.0.13', paths: ['/data/run7/rank*.log'] }]);
+    expect(specs.map((s) => [s.source, s.node, s.kind])).toEqual([['10.0.0.13:/data/run7/rank*.log', 'worker-3', 'remote-glob']]);
+    const r = new SourceRegistry(specs, 0);
+    r.nodeStatus('worker-3', 'streaming', 1, 'connected');
+    r.fileStatus('worker-3', '10.0.0.13:/data/run7/rank0.log', 'streaming', 1, 'following');
+    r.line('worker-3', '10.0.0.13:/data/run7/rank0.log');
+    r.flush(1);
+    expect(r.views(() => undefined)[0]).toMatchObject({ state: 'streaming', reporting: true, files: 1 });
+  });
+
   it('local arguments: a file not there yet waits; a glob is followed through its matches', async () => {
     const specs = await localSourceSpecs(['logs/node1/train.log', 'logs/*/rank?.log'], '/nonexistent-cwd');
     expect(specs.map((s) => [s.source, s.node, s.kind])).toEqual([
