@@ -82,7 +82,7 @@ export function App({ store, mode, controls, onQuit, noColor = false }: AppProps
       {state.help ? (
         <HelpOverlay mode={mode} width={columns} />
       ) : state.problems ? (
-        <ProblemsView rows={problems} header={coverageText(coverage(snapshot))} timeOf={(t) => (t === null ? '—' : fmtOffset(t, snapshot.startedAt))} maxRows={rows - 1} width={columns} />
+        <ProblemsView rows={problems} sources={snapshot.sources ?? []} header={coverageText(coverage(snapshot))} timeOf={(t) => (t === null ? '—' : fmtOffset(t, snapshot.startedAt))} maxRows={rows - 1} width={columns} />
       ) : (
         <Box flexDirection="column" width={columns}>
           <Header snapshot={snapshot} run={run} paused={state.frozen !== null} width={columns} />

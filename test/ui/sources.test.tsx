@@ -64,10 +64,30 @@ describe('named sources on screen', () => {
     const p = await waitForFrame(tui.lastFrame, (x) => /^problems \(2\)/m.test(x));
     expect(p).toMatch(/\+0:03 unreadable logs\n +watching logs: EMFILE: too many open files/);
     expect(p).toMatch(/\+0:00 waiting logs\/node2\/oneflow\.log\n +no such file \(waiting for it to appear\) — waiting for the file to appear/);
+    expect(p).toMatch(/^sources \(2, 1 reporting\)\n +streaming +logs\/node1\/oneflow\.log 8 lines\n +waiting +logs\/node2\/oneflow\.log no such file/m);
     tui.stdin.write('x');
     await waitForFrame(tui.lastFrame, (x) => !/^problems \(/m.test(x) && x.includes('node▾'));
     tui.stdin.write('?');
     const help = await waitForText(tui.lastFrame, 'dlperf-top keys');
     expect(help).toMatch(/^!\s+problems: every source not reporting/m);
+  });
+});
+
+describe('a glob on screen', () => {
+  it('its row in the sources list says how many files it follows', async () => {
+    const clock = { now: T0 };
+    const sources = await localSourceSpecs(['logs/*/rank*.log'], '/work-nonexistent');
+    const store = new SessionStore({ runSet: new RunSet(), now: () => clock.now, clock: 'wall', sources });
+    for (const f of ['logs/a/rank0.log', 'logs/a/rank1.log', 'logs/b/rank0.log']) {
+      store.ingest([{ type: 'status', node: 'local', file: f, state: 'streaming', time: clock.now }]);
+      if (!f.endsWith('rank1.log')) store.ingest([{ type: 'line', node: 'local', file: f, offset: 0, lineNo: 1, text: HEADER[0]!, time: clock.now }]);
+    }
+    store.flush();
+    tui = renderTui(<App store={store} mode="live" onQuit={() => {}} />, { columns: 100, rows: 30 });
+    await waitForText(tui.lastFrame, 'node▾');
+    tui.stdin.write('!');
+    const p = await waitForFrame(tui.lastFrame, (x) => /^sources \(1, 1 reporting\)/m.test(x));
+    expect(p).toMatch(/^ +streaming +logs\/\*\/rank\*\.log following 3 files$/m);
+    expect(p).toContain('problems (0)');
   });
 });
