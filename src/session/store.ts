@@ -65,6 +65,7 @@ export class SessionStore {
   /** Run reports and series reused by the next snapshot while unchanged. */
   private readonly snapshotCache = new SnapshotCache();
   private totals = { lines: 0, bytes: 0, files: 0, dropped: 0 };
+  private readonly droppedFiles = new Set<string>();
   replay: ReplayInfo | undefined;
   readonly startedAt: number;
   /** Listeners for raw events (NDJSON event lines), called synchronously. */
@@ -90,13 +91,20 @@ export class SessionStore {
       if (e.type === 'line') {
         let t = this.tracks.get(e.file);
         if (!t) {
-          this.sources.line(e.node, e.file);
           const path = this.opts.runPathOf ? this.opts.runPathOf(e.file) : e.file;
           const opened = this.runSet.openFile(path, e.file, e.node);
           if (!opened) {
             this.totals.dropped++;
+            if (!this.droppedFiles.has(e.file) && this.droppedFiles.size < 10_000) {
+              // Said once per file: a named source whose only file is skipped must not vanish silently.
+              this.droppedFiles.add(e.file);
+              const problem = { input: e.node, file: e.file, kind: 'unrecognized' as const, message: 'not a training log by its name (README, manifest, archive, image…); its lines are skipped' };
+              this.problems.push({ ...problem, time: e.time });
+              this.sources.problem(problem, e.time);
+            }
             continue;
           }
+          this.sources.line(e.node, e.file);
           t = opened;
           this.tracks.set(e.file, t);
           this.totals.files++;
