@@ -83,12 +83,12 @@ export async function createLive(opts: LiveOptions): Promise<Live> {
   }
   let cluster: ClusterSpec | undefined;
   if (opts.cluster) cluster = await loadClusterFile(opts.cluster);
+  const targets = [...remote.values(), ...(cluster ? clusterTargets(cluster) : [])];
   // Every source the user named has a row from the first snapshot (session/source-registry.ts).
-  const specs = [...(await localSourceSpecs(local, process.cwd())), ...remoteSourceSpecs([...remote.values(), ...(cluster ? clusterTargets(cluster) : [])])];
+  const specs = [...(await localSourceSpecs(local, process.cwd())), ...remoteSourceSpecs(targets)];
   store = new SessionStore({ runSet, now, clock: 'wall', runPathOf, sources: specs, ...(opts.baselinePerGpu !== undefined ? { baselinePerGpu: opts.baselinePerGpu } : {}) });
   const sources: LiveSource[] = [];
   if (local.length) sources.push(createLocalSource({ patterns: local, emit, now, ...(opts.poll !== undefined ? { poll: opts.poll } : {}), ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}), ...(opts.watcher !== undefined ? { watcher: opts.watcher } : {}) }));
-  const targets = [...remote.values(), ...(cluster ? clusterTargets(cluster) : [])];
   if (targets.length) {
     const identityFiles = [...(opts.identityFiles ?? []), ...(cluster?.identityFiles ?? [])];
     const jump = opts.jump ?? cluster?.jump;
