@@ -242,7 +242,10 @@ export function problemRows(s: SessionSnapshot): ProblemRow[] {
       severe: v.state === 'error',
     });
   }
+  // A source's row already carries the problem it reported last (its detail): not twice.
+  const said = new Set(out.map((r) => r.detail).filter((d): d is string => d !== undefined));
   s.problems.forEach((p, i) => {
+    if (said.has(p.message)) return;
     const where = p.file ? (p.file === p.input || p.file.startsWith(`${p.input}:`) ? p.file : `${p.input}: ${p.file}`) : p.input;
     out.push({ key: `problem|${i}`, time: p.time ?? null, label: p.kind, source: p.line ? `${where}:${p.line}` : where, reason: p.message, severe: p.kind !== 'line_too_long' });
   });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RunSet } from '../../../src/metrics/run-set.ts';
 import { localSourceSpecs, remoteSourceSpecs } from '../../../src/pipeline/live-sources.ts';
 import { SessionStore, type StoreEvent } from '../../../src/session/store.ts';
+import { problemRows } from '../../../src/ui/selectors.ts';
 
 const T0 = 1_700_000_000_000;
 
@@ -43,6 +44,22 @@ describe('SessionStore with named sources', () => {
       'source logs/node1/train.log streaming',
       'source logs/README.md error',
       'source n2:/l/x.log error',
+    ]);
+  });
+
+  it('the problems view lists a problem of a source once: on its row, with time, state and the words of the source', () => {
+    const clock = { now: T0 };
+    const store = new SessionStore({ runSet: new RunSet(), now: () => clock.now, clock: 'wall', sources: remoteSourceSpecs([{ node: 'g', host: 'g', paths: ['/l/missing.log'] }]) });
+    clock.now += 1500;
+    store.ingest([
+      { type: 'status', node: 'g', file: '', state: 'streaming', message: 'connected to u@g port 22', time: clock.now },
+      { type: 'problem', problem: { input: 'g', file: 'g:/l/missing.log', kind: 'unreadable', message: 'no such file on g yet; looking again every 5 s' }, time: clock.now },
+      { type: 'problem', problem: { input: 'g', file: '/home/u/.ssh/config', kind: 'skipped', message: 'Include not followed' }, time: clock.now },
+    ]);
+    const rows = problemRows(store.flush());
+    expect(rows.map((r) => [r.time! - T0, r.label, r.source, r.reason, r.detail])).toEqual([
+      [1500, 'waiting', 'g:/l/missing.log', 'no such file (waiting for it to appear)', 'no such file on g yet; looking again every 5 s'],
+      [1500, 'skipped', 'g: /home/u/.ssh/config', 'Include not followed', undefined],
     ]);
   });
 });
