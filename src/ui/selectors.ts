@@ -208,7 +208,7 @@ export function coverage(s: SessionSnapshot): Coverage | null {
 /** `1 of 2 nodes reporting · missing: node2 (no such file (waiting for it to appear))`; null when all report. */
 export function coverageText(c: Coverage | null): string | null {
   if (!c || c.missing.length === 0) return null;
-  const list = c.missing.map((v) => `${c.nameOf(v)} (${v.reason ?? (v.reporting ? v.state : 'no line yet')})`).join(' · ');
+  const list = c.missing.map((v) => `${c.nameOf(v)} (${v.reason ?? (v.reporting || v.state === 'connecting' ? v.state : 'no line yet')})`).join(' · ');
   return `${c.reporting} of ${c.total} ${c.unit} reporting · ${c.missing.length} missing: ${list}`;
 }
 
@@ -237,7 +237,7 @@ export function problemRows(s: SessionSnapshot): ProblemRow[] {
       time: v.since,
       label: v.state,
       source: v.source,
-      reason: v.reason ?? (v.reporting ? v.state : 'no line yet'),
+      reason: v.reason ?? (v.reporting || v.state === 'connecting' ? v.state : 'no line yet'),
       ...(v.message ? { detail: v.message } : {}),
       severe: v.state === 'error',
     });
