@@ -11,7 +11,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { SFTPWrapper } from 'ssh2';
 import { type CutLine, LineCutter } from './line-cutter.ts';
-import { sftpClose, sftpFstatSize, sftpIsDirectory, sftpOpen, sftpRead, sftpReadFully } from './sftp-ops.ts';
+import { sftpClose, sftpFstatSize, sftpOpen, sftpRead, sftpReadFully } from './sftp-ops.ts';
 
 export const HEAD_BYTES = 4096;
 
@@ -78,7 +78,6 @@ export class RemoteFile {
   async open(sftp: SFTPWrapper, now: number): Promise<OpenOutcome> {
     const h = await sftpOpen(sftp, this.path);
     try {
-      if (await sftpIsDirectory(sftp, h)) throw new Error('is a directory');
       this.lastIdentityCheck = now;
       if (!this.everOpened) {
         this.everOpened = true;

@@ -26,22 +26,25 @@ export function sftpReason(err: unknown): string {
   }
 }
 
+/**
+ * Open for reading. sftp-server opens a directory without complaint (its reads then fail with a
+ * bare "Failure"), so an open handle that is a directory is closed and refused as one.
+ */
 export function sftpOpen(sftp: SFTPWrapper, path: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    sftp.open(path, 'r', (err, handle) => (err ? reject(err) : resolve(handle)));
+    sftp.open(path, 'r', (err, handle) => {
+      if (err) return reject(err);
+      sftp.fstat(handle, (statErr, st) => {
+        if (statErr || fileType(st.mode) !== S_IFDIR) return resolve(handle);
+        sftp.close(handle, () => reject(new Error('is a directory')));
+      });
+    });
   });
 }
 
 export function sftpFstatSize(sftp: SFTPWrapper, handle: Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
     sftp.fstat(handle, (err, st) => (err ? reject(err) : resolve(Number(st.size))));
-  });
-}
-
-/** Whether an open handle is a directory (sftp-server opens one without complaint; reads then fail). */
-export function sftpIsDirectory(sftp: SFTPWrapper, handle: Buffer): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    sftp.fstat(handle, (err, st) => (err ? reject(err) : resolve(fileType(st.mode) === S_IFDIR)));
   });
 }
 
