@@ -58,12 +58,12 @@ function byNull<T>(get: (x: T) => number | null, dir: 1 | -1): (a: T, b: T) => n
  * last-line age (quietest first). Ties fall back to node, then source, so the order is stable.
  */
 export function sortNodes(nodes: readonly NodeView[], sort: SortKey): NodeView[] {
-  const byName = (a: NodeView, b: NodeView) => a.node.localeCompare(b.node, undefined, { numeric: true }) || a.source.localeCompare(b.source);
+  // Named sources without a line yet come last (every other order puts their nulls last too), so
+  // the selection (chart, log) starts on a node that has numbers.
+  const byName = (a: NodeView, b: NodeView) => Number(a.run === null) - Number(b.run === null) || a.node.localeCompare(b.node, undefined, { numeric: true }) || a.source.localeCompare(b.source);
   const primary =
     sort === 'throughput' ? byNull(rate, -1) : sort === 'deviation' ? byNull<NodeView>((n) => n.deviation, 1) : sort === 'age' ? byNull<NodeView>((n) => n.last_line_age_s, -1) : () => 0;
-  // Named sources without a line yet come last: the selection (chart, log) starts on a node that has numbers.
-  const pending = (n: NodeView) => (n.run === null ? 1 : 0);
-  return [...nodes].sort((a, b) => pending(a) - pending(b) || primary(a, b) || byName(a, b));
+  return [...nodes].sort((a, b) => primary(a, b) || byName(a, b));
 }
 
 const BADGES: Record<string, string> = {
