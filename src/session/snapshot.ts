@@ -8,9 +8,9 @@ import type { Run } from '../metrics/run.ts';
 import { transportOf } from '../signals/ib-fallback.ts';
 import { runContext } from '../metrics/run-report.ts';
 import { formatById } from '../formats/registry.ts';
+import type { NodeStatus } from './store.ts';
 import { reasonOf } from './source-reason.ts';
 import type { SourceView } from './source-registry.ts';
-import type { NodeStatus } from './store.ts';
 import type { FlagEntry, NodeView, ReplayInfo, RunPhase, RunView, SessionSnapshot, TimedProblem } from './types.ts';
 
 export interface SnapshotContext {

@@ -1,9 +1,9 @@
 import type { FileTrack } from '../metrics/file-track.ts';
 import { Ring } from '../metrics/rolling.ts';
+import { SourceRegistry, type NamedSourceSpec, type SourceView } from './source-registry.ts';
 import type { RunSet } from '../metrics/run-set.ts';
 import type { NodeState, SourceEvent } from '../sources/types.ts';
 import { buildSnapshot, SnapshotCache, type SnapshotContext } from './snapshot.ts';
-import { SourceRegistry, type NamedSourceSpec, type SourceView } from './source-registry.ts';
 import { StallWatch } from './stall.ts';
 import type { FlagEntry, LogLine, ReplayInfo, SessionSnapshot, TimedProblem } from './types.ts';
 
