@@ -75,9 +75,9 @@ export class SessionStore {
   constructor(private readonly opts: StoreOptions) {
     this.runSet = opts.runSet;
     this.startedAt = opts.now();
-    this.stall = new StallWatch(opts.stallFactor ?? 5);
     this.sources = new SourceRegistry(opts.sources ?? [], this.startedAt);
     this.sources.flush(this.startedAt);
+    this.stall = new StallWatch(opts.stallFactor ?? 5);
     this.snapshot = this.build();
   }
 

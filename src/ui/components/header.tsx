@@ -2,8 +2,9 @@ import { Box, Text } from 'ink';
 import { visible, visibleLog } from '../../shared/sanitize.ts';
 import type { RunView, SessionSnapshot } from '../../session/types.ts';
 import { fmtDuration, fmtPct, fmtRate, fmtStep, fmtTimes } from '../format.ts';
-import { coverage, coverageText, elapsedMs, ibAlert, transportLabel } from '../selectors.ts';
+import { elapsedMs, ibAlert, transportLabel } from '../selectors.ts';
 import { useTheme, type Tone } from '../theme.ts';
+import { coverage, coverageText } from '../selectors.ts';
 
 const PHASE_TONE: Record<RunView['phase'], Tone> = { warmup: 'warn', measuring: 'ok', done: 'info', stalled: 'bad', failed: 'bad' };
 

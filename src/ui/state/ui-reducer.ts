@@ -13,12 +13,12 @@ export interface UiState {
   focused: string | null;
   /** Run picked with n/N in a live multi-run session; null: the most recently active run. */
   runKey: string | null;
+  /** The sources and problems view (`!`) is open. */
+  problems: boolean;
   /** Display paused on this snapshot (ingest goes on). */
   frozen: SessionSnapshot | null;
   showWarmup: boolean;
   help: boolean;
-  /** The problems view (`!`) is open. */
-  problems: boolean;
   /** Applied log filter ('' = none). */
   filter: string;
   /** Text being typed at the `/` prompt; null when the prompt is closed. */
@@ -28,6 +28,8 @@ export interface UiState {
 export type UiAction =
   /** Next sort order; the row selected now (`keys`: rows in display order) stays selected. */
   | { type: 'cycleSort'; keys: readonly string[] }
+  /** `!`: open / close the sources and problems view. */
+  | { type: 'toggleProblems' }
   /** Move the selection by `delta` rows among `keys` (the rows in display order); tab wraps. */
   | { type: 'move'; delta: number; keys: readonly string[]; wrap?: boolean }
   | { type: 'toggleFocus'; keys: readonly string[] }
@@ -36,7 +38,6 @@ export type UiAction =
   | { type: 'togglePause'; snapshot: SessionSnapshot }
   | { type: 'toggleWarmup' }
   | { type: 'toggleHelp' }
-  | { type: 'toggleProblems' }
   | { type: 'openPrompt' }
   | { type: 'promptInput'; text: string }
   | { type: 'promptBackspace' }
@@ -48,12 +49,12 @@ export type UiAction =
 export const initialUiState: UiState = {
   sort: 'node',
   selected: null,
+  problems: false,
   focused: null,
   runKey: null,
   frozen: null,
   showWarmup: true,
   help: false,
-  problems: false,
   filter: '',
   prompt: null,
 };
@@ -73,6 +74,8 @@ function step(keys: readonly string[], current: string | null, delta: number): s
 
 export function uiReducer(state: UiState, action: UiAction): UiState {
   switch (action.type) {
+    case 'toggleProblems':
+      return { ...state, problems: !state.problems, help: false };
     case 'cycleSort': {
       const i = SORT_KEYS.indexOf(state.sort);
       return { ...state, sort: SORT_KEYS[(i + 1) % SORT_KEYS.length]!, selected: effectiveSelection(state, action.keys) };
@@ -99,8 +102,6 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       return { ...state, showWarmup: !state.showWarmup };
     case 'toggleHelp':
       return { ...state, help: !state.help };
-    case 'toggleProblems':
-      return { ...state, problems: !state.problems, help: false };
     case 'openPrompt':
       return { ...state, prompt: state.filter, help: false };
     case 'promptInput':
@@ -113,7 +114,6 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       return { ...state, filter: '', prompt: null };
     case 'escape':
       if (state.help) return { ...state, help: false };
-      if (state.problems) return { ...state, problems: false };
       if (state.prompt !== null) return { ...state, filter: '', prompt: null };
       if (state.filter) return { ...state, filter: '' };
       if (state.focused) return { ...state, focused: null };
