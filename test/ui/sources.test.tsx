@@ -91,3 +91,23 @@ describe('a glob on screen', () => {
     expect(p).toContain('problems (0)');
   });
 });
+
+describe('a hostile source name', () => {
+  it('is shown visible (escapes as text) in its row, the header and the problems view', async () => {
+    const clock = { now: T0 };
+    const name = 'logs/\u001b]0;pwned\u0007\u001b[2J.log';
+    const sources = await localSourceSpecs([name], '/work-nonexistent');
+    const store = new SessionStore({ runSet: new RunSet(), now: () => clock.now, clock: 'wall', sources });
+    store.ingest([{ type: 'status', node: 'local', file: sources[0]!.source, state: 'connecting', message: 'waiting for the file to appear', time: clock.now }]);
+    store.flush();
+    tui = renderTui(<App store={store} mode="live" onQuit={() => {}} />, { columns: 100, rows: 30 });
+    const f = await waitForText(tui.lastFrame, 'no such file');
+    tui.stdin.write('!');
+    const p = await waitForFrame(tui.lastFrame, (x) => /^sources \(1, 0 reporting\)/m.test(x));
+    for (const frame of [f, p]) {
+      // eslint-disable-next-line no-control-regex
+      expect(frame.replace(/\u001b\[[0-9;]*m/g, '')).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+      expect(frame).toContain('pwned');
+    }
+  });
+});
