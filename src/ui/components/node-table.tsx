@@ -8,6 +8,7 @@ import { useTheme, type Tone } from '../theme.ts';
 
 const STATE: Record<NodeView['state'], [string, Tone]> = {
   connecting: ['conn', 'muted'],
+  waiting: ['wait', 'warn'],
   streaming: ['live', 'ok'],
   quiet: ['quiet', 'warn'],
   stale: ['stale', 'bad'],
@@ -84,6 +85,19 @@ export function NodeTable({ rows, selected, focused, sort, maxRows, width }: Nod
         const isSel = n.source === selected;
         const [stateText, stateTone] = STATE[n.state] ?? [n.state, 'muted'];
         const [inst, med] = rateCells(n);
+        if (n.run === null) {
+          // A named source without a line yet: no numbers to show, the reason takes their place.
+          return (
+            <Text key={n.source} wrap="truncate-end" bold={isSel} inverse={isSel && t.styled}>
+              {isSel ? '›' : ' '}
+              {n.source === focused ? '*' : ' '}
+              {padEnd(safeText(n.node), w.node)}
+              {padEnd(shortenSource(safeText(n.source), w.source - 1), w.source)}
+              <Text color={t.color(stateTone)}>{padEnd(stateText, 6)}</Text>
+              <Text color={t.color(n.state === 'error' ? 'bad' : 'muted')}>{safeText(n.reason ?? (n.state === 'connecting' ? 'connecting…' : 'no line yet'))}</Text>
+            </Text>
+          );
+        }
         const badges = nodeBadges(n);
         const devTone: Tone | null = n.deviation !== null && n.deviation <= SLOW_DEVIATION ? 'bad' : null;
         return (
