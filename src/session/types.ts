@@ -1,4 +1,5 @@
 import type { Flag, InputProblem, RunIdentity } from '../core/types.ts';
+import type { GroupReport } from '../metrics/aggregate.ts';
 import type { SeriesPoint } from '../metrics/file-track.ts';
 import type { NodeState } from '../sources/types.ts';
 import type { Transport } from '../signals/types.ts';
@@ -92,6 +93,8 @@ export interface SessionSnapshot {
   clock: 'wall' | 'replay';
   startedAt: number;
   runs: RunView[];
+  /** The sweep's scaling table so far: exactly `summary`'s groups of the runs seen (metrics/report-groups.ts). */
+  groups: GroupReport[];
   nodes: NodeView[];
   flags: FlagEntry[];
   problems: InputProblem[];
