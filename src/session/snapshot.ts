@@ -2,12 +2,13 @@ import type { Flag, InputProblem, RunIdentity } from '../core/types.ts';
 import { baselineKey, type GroupReport } from '../metrics/aggregate.ts';
 import { reportGroups, withOwnFlags } from '../metrics/report-groups.ts';
 import type { FileTrack } from '../metrics/file-track.ts';
-import { median } from '../metrics/rolling.ts';
 import { runFlags, runReport, type RunReport } from '../metrics/run-report.ts';
 import type { RunSet } from '../metrics/run-set.ts';
 import type { Run } from '../metrics/run.ts';
 import { transportOf } from '../signals/ib-fallback.ts';
 import { runContext } from '../metrics/run-report.ts';
+import { nodeFigures, type NodeFigures } from './node-metrics.ts';
+import { noProgressNote } from './node-rules.ts';
 import type { NodeStatus } from './store.ts';
 import type { FlagEntry, NodeView, ReplayInfo, RunPhase, RunView, SessionSnapshot } from './types.ts';
 
@@ -169,9 +170,8 @@ export function buildSnapshot(ctx: SnapshotContext): SessionSnapshot {
       first_seen: minOf(run.files.map((f) => f.lastLineAt)),
       last_seen: maxOf(run.files.map((f) => f.lastLineAt)),
     }, p ?? undefined, ctx.cache));
-    const medians = run.files.map((f) => f.rolling.median()).filter((v): v is number => v !== null);
-    const runMed = median(medians);
-    for (const f of run.files) nodes.push(nodeView(f, run, ctx, runMed, c.nodeFlags));
+    const figures = nodeFigures(run.files);
+    for (const f of run.files) nodes.push(nodeView(f, run, ctx, figures.get(f)!, c.nodeFlags));
   }
   return {
     now: ctx.now,
@@ -206,7 +206,7 @@ function sessionGroups(ctx: SnapshotContext, reports: Map<Run, RunReport>, chang
   return out;
 }
 
-function nodeView(f: FileTrack, run: Run, ctx: SnapshotContext, runMed: number | null, flags: RunReport['flags']): NodeView {
+function nodeView(f: FileTrack, run: Run, ctx: SnapshotContext, figures: NodeFigures, flags: RunReport['flags']): NodeView {
   const st = ctx.status.get(f.file);
   const rm = f.rolling.median();
   return withLazySeries({
@@ -215,6 +215,7 @@ function nodeView(f: FileTrack, run: Run, ctx: SnapshotContext, runMed: number |
     run: run.key,
     state: st?.state ?? (f.ended ? 'ended' : 'streaming'),
     ...(st?.message ? { message: st.message } : {}),
+    note: noProgressNote(f, run),
     bytes: f.bytes,
     lines: f.lines,
     last_line_age_s: f.lastLineAt === null ? null : Math.max(0, (ctx.now - f.lastLineAt) / 1000),
@@ -223,7 +224,7 @@ function nodeView(f: FileTrack, run: Run, ctx: SnapshotContext, runMed: number |
     throughput_instant: f.instant,
     throughput_rolling_median: rm,
     step_time_s: f.medianStepS(),
-    deviation: rm !== null && runMed ? (rm - runMed) / runMed : null,
+    ...figures,
     // A straggler flag belongs to the slow node, not to the file that printed the report (Megatron's rank 0).
     flags: flags.filter((x) => x.node === f.node || (x.kind !== 'straggler' && x.file === f.file)),
   }, f, ctx.cache);

@@ -4,6 +4,7 @@ import { Ring } from '../metrics/rolling.ts';
 import type { RunSet } from '../metrics/run-set.ts';
 import type { NodeState, SourceEvent } from '../sources/types.ts';
 import { buildSnapshot, SnapshotCache, type SnapshotContext } from './snapshot.ts';
+import { quietVerdict } from './node-rules.ts';
 import { StallWatch } from './stall.ts';
 import type { FlagEntry, LogLine, ReplayInfo, SessionSnapshot } from './types.ts';
 
@@ -161,9 +162,9 @@ export class SessionStore {
     for (const [file, t] of this.tracks) {
       const st = this.status.get(file);
       if (!st || t.lastLineAt === null) continue;
-      const age = now - t.lastLineAt;
-      if ((st.state === 'streaming' || st.state === 'quiet') && age >= stale) this.setState(t.node, file, 'stale', now);
-      else if (st.state === 'streaming' && age >= quiet) this.setState(t.node, file, 'quiet', now);
+      // quiet → stale, except for a run that is done or a source that prints no progress (node-rules.ts).
+      const v = quietVerdict(st.state, now - t.lastLineAt, t, this.runSet.runOf(t), { quietMs: quiet, staleMs: stale });
+      if (v) this.setState(t.node, file, v.state, now, v.message);
     }
     this.stall.check(this.runSet, now);
     this.markDirty();

@@ -44,6 +44,8 @@ export interface NodeView {
   run: string;
   state: NodeState;
   message?: string;
+  /** Set when this source prints no progress lines while others of its run do (never stale for it). */
+  note: string | null;
   bytes: number;
   lines: number;
   last_line_age_s: number | null;
@@ -52,8 +54,18 @@ export interface NodeView {
   throughput_instant: number | null;
   throughput_rolling_median: number | null;
   step_time_s: number | null;
-  /** Relative deviation of this node's rolling median from the median of its run's nodes. */
+  /** Median per-iteration compute / data-loading seconds this node prints (NGC), where the log has them. */
+  compute_time_s: number | null;
+  data_time_s: number | null;
+  /**
+   * Relative difference from the median of the run's other nodes, measured on `deviation_of`
+   * (compute time, else step time, else throughput; see session/node-metrics.ts). Times: + is
+   * slower; throughput: − is slower. Null for a run of one file.
+   */
   deviation: number | null;
+  deviation_of: 'compute_time' | 'step_time' | 'throughput' | null;
+  /** Seconds after the first node this node printed the latest iteration they all printed. */
+  arrival_lag_s: number | null;
   flags: Flag[];
   series: SeriesPoint[];
 }

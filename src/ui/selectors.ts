@@ -5,8 +5,17 @@ import type { RunItem } from './components/run-list.tsx';
 import { fmtOffset } from './format.ts';
 import type { SortKey } from './state/ui-reducer.ts';
 
-/** A node this far below its run's median gets a `SLOW` badge (no flag carries it). */
-export const SLOW_DEVIATION = -0.1;
+/** A node this much slower than the median of its run's other nodes gets a `SLOW` badge (no flag carries it). */
+export const SLOW_DEVIATION = 0.1;
+
+/**
+ * How much slower a node is than the others (+0.12: 12 % slower), whatever its deviation is
+ * measured on: a longer compute or step time is slower, a lower throughput is slower.
+ */
+export function slowness(n: Pick<NodeView, 'deviation' | 'deviation_of'>): number | null {
+  if (n.deviation === null) return null;
+  return n.deviation_of === 'throughput' ? -n.deviation : n.deviation;
+}
 
 /** Whether a replay run name designates the run `key` (exact key or source, then containment). */
 const exact = (r: Pick<RunView, 'key' | 'source'>, name: string) => r.key === name || r.source === name;
@@ -59,7 +68,7 @@ function byNull<T>(get: (x: T) => number | null, dir: 1 | -1): (a: T, b: T) => n
 export function sortNodes(nodes: readonly NodeView[], sort: SortKey): NodeView[] {
   const byName = (a: NodeView, b: NodeView) => a.node.localeCompare(b.node, undefined, { numeric: true }) || a.source.localeCompare(b.source);
   const primary =
-    sort === 'throughput' ? byNull(rate, -1) : sort === 'deviation' ? byNull<NodeView>((n) => n.deviation, 1) : sort === 'age' ? byNull<NodeView>((n) => n.last_line_age_s, -1) : () => 0;
+    sort === 'throughput' ? byNull(rate, -1) : sort === 'deviation' ? byNull<NodeView>(slowness, -1) : sort === 'age' ? byNull<NodeView>((n) => n.last_line_age_s, -1) : () => 0;
   return [...nodes].sort((a, b) => primary(a, b) || byName(a, b));
 }
 
@@ -87,7 +96,8 @@ export function badgeOf(f: Flag): string {
 /** A node row's badges, deduplicated, plus `SLOW` when it lags its run's median (or carries a `straggler` flag). */
 export function nodeBadges(n: NodeView): string[] {
   const out = [...new Set(n.flags.map(badgeOf))];
-  if (n.deviation !== null && n.deviation <= SLOW_DEVIATION && !out.includes('SLOW')) out.push('SLOW');
+  const slow = slowness(n);
+  if (slow !== null && slow >= SLOW_DEVIATION && !out.includes('SLOW')) out.push('SLOW');
   if (n.state === 'stale' && !out.includes('STALL')) out.push('STALL');
   return out;
 }

@@ -17,7 +17,12 @@ const node = (name: string, rate: number | null, deviation: number | null, age: 
   throughput_instant: rate,
   throughput_rolling_median: rate,
   step_time_s: null,
+  compute_time_s: null,
+  data_time_s: null,
   deviation,
+  deviation_of: deviation === null ? null : 'throughput',
+  arrival_lag_s: null,
+  note: null,
   flags,
   series: [],
 });
