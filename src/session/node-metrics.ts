@@ -10,7 +10,7 @@ export interface NodeFigures {
   /** Relative difference from the median of the OTHER nodes of the run, on `deviation_of` (times: + is slower; throughput: − is slower). */
   deviation: number | null;
   deviation_of: DeviationOf | null;
-  /** Seconds this node printed the latest iteration every node printed after the first node did. */
+  /** Seconds this node printed the latest iteration every node printed after the first node did (log clock where it has one). */
   arrival_lag_s: number | null;
 }
 
@@ -61,12 +61,16 @@ function arrivalLags(files: readonly FileTrack[]): Map<FileTrack, number> {
   const printing = files.filter((f) => f.arrivals.size > 0);
   const out = new Map<FileTrack, number>();
   if (printing.length < 2) return out;
-  const maps = printing.map((f) => new Map(f.arrivals.toArray().map((a) => [a.iter, a.at])));
+  const maps = printing.map((f) => new Map(f.arrivals.toArray().map((a) => [a.iter, a])));
   let common: number | null = null;
   for (const iter of maps[0]!.keys()) if (maps.every((m) => m.has(iter)) && (common === null || iter > common)) common = iter;
   if (common === null) return out;
-  const ats = maps.map((m) => m.get(common!)!);
+  const hits = maps.map((m) => m.get(common!)!);
+  // The log's own clock where every node's line has one (what the nodes did, not how fast the lines
+  // travelled; a replay at max speed has no meaningful arrival times), else arrival on the event clock.
+  const logClock = hits.every((h) => h.log !== null);
+  const ats = hits.map((h) => (logClock ? h.log! : h.at / 1000));
   const first = Math.min(...ats);
-  printing.forEach((f, i) => out.set(f, (ats[i]! - first) / 1000));
+  printing.forEach((f, i) => out.set(f, ats[i]! - first));
   return out;
 }
