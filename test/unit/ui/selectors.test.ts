@@ -53,7 +53,7 @@ describe('badges and labels', () => {
       'sockets',
       'suspected sockets',
       'intra-node',
-      'transport not visible (NCCL_DEBUG not INFO)',
+      'not visible (NCCL_DEBUG not INFO)',
       '—',
     ]);
   });
