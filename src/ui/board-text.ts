@@ -65,7 +65,8 @@ function columns(m: BoardModel, width: number): Col[] {
   ];
   const fixed = 2 + cols.reduce((a, c) => a + c.width, 0);
   const left = width - fixed;
-  const barW = left >= 30 ? Math.min(24, left - 18) : left >= 16 ? left - 10 : 0;
+  // The bar gets what the flags (at least 14 columns: `OUT IB! SLOW`) leave, and is left out below 6.
+  const barW = Math.min(24, left - 3 - 14) >= 6 ? Math.min(24, left - 3 - 14) : 0;
   if (barW > 0) cols.push({ title: '', width: barW + 3, align: 'left', cell: (r) => ({ text: ' ' + effBar(r.efficiency, barW), ...(effTone(r.efficiency) ? { tone: effTone(r.efficiency)! } : {}) }) });
   return cols;
 }
@@ -87,7 +88,7 @@ export interface BoardTable {
 export function boardTable(m: BoardModel, width: number): BoardTable {
   const cols = columns(m, width);
   const unit = m.unit;
-  const title = `scaling board · ${m.title ? `${visible(m.title)} · ` : ''}${unit} · ${m.rows.length} configuration${m.rows.length === 1 ? '' : 's'}`;
+  const title = `scaling board (${m.rows.length} configuration${m.rows.length === 1 ? '' : 's'}) · ${m.title ? `${visible(m.title)} · ` : ''}${unit}`;
   const head = '  ' + cols.map((c) => fit(c.title, c)).join('') + 'flags';
   return {
     title,

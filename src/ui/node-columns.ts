@@ -75,6 +75,9 @@ export function nodeColumns(rows: readonly NodeView[], width: number, sort: Sort
     if (worst.drop === 0) break;
     specs.splice(specs.indexOf(worst), 1);
   }
+  // Every node printing the same (cluster) throughput: the column tells nothing, the source's room does.
+  const tput = specs.find((x) => x.id === 'tput');
+  if (tput && rows.length > 1 && room - total() < 8 && sameEverywhere(rows.map((n) => n.throughput_rolling_median ?? n.throughput_instant))) specs.splice(specs.indexOf(tput), 1);
   // Each node's window phase (mostly the run's, in the header) only where the source keeps room.
   if (room - total() >= phase.width + 12) specs.splice(specs.findIndex((x) => x.id === 'iter') + 1, 0, phase);
   // Extra room: the source first (it tells nodes apart), then the node name.
@@ -89,6 +92,15 @@ export function nodeColumns(rows: readonly NodeView[], width: number, sort: Sort
   grow('source', Math.min(44, 12 + Math.floor((width - 80) / 2) + 12));
   grow('node', 14);
   return specs.map(({ drop: _d, ...c }) => c);
+}
+
+/** Values within 1 % of each other (nulls aside). */
+function sameEverywhere(xs: readonly (number | null)[]): boolean {
+  const v = xs.filter((x): x is number => x !== null && Number.isFinite(x));
+  if (v.length < 2) return false;
+  const lo = Math.min(...v);
+  const hi = Math.max(...v);
+  return lo > 0 && (hi - lo) / lo < 0.01;
 }
 
 export interface Cell {

@@ -1,5 +1,4 @@
 import type { Flag } from '../core/types.ts';
-import { groupKey } from '../metrics/aggregate.ts';
 import type { Transport } from '../signals/types.ts';
 import type { NodeView, RunView, SessionSnapshot } from '../session/types.ts';
 import type { RunItem } from './components/run-list.tsx';
@@ -124,12 +123,6 @@ export function transportLabel(t: Transport | null): string {
 /** Whether a run's transport means anything: one GPU talks to nobody. */
 export function transportMatters(r: Pick<RunView, 'num_nodes' | 'gpu_num_per_node'>): boolean {
   return !(r.num_nodes === 1 && r.gpu_num_per_node === 1);
-}
-
-/** The run's configuration on the board (its group, exactly summary's): the group's speedup is the sweep's figure. */
-export function groupOf(s: SessionSnapshot, r: RunView): SessionSnapshot['groups'][number] | undefined {
-  const k = groupKey(r);
-  return s.groups?.find((g) => groupKey({ repeat: null, ...g } as unknown as RunView) === k);
 }
 
 /** The confirmed IB-fallback flag of a run, for the red alert line. */

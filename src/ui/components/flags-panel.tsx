@@ -34,8 +34,8 @@ export function FlagsPanel({ rows, maxRows, timeOf, width, run }: FlagsPanelProp
         const headline = flagHeadline(r.flag);
         return (
           <Text key={r.key} wrap="truncate-end">
-            <Text color={t.color('muted')}>{timeOf(r).padStart(6)}</Text>
-            {run === null ? <Text color={t.color('accent')}> {shown(runLabel(r.run))}</Text> : null} {r.node ? shown(r.node) : 'run'}{' '}
+            {/* The board's list names each finding's run; the run's own list, when in the run it was seen. */}
+            {run === null ? <Text color={t.color('accent')}>{shown(runLabel(r.run))}</Text> : <Text color={t.color('muted')}>{timeOf(r).padStart(6)}</Text>} {r.node ? shown(r.node) : 'run'}{' '}
             <Text color={t.color(tone)} bold>
               {r.flag.kind}
               {r.flag.confidence ? ` ${r.flag.confidence}` : ''}

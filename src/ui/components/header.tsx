@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import { visible, visibleLog } from '../../shared/sanitize.ts';
 import type { RunView, SessionSnapshot } from '../../session/types.ts';
 import { fmtDuration, fmtPct, fmtRate, fmtStep, fmtTimes } from '../format.ts';
-import { elapsedMs, groupOf, ibAlert, transportLabel, transportMatters } from '../selectors.ts';
+import { elapsedMs, ibAlert, transportLabel, transportMatters } from '../selectors.ts';
 import { useTheme, type Tone } from '../theme.ts';
 
 const PHASE_TONE: Record<RunView['phase'], Tone> = { warmup: 'warn', measuring: 'ok', done: 'info', stalled: 'bad', failed: 'bad' };
@@ -38,7 +38,6 @@ export function Header({ snapshot, run, paused, width }: { snapshot: SessionSnap
     );
   }
   const alert = ibAlert(run);
-  const group = groupOf(snapshot, run);
   const unit = run.throughput_unit ?? 'samples/s';
   const rate =
     run.throughput_instant !== null || run.throughput_rolling_median !== null
@@ -59,7 +58,6 @@ export function Header({ snapshot, run, paused, width }: { snapshot: SessionSnap
         {run.throughput !== null ? <Text bold> · final {fmtRate(run.throughput)} {unit}</Text> : null}
         {run.speedup !== null ? ` · speedup ${fmtTimes(run.speedup)}` : ''}
         {run.scaling_efficiency !== null ? ` · efficiency ${fmtPct(run.scaling_efficiency, false)}` : ''}
-        {group && group.speedup !== null && run.speedup !== null && group.runs > 1 ? ` (config median ${fmtTimes(group.speedup)})` : ''}
         {transportMatters(run) ? ' · transport: ' : ''}
         {transportMatters(run) ? <Text color={t.color(run.transport === 'socket' ? 'bad' : run.transport === 'suspected_socket' ? 'warn' : 'accent')}>{transportLabel(run.transport)}</Text> : null}
       </Text>
