@@ -89,7 +89,7 @@ export function nodeColumns(rows: readonly NodeView[], width: number, sort: Sort
     s.width += add;
     extra -= add;
   };
-  grow('source', Math.min(44, 12 + Math.floor((width - 80) / 2) + 12));
+  grow('source', Math.min(40, 12 + Math.max(0, Math.floor((width - 80) / 2)) + 6));
   grow('node', 14);
   return specs.map(({ drop: _d, ...c }) => c);
 }

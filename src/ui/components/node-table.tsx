@@ -54,7 +54,11 @@ export function NodeTable({ rows, selected, focused, sort, maxRows, width }: Nod
       </Text>
       {visible.map((n) => {
         const isSel = n.source === selected;
-        const cells = nodeCells(n, cols, labels.get(n.source) ?? '');
+        const all = nodeCells(n, cols, labels.get(n.source) ?? '');
+        // A source silent by design has no numbers: its note takes their place, not the flags' end.
+        const silent = n.note !== null && n.iteration === null;
+        const upTo = silent ? cols.findIndex((c) => c.id === 'iter') + 1 : cols.length;
+        const cells = all.slice(0, upTo > 0 ? upTo : cols.length);
         const badges = nodeBadges(n);
         return (
           <Text key={n.source} wrap="truncate-end" bold={isSel} inverse={isSel && t.styled}>
@@ -65,13 +69,14 @@ export function NodeTable({ rows, selected, focused, sort, maxRows, width }: Nod
                 {fitCell(c.text, cols[i]!)}
               </Text>
             ))}
+            {silent ? <Text color={t.color('muted')}>{` ${safeText(n.note!)}${badges.length ? ' ' : ''}`}</Text> : null}
             {badges.map((b, i) => (
               <Text key={b} color={t.color(SEVERE.has(b) ? 'bad' : 'warn')} bold>
                 {i > 0 ? ' ' : ''}
                 {b}
               </Text>
             ))}
-            {n.note ? <Text color={t.color('muted')}>{`${badges.length ? ' ' : ''}${safeText(n.note)}`}</Text> : null}
+            {!silent && n.note ? <Text color={t.color('muted')}>{`${badges.length ? ' ' : ''}${safeText(n.note)}`}</Text> : null}
           </Text>
         );
       })}
