@@ -14,6 +14,8 @@ export function snapshotLine(s: SessionSnapshot): string {
     groups: s.groups,
     nodes: s.nodes,
     ...(s.replay ? { replay: { ...s.replay, runNames: undefined } } : {}),
+    // launch: the sweep's cases pending / running / done / failed and the ETA (ms).
+    ...(s.plan ? { plan: s.plan } : {}),
     totals: s.totals,
   };
   return JSON.stringify(obj) + '\n';

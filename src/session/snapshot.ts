@@ -24,6 +24,7 @@ export interface SnapshotContext {
   stalled: (runKey: string) => boolean;
   baselinePerGpu?: number;
   replay?: ReplayInfo;
+  plan?: SessionSnapshot['plan'];
   version: number;
   /** Reports of runs (and series of files) kept from earlier snapshots while they did not change. */
   cache?: SnapshotCache;
@@ -184,6 +185,7 @@ export function buildSnapshot(ctx: SnapshotContext): SessionSnapshot {
     problems: ctx.problems,
     totals: ctx.totals,
     ...(ctx.replay ? { replay: { ...ctx.replay } } : {}),
+    ...(ctx.plan ? { plan: ctx.plan } : {}),
     version: ctx.version,
   };
 }

@@ -5,6 +5,7 @@ import type { RunSet } from '../metrics/run-set.ts';
 import type { NodeState, SourceEvent } from '../sources/types.ts';
 import { buildSnapshot, SnapshotCache, type SnapshotContext } from './snapshot.ts';
 import { quietVerdict } from './node-rules.ts';
+import type { PlanProgress } from './plan-progress.ts';
 import { StallWatch } from './stall.ts';
 import type { FlagEntry, LogLine, ReplayInfo, SessionSnapshot } from './types.ts';
 
@@ -58,6 +59,8 @@ export class SessionStore {
   private readonly snapshotCache = new SnapshotCache();
   private totals = { lines: 0, bytes: 0, files: 0, dropped: 0 };
   replay: ReplayInfo | undefined;
+  /** A `launch` sweep's plan, shown on the board (launch/index.ts feeds it). */
+  plan: PlanProgress | undefined;
   readonly startedAt: number;
   /** Listeners for raw events (NDJSON event lines), called synchronously. */
   private readonly eventListeners = new Set<(e: { kind: 'flag'; entry: FlagEntry } | { kind: 'phase'; run: string; node: string; file: string; phase: string; time: number } | { kind: 'state'; node: string; file: string; state: NodeState; message?: string; time: number }) => void>();
@@ -244,6 +247,7 @@ export class SessionStore {
       stalled: (k) => this.stall.isStalled(k),
       ...(this.opts.baselinePerGpu !== undefined ? { baselinePerGpu: this.opts.baselinePerGpu } : {}),
       ...(this.replay ? { replay: this.replay } : {}),
+      ...(this.plan ? { plan: this.plan.view(this.opts.now()) } : {}),
       version: ++this.version,
       cache: this.snapshotCache,
     };

@@ -1,5 +1,6 @@
 import type { Flag, InputProblem, RunIdentity } from '../core/types.ts';
 import type { GroupReport } from '../metrics/aggregate.ts';
+import type { PlanView } from './plan-progress.ts';
 import type { SeriesPoint } from '../metrics/file-track.ts';
 import type { NodeState } from '../sources/types.ts';
 import type { Transport } from '../signals/types.ts';
@@ -112,6 +113,8 @@ export interface SessionSnapshot {
   problems: InputProblem[];
   totals: { lines: number; bytes: number; files: number; dropped: number };
   replay?: ReplayInfo;
+  /** A `launch` sweep's cases (pending, running, done, failed) and ETA. */
+  plan?: PlanView;
   /** Monotonic version, bumped on every publish. */
   version: number;
 }

@@ -51,8 +51,8 @@ export function App({ store, mode, controls, onQuit, noColor = false }: AppProps
   // Keyed on the snapshot version, so a paused display keeps its log lines too.
   const logLines = useMemo(() => (detail ? store.tail(detail.source) : []), [store, detail?.source, snapshot.version]);
 
-  // The board by default once the session holds more than one configuration (a sweep); `g` flips it.
-  const boardShown = state.board ?? (snapshot.groups?.length ?? 0) > 1;
+  // The board by default once the session holds more than one configuration (a sweep) or a launch plan; `g` flips it.
+  const boardShown = state.board ?? ((snapshot.groups?.length ?? 0) > 1 || snapshot.plan !== undefined);
   // Flags follow the run on screen; the board lists every run's, each with its run.
   const flagsRun = boardShown ? null : (run?.key ?? null);
   const flags = useMemo(() => (flagsRun === null ? allFlags : allFlags.filter((f) => f.run === flagsRun)), [allFlags, flagsRun]);

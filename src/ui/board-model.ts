@@ -7,6 +7,8 @@
 import { groupKey, type GroupReport } from '../metrics/aggregate.ts';
 import type { RunIdentity } from '../core/types.ts';
 import type { RunView, SessionSnapshot } from '../session/types.ts';
+import type { PlanView } from '../session/plan-progress.ts';
+import { fmtDuration } from './format.ts';
 import { badgeOf } from './selectors.ts';
 
 export interface BoardRow {
@@ -39,6 +41,8 @@ export interface BoardModel {
   rows: BoardRow[];
   /** Why some speedups are missing, when they are. */
   note: string | null;
+  /** A launch sweep's progress: `plan: 3 of 12 done · 1 running · 0 failed · 8 pending · ETA 0:14:05`. */
+  plan: string | null;
 }
 
 const LAYOUT: readonly (keyof RunIdentity)[] = ['data_parallel_size', 'tensor_model_parallel_size', 'pipeline_model_parallel_size', 'micro_batch_size', 'global_batch_size', 'seq_length', 'num_layers', 'hidden_size'];
@@ -75,6 +79,11 @@ function parts(g: GroupReport): [string, string][] {
 function sessionOver(s: SessionSnapshot): boolean {
   if (s.replay) return s.replay.finished;
   return s.runs.length > 0 && s.runs.every((r) => r.phase === 'done' || r.phase === 'failed');
+}
+
+function planText(p: PlanView): string {
+  const eta = p.pending + p.running === 0 ? 'finished' : p.eta_ms === null ? 'ETA after the first case' : `ETA ${fmtDuration(p.eta_ms)}`;
+  return `plan: ${p.done} of ${p.total} done · ${p.running} running · ${p.failed} failed · ${p.pending} pending · ${eta}`;
 }
 
 export function boardModel(s: SessionSnapshot, current?: RunView): BoardModel {
@@ -127,5 +136,6 @@ export function boardModel(s: SessionSnapshot, current?: RunView): BoardModel {
     unit: units.length === 1 ? units[0]! : 'mixed units',
     rows,
     note: missingBase ? 'no 1n1g baseline yet for some rows: their speedup and efficiency wait for it' : null,
+    plan: s.plan ? planText(s.plan) : null,
   };
 }

@@ -79,6 +79,7 @@ function fit(text: string, c: Col): string {
 
 export interface BoardTable {
   title: string;
+  plan: string | null;
   head: string;
   rows: { row: BoardRow; cells: { text: string; tone?: Tone; bold?: boolean }[]; flags: string }[];
   note: string | null;
@@ -92,6 +93,7 @@ export function boardTable(m: BoardModel, width: number): BoardTable {
   const head = '  ' + cols.map((c) => fit(c.title, c)).join('') + 'flags';
   return {
     title,
+    plan: m.plan,
     head,
     rows: m.rows.map((r) => ({
       row: r,
@@ -112,7 +114,7 @@ export function boardTable(m: BoardModel, width: number): BoardTable {
 export function boardLines(snapshot: SessionSnapshot, width: number, current?: RunView): string[] {
   const t = boardTable(boardModel(snapshot, current), width);
   const cut = (s: string) => truncate(s.trimEnd(), width);
-  const out = [cut(t.title), cut(t.head)];
+  const out = [cut(t.title), ...(t.plan ? [cut(`  ${t.plan}`)] : []), cut(t.head)];
   if (t.rows.length === 0) out.push(cut('  no configuration has a run yet'));
   for (const r of t.rows) out.push(cut(`${r.row.current ? '› ' : '  '}${r.cells.map((c) => c.text).join('')}${r.flags}`));
   if (t.note) out.push(cut(`  ${t.note}`));

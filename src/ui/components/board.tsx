@@ -13,7 +13,7 @@ const SEVERE = new Set(['IB!', 'OOM', 'NaN', 'CRASH', 'STALL', 'NCCL']);
 /** Rows the board asks of the layout: a row per configuration (at least the "no run yet" line), and its note. */
 export function boardLineCount(snapshot: SessionSnapshot): number {
   const m = boardModel(snapshot);
-  return Math.max(1, m.rows.length) + (m.note ? 1 : 0);
+  return Math.max(1, m.rows.length) + (m.note ? 1 : 0) + (m.plan ? 1 : 0);
 }
 
 export function Board({ snapshot, current, maxRows, width }: { snapshot: SessionSnapshot; current: RunView | undefined; maxRows: number; width: number }) {
@@ -21,8 +21,10 @@ export function Board({ snapshot, current, maxRows, width }: { snapshot: Session
   const table = boardTable(boardModel(snapshot, current), width);
   const cur = Math.max(0, table.rows.findIndex((r) => r.row.current));
   // The note takes a row of the budget only when every configuration still fits (see boardLineCount).
-  const note = table.note && table.rows.length + 1 <= maxRows ? table.note : null;
-  const shown = Math.max(1, note ? maxRows - 1 : maxRows);
+  // The plan line (launch) takes a row of the budget; the note one only when every configuration still fits.
+  const budget = table.plan ? maxRows - 1 : maxRows;
+  const note = table.note && table.rows.length + 1 <= budget ? table.note : null;
+  const shown = Math.max(1, note ? budget - 1 : budget);
   const start = Math.min(Math.max(0, cur - shown + 1), Math.max(0, table.rows.length - shown));
   const visible = table.rows.slice(start, start + shown);
   const hidden = table.rows.length - visible.length;
@@ -31,6 +33,12 @@ export function Board({ snapshot, current, maxRows, width }: { snapshot: Session
       <Text bold wrap="truncate-end">
         {table.title}
       </Text>
+      {table.plan ? (
+        <Text wrap="truncate-end" color={t.color('accent')}>
+          {'  '}
+          {table.plan}
+        </Text>
+      ) : null}
       <Text bold wrap="truncate-end" color={t.color('muted')}>
         {table.head}
       </Text>
