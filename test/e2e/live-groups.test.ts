@@ -4,42 +4,18 @@
  * same directory (the real binary both times). Live names files by the path it was given, summary
  * relative to the directory: the prefix is the only difference allowed.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { liveHeadless, logsUnder } from '../helpers/live-headless.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = join(ROOT, 'bin/dlperf-top.mjs');
 const tmp = mkdtempSync(join(tmpdir(), 'dlperf-live-groups-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function logsUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir).sort()) {
-    const p = join(dir, e);
-    if (statSync(p).isDirectory()) out.push(...logsUnder(p));
-    else if (e.endsWith('.log')) out.push(p);
-  }
-  return out;
-}
-
-function live(files: string[]): Promise<{ out: string; err: string; code: number | null }> {
-  const child = spawn(process.execPath, [BIN, 'live', '--headless', '--interval', '0.2', '--exit-when-done', '--idle', '0.5', ...files], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((r) => {
-    const t = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(t);
-      r({ out, err, code });
-    });
-  });
-}
 
 const archives = readdirSync(join(ROOT, 'replays')).filter((f) => f.endsWith('.tgz')).sort();
 
@@ -54,7 +30,7 @@ describe('live --exit-when-done ends with summary groups', () => {
     const s = spawnSync(process.execPath, [BIN, 'summary', '--format', 'json', join(dir, 'logs')], { cwd: ROOT, encoding: 'utf8' });
     const want = (JSON.parse(s.stdout) as { groups: unknown[] }).groups;
     expect(want.length).toBeGreaterThan(0);
-    const l = await live(logsUnder(join(dir, 'logs')));
+    const l = await liveHeadless(BIN, ROOT, logsUnder(join(dir, 'logs')));
     const snaps = l.out.split('\n').filter((line) => line.startsWith('{"type":"snapshot"'));
     expect(snaps.length, l.err).toBeGreaterThan(0);
     const got = JSON.stringify((JSON.parse(snaps.at(-1)!) as { groups: unknown[] }).groups).replaceAll(`${join(dir, 'logs')}/`, '');
