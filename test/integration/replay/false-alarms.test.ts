@@ -122,3 +122,19 @@ describe('ResNet50 2n8g repeat 3: the straggler stands out by number', () => {
     for (const n of nodes) expect(n.arrival_lag_s).toBeLessThan(0.01);
   });
 });
+
+describe('OneFlow BERT prints every 20 steps (~13 s): not quiet between its prints', () => {
+  it('plays the 1n1g repeat 0 at 60× (fake clock): quiet only before its usual gap is known', async () => {
+    const ft = new FakeTime(0);
+    const { out, text } = sink();
+    await replayHeadless({ inputs: [join(ROOT, 'replays/bert-scaling-demo.tgz')], runPattern: /1n1g\/bert_base_b96_fp32_0/, speed: 60, out, intervalMs: 2000, now: ft.now, schedule: ft.autoSchedule });
+    const lines = parseNdjson(text());
+    const states = lines.filter((l) => l.type === 'event' && l['event'] === 'state').map((l) => l['state']);
+    // Before the second print no gap between prints is known: the fixed 10 s decide once; after
+    // that the thresholds stretch to the log's ~13 s gaps (it used to go quiet between every print).
+    expect(states).toEqual(['streaming', 'quiet', 'streaming', 'ended']);
+    // The gaps really are beyond the fixed 10 s: the rule stretched, it was not skipped.
+    const ages = lines.filter((l) => l.type === 'snapshot').flatMap((s) => (s['nodes'] as NodeView[]).filter((n) => n.state === 'streaming').map((n) => n.last_line_age_s ?? 0));
+    expect(Math.max(...ages)).toBeGreaterThan(10);
+  });
+});
