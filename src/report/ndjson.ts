@@ -10,10 +10,14 @@ export function snapshotLine(s: SessionSnapshot, extra?: Record<string, unknown>
     clock: s.clock,
     // `series` is not enumerable (session/snapshot.ts): spreads and JSON leave it out without reading it.
     runs: s.runs.map(({ first_seen: _f, last_seen: _l, key, ...r }) => ({ ...r, run: key })),
+    // summary-json.md's groups[], so far (equal to `summary --format json`'s once the input ended).
+    groups: s.groups,
     nodes: s.nodes,
     // The named sources (live): one each, with state, reason and files followed.
     ...(s.sources && s.sources.length ? { sources: s.sources } : {}),
     ...(s.replay ? { replay: { ...s.replay, runNames: undefined } } : {}),
+    // launch: the sweep's cases pending / running / done / failed and the ETA (ms).
+    ...(s.plan ? { plan: s.plan } : {}),
     totals: s.totals,
     ...extra,
   };

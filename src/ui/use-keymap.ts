@@ -22,6 +22,7 @@ export const KEY_HELP: readonly KeyHelp[] = [
   { keys: '↑ ↓', action: 'select a node' },
   { keys: 'tab  shift-tab', action: 'next / previous node (wraps)' },
   { keys: 'enter', action: 'focus the selected node: chart and log follow it (again: unfocus)' },
+  { keys: 'g', action: 'scaling board (one row per configuration) / chart' },
   { keys: 's', action: 'sort nodes: node → throughput → deviation → age' },
   { keys: 'p', action: 'pause / resume the display (ingest continues)' },
   { keys: 'w', action: 'show / hide warmup points in the chart' },
@@ -46,6 +47,8 @@ export interface KeymapContext {
   currentRun: string | null;
   /** The snapshot on screen (`p` freezes it). */
   snapshot: SessionSnapshot;
+  /** Whether the board is on screen now (`g` flips it). */
+  boardShown?: boolean;
   mode: 'live' | 'replay';
   controls?: ReplayControls;
   onQuit: () => void;
@@ -85,6 +88,7 @@ export function handleKey(ctx: KeymapContext, input: string, key: Key): void {
   else if (input === 's') dispatch({ type: 'cycleSort', keys: ctx.rowKeys });
   else if (input === 'p') dispatch({ type: 'togglePause', snapshot: ctx.snapshot });
   else if (input === 'w') dispatch({ type: 'toggleWarmup' });
+  else if (input === 'g') dispatch({ type: 'toggleBoard', shown: ctx.boardShown ?? false });
   else if (input === '/') dispatch({ type: 'openPrompt' });
   else if (c) {
     if (input === ' ') c.togglePause();

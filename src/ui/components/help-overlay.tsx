@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import { useTheme } from '../theme.ts';
 import { KEY_HELP } from '../use-keymap.ts';
+import { vocabularyHelp } from '../vocabulary.ts';
 
 /** Every key of the current mode, from the one keymap. */
 export function HelpOverlay({ mode, width }: { mode: 'live' | 'replay'; width: number }) {
@@ -17,6 +18,12 @@ export function HelpOverlay({ mode, width }: { mode: 'live' | 'replay'; width: n
             {k.keys.padEnd(18)}
           </Text>
           {k.action}
+        </Text>
+      ))}
+      {vocabularyHelp().map((v) => (
+        <Text key={v.title} wrap="truncate-end">
+          <Text bold>{v.title.padEnd(18)}</Text>
+          {v.names.join(' · ')}
         </Text>
       ))}
       <Text color={t.color('muted')} wrap="truncate-end">

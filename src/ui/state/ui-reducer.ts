@@ -23,6 +23,8 @@ export interface UiState {
   filter: string;
   /** Text being typed at the `/` prompt; null when the prompt is closed. */
   prompt: string | null;
+  /** The sweep board instead of the chart (`g`); null: shown when the session holds more than one configuration. */
+  board: boolean | null;
 }
 
 export type UiAction =
@@ -38,6 +40,8 @@ export type UiAction =
   | { type: 'togglePause'; snapshot: SessionSnapshot }
   | { type: 'toggleWarmup' }
   | { type: 'toggleHelp' }
+  /** `g`: flip the board from what is on screen now (`shown`, which the auto rule may have decided). */
+  | { type: 'toggleBoard'; shown: boolean }
   | { type: 'openPrompt' }
   | { type: 'promptInput'; text: string }
   | { type: 'promptBackspace' }
@@ -57,6 +61,7 @@ export const initialUiState: UiState = {
   help: false,
   filter: '',
   prompt: null,
+  board: null,
 };
 
 /** The row a selection resolves to: the stored key while it exists, else the first row. */
@@ -102,6 +107,8 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       return { ...state, showWarmup: !state.showWarmup };
     case 'toggleHelp':
       return { ...state, help: !state.help };
+    case 'toggleBoard':
+      return { ...state, board: !action.shown };
     case 'openPrompt':
       return { ...state, prompt: state.filter, help: false };
     case 'promptInput':
