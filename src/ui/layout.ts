@@ -13,6 +13,8 @@ export interface LayoutInput {
   runCount: number;
   /** The log pane is wanted even when space is short (a node is focused, or a filter is open). */
   logForced: boolean;
+  /** The log pane has the cursor: it gets up to half the free rows before the lists grow. */
+  logActive?: boolean;
 }
 
 export interface Layout {
@@ -58,11 +60,14 @@ export function computeLayout(i: LayoutInput): Layout {
   grow('flagRows', Math.min(i.flagCount, 3));
   grow('runRows', Math.min(i.runCount, 3));
   if (free - cost() >= 5 || l.logRows > 0) grow('logRows', 6);
-  grow('nodeRows', Math.min(i.nodeCount, 32));
+  if (i.logActive) grow('logRows', Math.max(6, Math.floor(free / 2)));
+  // Then the lists that are cut get what they need (all their rows), the chart a useful height,
+  // and only what is left goes to the log pane: a 70-row terminal shows every run, not 8.
   grow('chartRows', 8);
-  grow('flagRows', Math.min(i.flagCount, 8));
-  grow('runRows', Math.min(i.runCount, 8));
+  grow('nodeRows', i.nodeCount);
+  grow('runRows', i.runCount);
+  grow('flagRows', Math.min(i.flagCount, 16));
   grow('chartRows', 14);
-  if (l.logRows > 0 || free - cost() >= 5) grow('logRows', 200);
+  if (l.logRows > 0 || free - cost() >= 5) grow('logRows', 1000);
   return l;
 }
