@@ -63,10 +63,10 @@ export function computeLayout(i: LayoutInput): Layout {
   if (i.logActive) grow('logRows', Math.max(6, Math.floor(free / 2)));
   // Then the lists that are cut get what they need (all their rows), the chart a useful height,
   // and only what is left goes to the log pane: a 70-row terminal shows every run, not 8.
-  grow('chartRows', 8);
   grow('nodeRows', i.nodeCount);
   grow('runRows', i.runCount);
   grow('flagRows', Math.min(i.flagCount, 16));
+  grow('chartRows', 8);
   grow('chartRows', 14);
   if (l.logRows > 0 || free - cost() >= 5) grow('logRows', 1000);
   return l;

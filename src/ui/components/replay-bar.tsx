@@ -6,7 +6,8 @@ import { useTheme } from '../theme.ts';
 
 /**
  * `▶ 10× · run 2/5 rn50 · 0:45 / 2:00 · paced from reported step times`; once the run (or the
- * whole list) has played to its end, its figures are the summary's: the bar says so.
+ * whole list) has played to its end, its figures are the summary's: the bar says so. `■ held`:
+ * `e` stopped the replay at the run's end, and says which keys move on.
  */
 export function ReplayBar({ replay, runDone }: { replay: ReplayInfo; runDone: boolean }) {
   const t = useTheme();
@@ -15,19 +16,20 @@ export function ReplayBar({ replay, runDone }: { replay: ReplayInfo; runDone: bo
   const total = fmtDuration(Math.max(0, replay.end - replay.start));
   return (
     <Text wrap="truncate-end">
-      <Text color={t.color(replay.paused ? 'warn' : 'ok')} bold>
-        {replay.paused ? '⏸ paused' : '▶'}
+      <Text color={t.color(replay.held ? 'info' : replay.paused ? 'warn' : 'ok')} bold>
+        {replay.held ? '■ held' : replay.paused ? '⏸ paused' : '▶'}
       </Text>{' '}
       {fmtSpeed(replay.speed)} · run {replay.runIndex + 1}/{replay.runCount} {name} · {pos} / {total}
       {replay.pacing !== 'clock' ? (
         <Text color={t.color('muted')}> · {replay.pacing === 'step-times' ? 'paced from reported step times' : 'paced by line order'}</Text>
       ) : null}
-      {replay.finished || (runDone && replay.position >= replay.end) ? (
+      {replay.finished || replay.held || (runDone && replay.position >= replay.end) ? (
         <Text color={t.color('info')} bold>
           {' '}
           · done — final numbers = summary
         </Text>
       ) : null}
+      {replay.held ? <Text color={t.color('muted')}> · n next run · space play on</Text> : null}
     </Text>
   );
 }

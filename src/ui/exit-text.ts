@@ -1,0 +1,56 @@
+/**
+ * What `q` leaves on the normal screen once the terminal is restored: the session's final numbers
+ * as plain text, so quitting does not throw away what the screen showed (a failed run included).
+ *
+ * When the board view (issue 15, `boardLines(snapshot, width)` in board-text.ts) is on main, the
+ * board replaces the run list here: {@link exitLines} is the one place to switch.
+ */
+import type { SessionSnapshot } from '../session/types.ts';
+import { visible } from '../shared/sanitize.ts';
+import { fmtPct, fmtRate, fmtTimes, truncate } from './format.ts';
+
+/** One line per run: its name, phase and final figure (or how far it got), speedup, efficiency, flags. */
+export function runLines(s: SessionSnapshot, width: number): string[] {
+  const runs = [...s.runs];
+  if (s.replay && s.replay.runNames.length) {
+    // replay: the archive's order
+    const order = new Map(s.replay.runNames.map((n, i) => [n, i]));
+    runs.sort((a, b) => (order.get(a.key) ?? Infinity) - (order.get(b.key) ?? Infinity));
+  }
+  const nameW = Math.min(Math.max(0, ...runs.map((r) => visible(r.key).length)), Math.max(16, width - 50));
+  const out: string[] = [];
+  for (const r of runs) {
+    const unit = r.throughput_unit ?? 'samples/s';
+    const figure =
+      r.throughput !== null
+        ? `final ${fmtRate(r.throughput)} ${unit}`
+        : r.throughput_rolling_median !== null
+          ? `no final figure (median so far ${fmtRate(r.throughput_rolling_median)} ${unit})`
+          : 'no final figure';
+    const parts = [figure];
+    if (r.speedup !== null) parts.push(`speedup ${fmtTimes(r.speedup)}`);
+    if (r.scaling_efficiency !== null) parts.push(`efficiency ${fmtPct(r.scaling_efficiency, false)}`);
+    const kinds = [...new Set(r.flags.map((f) => f.kind))];
+    const name = truncate(visible(r.key), nameW).padEnd(nameW);
+    const line = `  ${name}  ${r.phase.padEnd(8)} ${parts.join(' · ')}`;
+    const flags = kinds.length ? `flags: ${kinds.join(', ')}` : '';
+    // The flags go on the line when they fit, else on their own line below (never cut off).
+    if (!flags) out.push(truncate(line, width));
+    else if (line.length + 3 + flags.length <= width) out.push(`${line} · ${flags}`);
+    else out.push(truncate(line, width), truncate(`${' '.repeat(Math.min(nameW + 4, 12))}${flags}`, width));
+  }
+  return out;
+}
+
+/** The text printed after the screen closes: a heading, then the runs (later: the board). */
+export function exitLines(s: SessionSnapshot, width: number): string[] {
+  const w = Math.max(40, width);
+  if (s.runs.length === 0) {
+    const why = s.problems.length ? `; ${s.problems.length} problem${s.problems.length === 1 ? '' : 's'} (dlperf-top summary shows them)` : '';
+    return [truncate(`dlperf-top: no run seen (${s.totals.files} files, ${s.totals.lines} lines)${why}`, w)];
+  }
+  const where = s.replay ? (s.replay.finished ? 'replay finished' : `replay quit at run ${s.replay.runIndex + 1} of ${s.replay.runCount}`) : 'live session ended';
+  const failed = s.runs.filter((r) => r.phase === 'failed' || r.phase === 'stalled').length;
+  const head = `dlperf-top · ${where} · ${s.runs.length} run${s.runs.length === 1 ? '' : 's'}${failed ? ` · ${failed} failed or stalled` : ''}`;
+  return [truncate(head, w), ...runLines(s, w)];
+}
