@@ -70,8 +70,9 @@ export function App({ store, mode, controls, onQuit, noColor = false }: AppProps
   const runIndex = Math.max(0, runs.findIndex((r) => r.current));
   const liveRunKeys = useMemo(() => runs.map((r) => r.key), [runs]);
 
+  const keyState = useMemo(() => (pane === state.pane ? state : { ...state, pane }), [state, pane]);
   useKeymap({
-    state: pane === state.pane ? state : { ...state, pane },
+    state: keyState,
     dispatch,
     rowKeys,
     runKeys: liveRunKeys,

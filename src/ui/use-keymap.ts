@@ -136,7 +136,15 @@ export function handleKey(ctx: KeymapContext, input: string, key: Key): void {
   const { state, dispatch } = ctx;
   if (input === 'c' && key.ctrl) return ctx.onQuit();
   if (state.prompt !== null) {
-    if (key.return) dispatch({ type: 'promptApply' });
+    if (key.return) {
+      dispatch({ type: 'promptApply' });
+      // A search jumps at once to the newest match (the tail's end is where one reads).
+      const text = state.prompt.trim();
+      if (state.promptKind === 'search' && text) {
+        const at = nextMatch(ctx.logLines, text, null, -1);
+        dispatch({ type: 'logMatch', lineNo: at, anchor: at === null ? null : anchorShowing(ctx.logLines, at, ctx.logRows) });
+      }
+    }
     else if (key.escape) dispatch({ type: 'promptCancel' });
     else if (key.backspace || key.delete) dispatch({ type: 'promptBackspace' });
     else if (input && !key.ctrl && !key.meta) dispatch({ type: 'promptInput', text: input });
@@ -158,7 +166,7 @@ export function handleKey(ctx: KeymapContext, input: string, key: Key): void {
  * actions are applied to a local copy with the same pure reducer React uses, so `/abc⏎` typed
  * in one read searches for "abc", and `NNN` in a live session goes back three runs.
  */
-export function handleChunk(ctx: KeymapContext, input: string, key: Key): void {
+export function handleChunk(ctx: KeymapContext, input: string, key: Key): UiState {
   let state = ctx.state;
   let quit = false;
   const dispatch = (a: UiAction) => {
@@ -171,8 +179,9 @@ export function handleChunk(ctx: KeymapContext, input: string, key: Key): void {
   };
   for (const k of splitKeys(input, key)) {
     handleKey({ ...ctx, state, dispatch, onQuit }, k.input, k.key);
-    if (quit) return;
+    if (quit) break;
   }
+  return state;
 }
 
 /**
@@ -183,7 +192,17 @@ export function handleChunk(ctx: KeymapContext, input: string, key: Key): void {
 export function useKeymap(ctx: KeymapContext): void {
   const ref = useRef(ctx);
   ref.current = ctx;
+  // Chunks can also come faster than React renders (`/`, then `abc`, then enter, each its own
+  // read): the next chunk starts from the state the previous one left, while no render came between.
+  const pending = useRef<{ from: UiState; state: UiState } | null>(null);
   // Without a TTY on stdin (an archive piped in) there are no keys; Ctrl-C arrives as SIGINT.
   const { isRawModeSupported } = useStdin();
-  useInput((input, key) => handleChunk(ref.current, input, key), { isActive: isRawModeSupported === true });
+  useInput(
+    (input, key) => {
+      const c = ref.current;
+      const start = pending.current && pending.current.from === c.state ? pending.current.state : c.state;
+      pending.current = { from: c.state, state: handleChunk({ ...c, state: start }, input, key) };
+    },
+    { isActive: isRawModeSupported === true },
+  );
 }
