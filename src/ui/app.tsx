@@ -12,6 +12,7 @@ import { filterLines, LogPane } from './components/log-pane.tsx';
 import { NodeTable } from './components/node-table.tsx';
 import { ReplayBar } from './components/replay-bar.tsx';
 import { RunList } from './components/run-list.tsx';
+import { Waiting } from './components/waiting.tsx';
 import { useSession } from './hooks/use-session.ts';
 import { useTerminalSize } from './hooks/use-terminal-size.ts';
 import { computeLayout } from './layout.ts';
@@ -52,6 +53,8 @@ export function App({ store, mode, controls, onQuit, noColor = false }: AppProps
   const shownLog = useMemo(() => filterLines(logLines, state.filter), [logLines, state.filter]);
 
   const replayBar = mode === 'replay' && snapshot.replay;
+  // Before the first line: a short account of what is known, not empty panels.
+  const waiting = snapshot.nodes.length === 0 && snapshot.runs.length === 0;
   const headerLines = (run ? 2 + (ibAlert(run) ? 1 : 0) : 1) + (replayBar ? 1 : 0);
   const layout = computeLayout({
     rows,
@@ -64,7 +67,7 @@ export function App({ store, mode, controls, onQuit, noColor = false }: AppProps
   });
   const panes: Pane[] = ['nodes'];
   if (showRuns && layout.runRows > 0) panes.push('runs');
-  if (layout.logRows > 0) panes.push('log');
+  if (layout.logRows > 0 && !waiting) panes.push('log');
   // A panel that went away (resize, fewer runs) gives the cursor back to the nodes.
   const pane = panes.includes(state.pane) ? state.pane : 'nodes';
   const runIndex = Math.max(0, runs.findIndex((r) => r.current));
@@ -107,14 +110,15 @@ export function App({ store, mode, controls, onQuit, noColor = false }: AppProps
       ) : (
         <Box flexDirection="column" width={columns}>
           <Header snapshot={snapshot} run={run} paused={state.frozen !== null} width={columns} />
-          {replayBar ? <ReplayBar replay={snapshot.replay!} runDone={run?.phase === 'done'} /> : null}
-          <NodeTable rows={nodes} selected={selected} focused={state.focused} sort={state.sort} maxRows={layout.nodeRows} width={columns} />
-          {layout.chartRows > 0 ? <Chart model={chart} nodeLabel={chart.empty || !detail || detail.source === run?.source ? null : detail.node} showWarmup={state.showWarmup} width={columns} /> : null}
+          {replayBar ? <ReplayBar replay={snapshot.replay!} runDone={run?.phase === 'done'} width={columns} /> : null}
+          {waiting ? <Waiting snapshot={snapshot} mode={mode} maxRows={Math.max(3, rows - 2 - headerLines)} width={columns} /> : null}
+          {waiting ? null : <NodeTable rows={nodes} selected={selected} focused={state.focused} sort={state.sort} maxRows={layout.nodeRows} width={columns} />}
+          {!waiting && layout.chartRows > 0 ? <Chart model={chart} nodeLabel={chart.empty || !detail || detail.source === run?.source ? null : detail.node} showWarmup={state.showWarmup} width={columns} /> : null}
           {layout.flagRows > 0 ? <FlagsPanel rows={flags} maxRows={layout.flagRows} timeOf={(f) => flagTimeLabel(snapshot, f, run)} width={columns} /> : null}
           {showRuns && layout.runRows > 0 ? (
             <RunList items={runs} maxRows={layout.runRows} width={columns} hint="n/N next/previous · r pick" cursor={pane === 'runs' ? Math.min(state.runCursor, runs.length - 1) : null} />
           ) : null}
-          {layout.logRows > 0 ? (
+          {!waiting && layout.logRows > 0 ? (
             <LogPane
               file={detail?.source ?? null}
               lines={logLines}

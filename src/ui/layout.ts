@@ -71,3 +71,36 @@ export function computeLayout(i: LayoutInput): Layout {
   if (l.logRows > 0 || free - cost() >= 5) grow('logRows', 1000);
   return l;
 }
+
+/** A piece of a one-line status: its text, and how readily it goes when the line is too long (higher: first). */
+export interface Piece {
+  text: string;
+  drop: number;
+}
+
+/**
+ * The pieces that fit in `width` columns, joined by `sep`: whole pieces are left out, most
+ * droppable first, rather than the line being cut mid-word at the terminal edge.
+ */
+export function fitPieces(pieces: readonly Piece[], width: number, sep = ' · '): Piece[] {
+  const kept = pieces.filter((p) => p.text !== '');
+  const len = (ps: readonly Piece[]) => ps.reduce((a, p) => a + [...p.text].length, 0) + sep.length * Math.max(0, ps.length - 1);
+  while (kept.length > 1 && len(kept) > width) {
+    let worst = 0;
+    for (let i = 1; i < kept.length; i++) if (kept[i]!.drop > kept[worst]!.drop) worst = i;
+    if (kept[worst]!.drop <= 0) break;
+    kept.splice(worst, 1);
+  }
+  return kept;
+}
+
+/** `logs/ngc/pytorch/4n8g/r50_b256_amp_5` → `…/4n8g/r50_b256_amp_5` when longer than `width`: the end tells runs apart. */
+export function shortRunName(name: string, width: number): string {
+  if (name.length <= width) return name;
+  const parts = name.split('/');
+  for (let k = 1; k < parts.length; k++) {
+    const s = `…/${parts.slice(k).join('/')}`;
+    if (s.length <= width) return s;
+  }
+  return `…${name.slice(name.length - Math.max(1, width - 1))}`;
+}
