@@ -22,19 +22,21 @@ export function ReplayBar({ replay, runDone, width }: { replay: ReplayInfo; runD
   const rest = (name: string): Piece[] => [
     { text: head, drop: 0 },
     { text: name ? `${where} ${name}` : where, drop: 0 },
-    { text: `${pos} / ${total}`, drop: 1 },
+    { text: `${pos} / ${total}`, drop: 2 },
     { text: replay.pacing === 'step-times' ? 'paced from reported step times' : replay.pacing === 'line-order' ? 'paced by line order' : '', drop: 4 },
-    { text: done ? 'done — final numbers = summary' : '', drop: 2 },
+    { text: done ? (width >= 100 ? 'done — final numbers = summary' : 'final = summary') : '', drop: 1 },
     { text: replay.held ? 'n next run · space play on' : '', drop: 3 },
   ];
   const full = visible(replay.runNames[replay.runIndex] ?? '');
   // The name gets what the other kept pieces leave (at least 12 columns).
   const others = fitPieces(rest(''), width);
   const used = others.reduce((a, p) => a + [...p.text].length + 3, 0);
-  const name = shortRunName(full, Math.max(12, width - used - 1));
+  // At least the configuration and the run (`…/4n8g/r50_b256_amp_5`): what tells runs apart.
+  const least = shortRunName(full, full.split('/').slice(-2).join('/').length + 2).length;
+  const name = shortRunName(full, Math.max(least, width - used - 1));
   const pieces = fitPieces(rest(name), width);
   const tone = (p: Piece): Tone | null =>
-    p.text === head ? (replay.held ? 'info' : replay.paused ? 'warn' : 'ok') : p.text.startsWith('done') ? 'info' : p.text.startsWith('paced') || p.text.startsWith('n next') ? 'muted' : null;
+    p.text === head ? (replay.held ? 'info' : replay.paused ? 'warn' : 'ok') : p.text.startsWith('done') || p.text.startsWith('final') ? 'info' : p.text.startsWith('paced') || p.text.startsWith('n next') ? 'muted' : null;
   return (
     <Text wrap="truncate-end">
       {pieces.map((p, i) => {
