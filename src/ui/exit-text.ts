@@ -6,7 +6,7 @@
  * board replaces the run list here: {@link exitLines} is the one place to switch.
  */
 import type { SessionSnapshot } from '../session/types.ts';
-import { visible } from '../shared/sanitize.ts';
+import { visible, visibleLog } from '../shared/sanitize.ts';
 import { fmtPct, fmtRate, fmtTimes, truncate } from './format.ts';
 
 /** One line per run: its name, phase and final figure (or how far it got), speedup, efficiency, flags. */
@@ -38,6 +38,11 @@ export function runLines(s: SessionSnapshot, width: number): string[] {
     if (!flags) out.push(truncate(line, width));
     else if (line.length + 3 + flags.length <= width) out.push(`${line} · ${flags}`);
     else out.push(truncate(line, width), truncate(`${' '.repeat(Math.min(nameW + 4, 12))}${flags}`, width));
+    if (r.phase === 'failed' || r.phase === 'stalled') {
+      // Why it failed: the first flag's proving line, so the terminal keeps the reason too.
+      const why = r.flags.find((f) => f.confidence !== 'suspected') ?? r.flags[0];
+      if (why) out.push(truncate(`      ${why.kind}${why.node ? ` on ${visible(why.node)}` : ''}: ${visibleLog(why.evidence)}`, width));
+    }
   }
   return out;
 }

@@ -82,4 +82,15 @@ describe('replay navigation in tmux', () => {
     expect(after).toContain('dlperf-top · replay finished · 20 runs');
     expect(after).toContain('flags: ');
   });
+
+  it('after a run that failed, q leaves the failure and its proving line on the terminal', async () => {
+    session = new TmuxSession('nav-failed', ROOT);
+    session.start('node bin/dlperf-top.mjs replay --speed max test/fixtures/signals/torch-elastic-sigkill.log', 100, 30);
+    await session.waitForText('FAILED', 'crashed confirmed');
+    session.literal('q');
+    const after = await session.waitFor((x) => x.includes('EXIT:0') && x.includes(PROMPT_SEEN));
+    expect(after).toContain('dlperf-top · replay finished · 1 run · 1 failed or stalled');
+    expect(after).toMatch(/torch-elastic-sigkill +failed +no final figure · flags: crashed/);
+    expect(after).toMatch(/crashed on node0: .*exitcode/);
+  });
 });
