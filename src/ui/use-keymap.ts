@@ -97,7 +97,7 @@ export const BINDINGS: readonly Binding[] = [
   { group: 'general', keys: '?', action: 'show / hide this help', match: ch('?'), run: (c) => c.dispatch({ type: 'toggleHelp' }) },
   { group: 'general', keys: 'q  ctrl-c', action: 'quit (the final numbers stay on the terminal)', match: ch('q'), run: (c) => c.onQuit() },
   { group: 'general', keys: 'tab  shift-tab', action: 'move the cursor: nodes → runs → log', match: (_, k) => k.tab, run: (c, _, k) => nextPane(c, k.shift ? -1 : 1) },
-  { group: 'general', keys: 'esc', action: 'cursor back to nodes; again: clear search, filter, focus', match: (_, k) => k.escape, run: (c) => c.dispatch({ type: 'escape' }) },
+  { group: 'general', keys: 'esc', action: 'cursor back to nodes; again: clears search, filter, focus', match: (_, k) => k.escape, run: (c) => c.dispatch({ type: 'escape' }) },
   { group: 'general', keys: 's', action: 'sort nodes: node → throughput → deviation → age', match: ch('s'), run: (c) => c.dispatch({ type: 'cycleSort', keys: c.rowKeys }) },
   { group: 'general', keys: 'p', action: 'freeze / unfreeze the display (ingest continues)', match: ch('p'), run: (c) => c.dispatch({ type: 'togglePause', snapshot: c.snapshot }) },
   { group: 'general', keys: 'w', action: 'show / hide warmup points in the chart', match: ch('w'), run: (c) => c.dispatch({ type: 'toggleWarmup' }) },
@@ -108,7 +108,7 @@ export const BINDINGS: readonly Binding[] = [
   { group: 'runs', pane: 'runs', keys: 'enter', action: 'go to that run', match: (_, k) => k.return, run: pickRun },
   { group: 'runs', mode: 'live', keys: 'n  N', action: 'next / previous run', match: (i) => i === 'n' || i === 'N', run: (c, i) => stepRun(c, i === 'n' ? 1 : -1) },
   { group: 'log', keys: 'l', action: 'the log pane takes the cursor', match: ch('l'), run: (c) => (c.panes.includes('log') ? c.dispatch({ type: 'setPane', pane: 'log' }) : undefined) },
-  { group: 'log', keys: '/', action: 'search the whole retained log; enter jumps to the newest match', match: ch('/'), run: (c) => c.dispatch({ type: 'openPrompt', kind: 'search' }) },
+  { group: 'log', keys: '/', action: 'search all the log kept; enter: to the newest match', match: ch('/'), run: (c) => c.dispatch({ type: 'openPrompt', kind: 'search' }) },
   { group: 'log', keys: '&', action: 'filter the log: only the lines containing a text', match: ch('&'), run: (c) => c.dispatch({ type: 'openPrompt', kind: 'filter' }) },
   { group: 'log', keys: 'PgUp  PgDn', action: 'scroll the log a page (it takes the cursor)', match: (_, k) => k.pageUp || k.pageDown, run: (c, _, k) => pageLog(c, k) },
   { group: 'log', pane: 'log', keys: '↑ ↓', action: 'scroll a line', match: (_, k) => k.upArrow || k.downArrow, run: (c, _, k) => scroll(c, k.upArrow ? -1 : 1) },
@@ -119,7 +119,7 @@ export const BINDINGS: readonly Binding[] = [
   { group: 'replay', mode: 'replay', keys: '←  →', action: 'seek 10 s (← at 0:00: previous run, at its end)', match: (_, k) => (k.leftArrow || k.rightArrow) && !k.shift, run: (c, _, k) => seek(c, k) },
   { group: 'replay', mode: 'replay', keys: 'shift-←  shift-→', action: 'seek 60 s', match: (_, k) => (k.leftArrow || k.rightArrow) && k.shift, run: (c, _, k) => seek(c, k) },
   { group: 'replay', mode: 'replay', keys: 'n  N', action: 'next / previous run from its start (max speed: its end)', match: (i) => i === 'n' || i === 'N', run: (c, i) => stepRun(c, i === 'n' ? 1 : -1) },
-  { group: 'replay', mode: 'replay', keys: 'e', action: 'end of the run: hold its final numbers until n, N, ←, space', match: ch('e'), run: (c) => replay(c)?.toEnd() },
+  { group: 'replay', mode: 'replay', keys: 'e', action: 'end of the run: hold final numbers until n, N, ←, space', match: ch('e'), run: (c) => replay(c)?.toEnd() },
 ];
 
 /** The bindings as the help lists them: keys, what they do, and the mode when only one. */

@@ -129,7 +129,7 @@ describe('replay mode', () => {
     r.stdin.write(KEYS.down);
     const help = page1 + (await waitForText(r.lastFrame, 'page 2/'));
     expect(help).toContain('seek 60 s');
-    expect(help).toContain('end of the run: hold its final numbers');
+    expect(help).toContain('end of the run: hold final numbers');
   });
 });
 

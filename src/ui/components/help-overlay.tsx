@@ -27,18 +27,37 @@ export function helpRows(mode: 'live' | 'replay'): HelpRow[] {
 /** Rows of help one page holds on a terminal of `rows` rows (title and footer lines aside, one spare). */
 export const helpPageSize = (rows: number) => Math.max(3, rows - 3);
 
+/** The help cut into pages; a page that starts inside a group repeats its heading, marked continued. */
+export function helpPages(mode: 'live' | 'replay', rows: number): HelpRow[][] {
+  const size = helpPageSize(rows);
+  const pages: HelpRow[][] = [[]];
+  let heading = '';
+  for (const r of helpRows(mode)) {
+    if ('heading' in r) heading = r.heading;
+    let page = pages[pages.length - 1]!;
+    // A heading never ends a page alone.
+    if (page.length >= size || ('heading' in r && page.length >= size - 1)) {
+      page = [];
+      pages.push(page);
+      if (!('heading' in r)) page.push({ heading: `${heading} (continued)` });
+    }
+    page.push(r);
+  }
+  return pages;
+}
+
 export function helpPageCount(mode: 'live' | 'replay', rows: number): number {
-  return Math.max(1, Math.ceil(helpRows(mode).length / helpPageSize(rows)));
+  return helpPages(mode, rows).length;
 }
 
 /** Every key of the current mode, from the one keymap; paged when the terminal is short. */
 export function HelpOverlay({ mode, width, rows, page }: { mode: 'live' | 'replay'; width: number; rows: number; page: number }) {
   const t = useTheme();
   const all = helpRows(mode);
-  const size = helpPageSize(rows);
-  const pages = Math.max(1, Math.ceil(all.length / size));
+  const book = helpPages(mode, rows);
+  const pages = book.length;
   const p = Math.min(Math.max(0, page), pages - 1);
-  const shown = all.slice(p * size, p * size + size);
+  const shown = book[p]!;
   const keyW = Math.min(18, Math.max(...all.map((r) => ('keys' in r ? r.keys.length : 0))) + 2);
   return (
     <Box flexDirection="column" width={width}>
