@@ -3,7 +3,7 @@ import type { FileTrack } from '../metrics/file-track.ts';
 import { Ring } from '../metrics/rolling.ts';
 import type { RunSet } from '../metrics/run-set.ts';
 import type { NodeState, SourceEvent } from '../sources/types.ts';
-import { LogTail, TAIL_CHARS, TAIL_LINES } from './log-tail.ts';
+import { TailSet, TAIL_CHARS, TAIL_LINES } from './log-tail.ts';
 import { buildSnapshot, SnapshotCache, type SnapshotContext } from './snapshot.ts';
 import { StallWatch } from './stall.ts';
 import type { FlagEntry, LogLine, ReplayInfo, SessionSnapshot } from './types.ts';
@@ -16,7 +16,7 @@ export interface StoreOptions {
   publishEveryMs?: number;
   /** Recent raw lines kept per file for the log pane (scroll, search). @default 2000 */
   tailLines?: number;
-  /** …and at most this many characters of their text per file. @default 256 KiB */
+  /** …and at most this many characters of their text per file (all files together: 16 MiB, see log-tail.ts). @default 256 KiB */
   tailChars?: number;
   /** Speedup baseline: samples/s of one GPU, from --baseline. */
   baselinePerGpu?: number;
@@ -51,7 +51,7 @@ export class SessionStore {
   readonly status = new Map<string, NodeStatus>();
   /** Node-level states (SSH connections report with an empty file). */
   readonly nodeStatus = new Map<string, NodeStatus>();
-  readonly tails = new Map<string, LogTail>();
+  readonly tails: TailSet;
   readonly flagLog = new Ring<FlagEntry>(500);
   readonly problems = new Ring<InputProblem>(200);
   readonly tracks = new Map<string, FileTrack>();
@@ -68,6 +68,7 @@ export class SessionStore {
     this.runSet = opts.runSet;
     this.startedAt = opts.now();
     this.stall = new StallWatch(opts.stallFactor ?? 5);
+    this.tails = new TailSet(opts.tailLines ?? TAIL_LINES, opts.tailChars ?? TAIL_CHARS);
     this.snapshot = this.build();
   }
 
@@ -104,9 +105,7 @@ export class SessionStore {
         this.runSet.line(t, e);
         this.totals.lines++;
         this.totals.bytes += e.text.length + 1;
-        let tail = this.tails.get(e.file);
-        if (!tail) this.tails.set(e.file, (tail = new LogTail(this.opts.tailLines ?? TAIL_LINES, this.opts.tailChars ?? TAIL_CHARS)));
-        tail.push({ lineNo: e.lineNo, text: e.text, time: e.time });
+        this.tails.push(e.file, { lineNo: e.lineNo, text: e.text, time: e.time });
         const st = this.status.get(e.file);
         if (st && st.state !== 'streaming' && st.state !== 'reconnecting') this.setState(e.node, e.file, 'streaming', e.time);
       } else if (e.type === 'status') {

@@ -58,3 +58,23 @@ describe('splitKeys', () => {
     expect(splitKeys('é', none)).toEqual([{ input: 'é', key: none }]);
   });
 });
+
+describe('TailSet', () => {
+  it('bounds each file and the session: idle files shed first, the file being written keeps its tail', async () => {
+    const { TailSet } = await import('../../../src/session/log-tail.ts');
+    const set = new TailSet(100, 1000, 2500);
+    const line = (n: number) => ({ lineNo: n, text: 'x'.repeat(19), time: n }); // 19 chars
+    for (let n = 1; n <= 150; n++) set.push('a', line(n));
+    expect(set.get('a')!.size).toBe(52); // 1000 chars / 19 → 52 lines (the char bound comes first)
+    expect(set.get('a')!.toArray()[0]!.lineNo).toBe(99);
+    for (let n = 1; n <= 60; n++) set.push('b', line(n));
+    for (let n = 1; n <= 60; n++) set.push('c', line(n));
+    expect(set.retainedChars).toBeLessThanOrEqual(2500);
+    // 'a' was written longest ago: it shed first; 'c', being written, is whole
+    expect(set.get('c')!.size).toBe(52);
+    expect(set.get('a')?.size ?? 0).toBeLessThan(52);
+    set.delete('c');
+    expect(set.get('c')).toBeUndefined();
+    expect(set.retainedChars).toBe((set.get('a')?.retainedChars ?? 0) + (set.get('b')?.retainedChars ?? 0));
+  });
+});
