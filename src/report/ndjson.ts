@@ -10,8 +10,12 @@ export function snapshotLine(s: SessionSnapshot): string {
     clock: s.clock,
     // `series` is not enumerable (session/snapshot.ts): spreads and JSON leave it out without reading it.
     runs: s.runs.map(({ first_seen: _f, last_seen: _l, key, ...r }) => ({ ...r, run: key })),
+    // summary-json.md's groups[], so far (equal to `summary --format json`'s once the input ended).
+    groups: s.groups,
     nodes: s.nodes,
     ...(s.replay ? { replay: { ...s.replay, runNames: undefined } } : {}),
+    // launch: the sweep's cases pending / running / done / failed and the ETA (ms).
+    ...(s.plan ? { plan: s.plan } : {}),
     totals: s.totals,
   };
   return JSON.stringify(obj) + '\n';

@@ -5,6 +5,8 @@ import type { RunSet } from '../metrics/run-set.ts';
 import type { NodeState, SourceEvent } from '../sources/types.ts';
 import { TailSet, TAIL_CHARS, TAIL_LINES } from './log-tail.ts';
 import { buildSnapshot, SnapshotCache, type SnapshotContext } from './snapshot.ts';
+import { quietVerdict } from './node-rules.ts';
+import type { PlanProgress } from './plan-progress.ts';
 import { StallWatch } from './stall.ts';
 import type { FlagEntry, LogLine, ReplayInfo, SessionSnapshot } from './types.ts';
 
@@ -60,6 +62,8 @@ export class SessionStore {
   private readonly snapshotCache = new SnapshotCache();
   private totals = { lines: 0, bytes: 0, files: 0, dropped: 0 };
   replay: ReplayInfo | undefined;
+  /** A `launch` sweep's plan, shown on the board (launch/index.ts feeds it). */
+  plan: PlanProgress | undefined;
   readonly startedAt: number;
   /** Listeners for raw events (NDJSON event lines), called synchronously. */
   private readonly eventListeners = new Set<(e: { kind: 'flag'; entry: FlagEntry } | { kind: 'phase'; run: string; node: string; file: string; phase: string; time: number } | { kind: 'state'; node: string; file: string; state: NodeState; message?: string; time: number }) => void>();
@@ -163,9 +167,9 @@ export class SessionStore {
     for (const [file, t] of this.tracks) {
       const st = this.status.get(file);
       if (!st || t.lastLineAt === null) continue;
-      const age = now - t.lastLineAt;
-      if ((st.state === 'streaming' || st.state === 'quiet') && age >= stale) this.setState(t.node, file, 'stale', now);
-      else if (st.state === 'streaming' && age >= quiet) this.setState(t.node, file, 'quiet', now);
+      // quiet → stale, except for a run that is done or a source that prints no progress (node-rules.ts).
+      const v = quietVerdict(st.state, now - t.lastLineAt, t, this.runSet.runOf(t), { quietMs: quiet, staleMs: stale });
+      if (v) this.setState(t.node, file, v.state, now, v.message);
     }
     this.stall.check(this.runSet, now);
     this.markDirty();
@@ -245,6 +249,7 @@ export class SessionStore {
       stalled: (k) => this.stall.isStalled(k),
       ...(this.opts.baselinePerGpu !== undefined ? { baselinePerGpu: this.opts.baselinePerGpu } : {}),
       ...(this.replay ? { replay: this.replay } : {}),
+      ...(this.plan ? { plan: this.plan.view(this.opts.now()) } : {}),
       version: ++this.version,
       cache: this.snapshotCache,
     };

@@ -1,4 +1,6 @@
 import type { Flag, InputProblem, RunIdentity } from '../core/types.ts';
+import type { GroupReport } from '../metrics/aggregate.ts';
+import type { PlanView } from './plan-progress.ts';
 import type { SeriesPoint } from '../metrics/file-track.ts';
 import type { NodeState } from '../sources/types.ts';
 import type { Transport } from '../signals/types.ts';
@@ -43,6 +45,8 @@ export interface NodeView {
   run: string;
   state: NodeState;
   message?: string;
+  /** Set when this source prints no progress lines while others of its run do (never stale for it). */
+  note: string | null;
   bytes: number;
   lines: number;
   last_line_age_s: number | null;
@@ -51,8 +55,18 @@ export interface NodeView {
   throughput_instant: number | null;
   throughput_rolling_median: number | null;
   step_time_s: number | null;
-  /** Relative deviation of this node's rolling median from the median of its run's nodes. */
+  /** Median per-iteration compute / data-loading seconds this node prints (NGC), where the log has them. */
+  compute_time_s: number | null;
+  data_time_s: number | null;
+  /**
+   * Relative difference from the median of the run's other nodes, measured on `deviation_of`
+   * (compute time, else step time, else throughput; see session/node-metrics.ts). Times: + is
+   * slower; throughput: − is slower. Null for a run of one file.
+   */
   deviation: number | null;
+  deviation_of: 'compute_time' | 'step_time' | 'throughput' | null;
+  /** Seconds after the first node this node printed the latest iteration they all printed. */
+  arrival_lag_s: number | null;
   flags: Flag[];
   series: SeriesPoint[];
 }
@@ -94,11 +108,15 @@ export interface SessionSnapshot {
   clock: 'wall' | 'replay';
   startedAt: number;
   runs: RunView[];
+  /** The sweep's scaling table so far: exactly `summary`'s groups of the runs seen (metrics/report-groups.ts). */
+  groups: GroupReport[];
   nodes: NodeView[];
   flags: FlagEntry[];
   problems: InputProblem[];
   totals: { lines: number; bytes: number; files: number; dropped: number };
   replay?: ReplayInfo;
+  /** A `launch` sweep's cases (pending, running, done, failed) and ETA. */
+  plan?: PlanView;
   /** Monotonic version, bumped on every publish. */
   version: number;
 }

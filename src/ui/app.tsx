@@ -3,6 +3,7 @@ import { useMemo, useReducer } from 'react';
 import type { ReplayControls } from '../session/controls.ts';
 import type { SessionStore } from '../session/store.ts';
 import { chartModel } from './chart-model.ts';
+import { Board, boardLineCount } from './components/board.tsx';
 import { Chart } from './components/chart.tsx';
 import { FlagsPanel } from './components/flags-panel.tsx';
 import { Footer } from './components/footer.tsx';
@@ -45,12 +46,19 @@ export function App({ store, mode, controls, onQuit, noColor = false }: AppProps
   const selected = effectiveSelection(state, rowKeys);
   const detailKey = state.focused !== null && rowKeys.includes(state.focused) ? state.focused : selected;
   const detail = nodes.find((n) => n.source === detailKey);
-  const flags = useMemo(() => flagRows(snapshot), [snapshot]);
+  const allFlags = useMemo(() => flagRows(snapshot), [snapshot]);
   const runs = useMemo(() => runItems(snapshot, run), [snapshot, run]);
   const showRuns = mode === 'replay' || runs.length > 1;
   // Keyed on the snapshot version, so a paused display keeps its log lines too.
   const logLines = useMemo(() => (detail ? store.tail(detail.source) : []), [store, detail?.source, snapshot.version]);
   const shownLog = useMemo(() => filterLines(logLines, state.filter), [logLines, state.filter]);
+
+  // The board by default once the session holds more than one configuration (a sweep) or a launch plan; `g` flips it.
+  const boardShown = state.board ?? ((snapshot.groups?.length ?? 0) > 1 || snapshot.plan !== undefined);
+  // Flags follow the run on screen; the board lists every run's, each with its run.
+  const flagsRun = boardShown ? null : (run?.key ?? null);
+  const flags = useMemo(() => (flagsRun === null ? allFlags : allFlags.filter((f) => f.run === flagsRun)), [allFlags, flagsRun]);
+  const boardCount = useMemo(() => (boardShown ? boardLineCount(snapshot) : 0), [boardShown, snapshot]);
 
   const replayBar = mode === 'replay' && snapshot.replay;
   // Before the first line: a short account of what is known, not empty panels.
@@ -64,6 +72,7 @@ export function App({ store, mode, controls, onQuit, noColor = false }: AppProps
     runCount: showRuns ? runs.length : 0,
     logForced: state.focused !== null || state.prompt !== null || state.filter !== '' || state.search !== '' || state.pane === 'log',
     logActive: state.pane === 'log',
+    boardCount,
   });
   const panes: Pane[] = ['nodes'];
   if (showRuns && layout.runRows > 0) panes.push('runs');
@@ -87,6 +96,7 @@ export function App({ store, mode, controls, onQuit, noColor = false }: AppProps
     logRows: layout.logRows,
     helpPages: helpPageCount(mode, rows),
     snapshot,
+    boardShown,
     mode,
     ...(controls ? { controls } : {}),
     onQuit,
@@ -111,10 +121,11 @@ export function App({ store, mode, controls, onQuit, noColor = false }: AppProps
         <Box flexDirection="column" width={columns}>
           <Header snapshot={snapshot} run={run} paused={state.frozen !== null} width={columns} />
           {replayBar ? <ReplayBar replay={snapshot.replay!} runDone={run?.phase === 'done'} width={columns} /> : null}
+          {!waiting && boardShown && layout.boardRows > 0 ? <Board snapshot={snapshot} current={run} maxRows={layout.boardRows} width={columns} /> : null}
           {waiting ? <Waiting snapshot={snapshot} mode={mode} maxRows={Math.max(3, rows - 2 - headerLines)} width={columns} /> : null}
           {waiting ? null : <NodeTable rows={nodes} selected={selected} focused={state.focused} sort={state.sort} maxRows={layout.nodeRows} width={columns} />}
-          {!waiting && layout.chartRows > 0 ? <Chart model={chart} nodeLabel={chart.empty || !detail || detail.source === run?.source ? null : detail.node} showWarmup={state.showWarmup} width={columns} /> : null}
-          {layout.flagRows > 0 ? <FlagsPanel rows={flags} maxRows={layout.flagRows} timeOf={(f) => flagTimeLabel(snapshot, f, run)} width={columns} /> : null}
+          {!waiting && !boardShown && layout.chartRows > 0 ? <Chart model={chart} nodeLabel={chart.empty || !detail || detail.source === run?.source ? null : detail.node} showWarmup={state.showWarmup} width={columns} /> : null}
+          {layout.flagRows > 0 ? <FlagsPanel rows={allFlags} run={flagsRun} maxRows={layout.flagRows} timeOf={(f) => flagTimeLabel(snapshot, f, run)} width={columns} /> : null}
           {showRuns && layout.runRows > 0 ? (
             <RunList items={runs} maxRows={layout.runRows} width={columns} hint="n/N next/previous · r pick" cursor={pane === 'runs' ? Math.min(state.runCursor, runs.length - 1) : null} />
           ) : null}

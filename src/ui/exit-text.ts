@@ -2,12 +2,16 @@
  * What `q` leaves on the normal screen once the terminal is restored: the session's final numbers
  * as plain text, so quitting does not throw away what the screen showed (a failed run included).
  *
- * When the board view (issue 15, `boardLines(snapshot, width)` in board-text.ts) is on main, the
- * board replaces the run list here: {@link exitLines} is the one place to switch.
+ * A sweep (more than one configuration) leaves its board (`boardLines`, the scaling table the
+ * screen shows), then its runs; a single configuration leaves its runs.
  */
 import type { SessionSnapshot } from '../session/types.ts';
 import { visible, visibleLog } from '../shared/sanitize.ts';
+import { boardLines } from './board-text.ts';
 import { fmtPct, fmtRate, fmtTimes, truncate } from './format.ts';
+
+/** Past this many runs only the failed and stalled ones are listed under the board. */
+const MAX_RUN_LINES = 40;
 
 /** One line per run: its name, phase and final figure (or how far it got), speedup, efficiency, flags. */
 export function runLines(s: SessionSnapshot, width: number): string[] {
@@ -57,5 +61,9 @@ export function exitLines(s: SessionSnapshot, width: number): string[] {
   const where = s.replay ? (s.replay.finished ? 'replay finished' : `replay quit at run ${s.replay.runIndex + 1} of ${s.replay.runCount}`) : 'live session ended';
   const failed = s.runs.filter((r) => r.phase === 'failed' || r.phase === 'stalled').length;
   const head = `dlperf-top · ${where} · ${s.runs.length} run${s.runs.length === 1 ? '' : 's'}${failed ? ` · ${failed} failed or stalled` : ''}`;
-  return [truncate(head, w), ...runLines(s, w)];
+  if ((s.groups?.length ?? 0) <= 1) return [truncate(head, w), ...runLines(s, w)];
+  const many = s.runs.length > MAX_RUN_LINES;
+  const listed = many ? { ...s, runs: s.runs.filter((r) => r.phase === 'failed' || r.phase === 'stalled') } : s;
+  const runsHead = many ? (listed.runs.length ? 'failed or stalled runs:' : '') : 'runs:';
+  return [truncate(head, w), ...boardLines(s, w), ...(runsHead ? [runsHead, ...runLines(listed, w)] : [])];
 }

@@ -26,6 +26,8 @@ export interface KeymapContext {
   helpPages: number;
   /** The snapshot on screen (`p` freezes it). */
   snapshot: SessionSnapshot;
+  /** Whether the board is on screen now (`g` flips it). */
+  boardShown?: boolean;
   mode: 'live' | 'replay';
   controls?: ReplayControls;
   onQuit: () => void;
@@ -98,6 +100,7 @@ export const BINDINGS: readonly Binding[] = [
   { group: 'general', keys: 'q  ctrl-c', action: 'quit (the final numbers stay on the terminal)', match: ch('q'), run: (c) => c.onQuit() },
   { group: 'general', keys: 'tab  shift-tab', action: 'move the cursor: nodes → runs → log', match: (_, k) => k.tab, run: (c, _, k) => nextPane(c, k.shift ? -1 : 1) },
   { group: 'general', keys: 'esc', action: 'cursor back to nodes; again: clears search, filter, focus', match: (_, k) => k.escape, run: (c) => c.dispatch({ type: 'escape' }) },
+  { group: 'general', keys: 'g', action: 'scaling board (one row per configuration) / chart', match: ch('g'), run: (c) => c.dispatch({ type: 'toggleBoard', shown: c.boardShown ?? false }) },
   { group: 'general', keys: 's', action: 'sort nodes: node → throughput → deviation → age', match: ch('s'), run: (c) => c.dispatch({ type: 'cycleSort', keys: c.rowKeys }) },
   { group: 'general', keys: 'p', action: 'freeze / unfreeze the display (ingest continues)', match: ch('p'), run: (c) => c.dispatch({ type: 'togglePause', snapshot: c.snapshot }) },
   { group: 'general', keys: 'w', action: 'show / hide warmup points in the chart', match: ch('w'), run: (c) => c.dispatch({ type: 'toggleWarmup' }) },

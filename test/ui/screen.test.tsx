@@ -149,7 +149,7 @@ describe('terminal size', () => {
     const fx = big();
     const t = renderTui(<App store={fx.store} mode="replay" controls={recordingControls().controls} onQuit={() => {}} />, { columns: 80, rows: 24 });
     fx.store.flush();
-    const f = await waitForText(t.lastFrame, 'node1 ', 'flags (');
+    const f = await waitForText(t.lastFrame, 'node1 ', 'flags of ');
     if (process.env['SHOW_FRAMES']) console.log(f);
     expect(frameLines(f).length).toBeLessThanOrEqual(24);
     expect(widest(f)).toBeLessThanOrEqual(80);

@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import { visible, visibleLog } from '../../shared/sanitize.ts';
 import type { RunView, SessionSnapshot } from '../../session/types.ts';
 import { fmtDuration, fmtPct, fmtRate, fmtStep, fmtTimes } from '../format.ts';
-import { elapsedMs, ibAlert, transportLabel } from '../selectors.ts';
+import { elapsedMs, ibAlert, transportLabel, transportMatters } from '../selectors.ts';
 import { useTheme, type Tone } from '../theme.ts';
 
 const PHASE_TONE: Record<RunView['phase'], Tone> = { warmup: 'warn', measuring: 'ok', done: 'info', stalled: 'bad', failed: 'bad' };
@@ -49,7 +49,7 @@ export function Header({ snapshot, run, paused, width }: { snapshot: SessionSnap
         {badge}
         {paused ? ' ' : ''}
         <Text color={t.color(PHASE_TONE[run.phase])} bold>
-          {run.phase.toUpperCase()}
+          {run.phase}
         </Text>{' '}
         {fmtDuration(elapsedMs(snapshot))} │ <Text bold>{identityText(run)}</Text>
       </Text>
@@ -57,8 +57,9 @@ export function Header({ snapshot, run, paused, width }: { snapshot: SessionSnap
         {rate}
         {run.throughput !== null ? <Text bold> · final {fmtRate(run.throughput)} {unit}</Text> : null}
         {run.speedup !== null ? ` · speedup ${fmtTimes(run.speedup)}` : ''}
-        {run.scaling_efficiency !== null ? ` · efficiency ${fmtPct(run.scaling_efficiency, false)}` : ''} · transport:{' '}
-        <Text color={t.color(run.transport === 'socket' ? 'bad' : run.transport === 'suspected_socket' ? 'warn' : 'accent')}>{transportLabel(run.transport)}</Text>
+        {run.scaling_efficiency !== null ? ` · efficiency ${fmtPct(run.scaling_efficiency, false)}` : ''}
+        {transportMatters(run) ? ' · transport: ' : ''}
+        {transportMatters(run) ? <Text color={t.color(run.transport === 'socket' ? 'bad' : run.transport === 'suspected_socket' ? 'warn' : 'accent')}>{transportLabel(run.transport)}</Text> : null}
       </Text>
       {alert ? (
         <Text color={t.color('bad')} bold wrap="truncate-end">

@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import { useTheme } from '../theme.ts';
 import { BINDINGS, type Binding } from '../use-keymap.ts';
+import { vocabularyHelp } from '../vocabulary.ts';
 
 const GROUPS: Record<Binding['group'], string> = {
   general: 'everywhere',
@@ -21,6 +22,9 @@ export function helpRows(mode: 'live' | 'replay'): HelpRow[] {
     rows.push({ heading: GROUPS[g] });
     for (const b of keys) rows.push({ keys: b.keys, action: b.action });
   }
+  // The one state vocabulary of header, table and NDJSON (vocabulary.ts).
+  rows.push({ heading: 'states' });
+  for (const v of vocabularyHelp()) rows.push({ keys: v.title, action: v.names.join(' · ') });
   return rows;
 }
 

@@ -37,6 +37,8 @@ export interface UiState {
   filter: string;
   /** Text being typed at the `/` prompt; null when the prompt is closed. */
   prompt: string | null;
+  /** The sweep board instead of the chart (`g`); null: shown when the session holds more than one configuration. */
+  board: boolean | null;
 }
 
 export type UiAction =
@@ -60,6 +62,8 @@ export type UiAction =
   | { type: 'toggleHelp' }
   /** Help page `page` of `pages`; past the last one the help closes. */
   | { type: 'helpPage'; page: number; pages: number }
+  /** `g`: flip the board from what is on screen now (`shown`, which the auto rule may have decided). */
+  | { type: 'toggleBoard'; shown: boolean }
   | { type: 'openPrompt'; kind: 'search' | 'filter' }
   | { type: 'promptInput'; text: string }
   | { type: 'promptBackspace' }
@@ -85,6 +89,7 @@ export const initialUiState: UiState = {
   helpPage: 0,
   filter: '',
   prompt: null,
+  board: null,
 };
 
 /** The row a selection resolves to: the stored key while it exists, else the first row. */
@@ -140,6 +145,8 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       return { ...state, help: !state.help, helpPage: 0 };
     case 'helpPage':
       return action.page >= action.pages ? { ...state, help: false, helpPage: 0 } : { ...state, helpPage: Math.max(0, action.page) };
+    case 'toggleBoard':
+      return { ...state, board: !action.shown };
     case 'openPrompt':
       return { ...state, prompt: action.kind === 'search' ? state.search : state.filter, promptKind: action.kind, help: false };
     case 'promptInput':
