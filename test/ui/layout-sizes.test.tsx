@@ -51,6 +51,8 @@ describe.each([
     // the replay bar keeps where it is and that the numbers are final
     expect(f).toMatch(/▶ max · run 20\/20 \S*4n8g\/r50_b256_amp_5/);
     expect(f).toMatch(columns >= 100 ? /done — final numbers = summary/ : /final = summary/);
+    // the header keeps the final figure, speedup, efficiency and transport (shorter words when narrow)
+    expect(frameLines(f)[1]).toMatch(/final 23157.* · speedup 28\.99× · (efficiency|eff) 90\.6 % · (transport: )?IB$/);
     // the board: every configuration with its speedup
     for (const [cfg, x] of [['1n8g', '7.72×'], ['2n8g', '14.81×'], ['4n8g', '29.12×']]) expect(f).toMatch(new RegExp(`${cfg} .*${x}`));
     // the node table's numbers (at least two nodes; their iteration and a figure)
