@@ -13,6 +13,7 @@ import { checkOutputPath, OutputPathError } from '../shared/safe-output.ts';
 import { parseArgs } from 'node:util';
 import { RunSet } from '../metrics/run-set.ts';
 import { attachNdjson } from '../report/ndjson-presenter.ts';
+import { PlanProgress } from '../session/plan-progress.ts';
 import { SessionStore } from '../session/store.ts';
 import { ClusterFileError, loadClusterFile } from '../sources/ssh/cluster-file.ts';
 import { expandHostlist, HostlistError } from '../sources/ssh/hostlist.ts';
@@ -303,7 +304,13 @@ export async function launchCommand(argv: string[], io: LaunchIo, deps: LaunchDe
   const headless = ndjson || !deps.present;
   const nd = ndjson ? attachNdjson(store, io.stdout, 'wall') : null;
   const total = plan.cases.length;
+  // The board shows the plan: cases pending / running / done / failed, and an ETA.
+  const progress = new PlanProgress(plan.cases.map((c) => c.id));
+  store.plan = progress;
   const caseLine = (e: CaseEvent) => {
+    if (e.type === 'start') progress.start(e.case.id, e.time);
+    else if (e.type === 'end') progress.end(e.case.id, e.outcome.status === 'ok', e.time);
+    if (e.type !== 'stopping') store.flush();
     if (nd) {
       const base = { type: 'event', schema: 1, time: new Date(e.time).toISOString(), event: 'case' };
       if (e.type === 'start') {

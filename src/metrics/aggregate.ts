@@ -74,7 +74,7 @@ export function groupKey(r: RunIdentity): string {
 }
 
 /** What a group is compared with for its speedup: the same job on one GPU. */
-function baselineKey(r: RunIdentity): string {
+export function baselineKey(r: RunIdentity): string {
   const base: unknown[] = [r.framework, r.model, r.precision, r.batch_size_per_device];
   if (isGptLike(r)) for (const k of MODEL_SHAPE_KEYS) base.push(r[k] ?? null);
   return JSON.stringify(base);

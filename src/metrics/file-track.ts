@@ -4,7 +4,7 @@ import { DamageCheck } from './damage.ts';
 import { textOwner } from './own-text.ts';
 import { IterHistory } from './iter-history.ts';
 import { IterWindows } from './iter-windows.ts';
-import { RollingWindow, SeriesRing } from './rolling.ts';
+import { Ring, RollingWindow, SeriesRing } from './rolling.ts';
 import { makeTracker } from './stored-window.ts';
 import { WindowTracker, elapsedSeconds, type Phase } from './window-tracker.ts';
 
@@ -82,6 +82,8 @@ export class FileTrack {
   /** Per-iteration compute / data-loading seconds the log prints for this node (NGC `train.compute_time`), recent values. */
   readonly computeTimes = new RollingWindow(20);
   readonly dataTimes = new RollingWindow(20);
+  /** When the latest iterations were printed (log clock, s, where the line has one) and arrived (event clock, ms), for the lag between nodes (bounded). */
+  readonly arrivals = new Ring<{ iter: number; at: number; log: number | null }>(32);
   /** Steady-state progress prints in windows aligned on the iteration number, for straggler analysis (bounded). */
   readonly iterWindows = new IterWindows();
   ended = false;
@@ -228,6 +230,7 @@ export class FileTrack {
       }
     }
     if (this.lastIterAt !== null) this.arrivalGaps.push(ev.time - this.lastIterAt);
+    if (!r.skipped) this.arrivals.push({ iter: r.iter, at: ev.time, log: r.time ?? null });
     this.lastIter = r;
     this.lastIterAt = ev.time;
     this.lastIterLineNo = ev.lineNo;

@@ -1,5 +1,5 @@
 import type { Flag, RunIdentity } from '../core/types.ts';
-import { normaliseModel } from '../formats/common/name-value-header.ts';
+import { genericModelFamily, modelsAgree, normaliseModel } from '../formats/common/name-value-header.ts';
 import type { LineDetector } from '../signals/types.ts';
 import type { ContentFields, FileTrack } from './file-track.ts';
 import { normalisePrecision, type PathInfo } from './path-identity.ts';
@@ -108,6 +108,8 @@ export class Run {
     for (const k of IDENTITY_KEYS) (id as unknown as Record<string, unknown>)[k] = (c as Record<string, unknown>)[k] ?? (path as Record<string, unknown>)[k] ?? null;
     id.framework = fmt?.framework ?? path.framework ?? null;
     if (id.model === null && fmt?.model) id.model = fmt.model;
+    // The log names the family only ("BERT Pretrain"), the path the size (bert_large_…): the path's.
+    if (c.model && path.model && genericModelFamily(String(c.model)) && modelsAgree(String(c.model), String(path.model))) id.model = path.model;
     if (id.model !== null) id.model = normaliseModel(id.model);
     if (id.precision !== null) id.precision = normalisePrecision(id.precision) ?? id.precision;
     // world_size from a PARAMETER line fixes the node count when the name does not say it.
@@ -149,7 +151,7 @@ export class Run {
       const pv = (path as Record<string, unknown>)[k];
       const cv = (c as Record<string, unknown>)[k];
       if (pv === undefined || pv === null || cv === undefined || cv === null) continue;
-      if (norm(k, pv) === norm(k, cv)) continue;
+      if (norm(k, pv) === norm(k, cv) || (k === 'model' && modelsAgree(String(cv), String(pv)))) continue;
       const ev = this.files.map((f) => f.contentEvidence.get(k)).find(Boolean);
       out.push({
         kind: 'name_mismatch',

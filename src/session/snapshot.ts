@@ -1,15 +1,18 @@
-import type { Flag, InputProblem } from '../core/types.ts';
-import { aggregate } from '../metrics/aggregate.ts';
+import type { Flag, InputProblem, RunIdentity } from '../core/types.ts';
+import { baselineKey, type GroupReport } from '../metrics/aggregate.ts';
+import { reportGroups, withOwnFlags } from '../metrics/report-groups.ts';
 import type { FileTrack } from '../metrics/file-track.ts';
-import { median } from '../metrics/rolling.ts';
 import { runFlags, runReport, type RunReport } from '../metrics/run-report.ts';
 import type { RunSet } from '../metrics/run-set.ts';
 import type { Run } from '../metrics/run.ts';
 import { transportOf } from '../signals/ib-fallback.ts';
 import { runContext } from '../metrics/run-report.ts';
-import { formatById } from '../formats/registry.ts';
+import { nodeFigures, type NodeFigures } from './node-metrics.ts';
+import { noProgressNote } from './node-rules.ts';
 import type { NodeStatus } from './store.ts';
-import type { FlagEntry, NodeView, ReplayInfo, RunPhase, RunView, SessionSnapshot } from './types.ts';
+import { reasonOf } from './source-reason.ts';
+import type { SourceView } from './source-registry.ts';
+import type { FlagEntry, NodeView, ReplayInfo, RunPhase, RunView, SessionSnapshot, TimedProblem } from './types.ts';
 
 export interface SnapshotContext {
   now: number;
@@ -18,11 +21,14 @@ export interface SnapshotContext {
   runSet: RunSet;
   status: Map<string, NodeStatus>;
   flagLog: FlagEntry[];
-  problems: InputProblem[];
-  totals: SessionSnapshot['totals'];
+  problems: TimedProblem[];
+  totals: Omit<SessionSnapshot['totals'], 'sources' | 'reporting'>;
+  /** Named sources (live); empty in replay and summary-like uses. */
+  sources?: SourceView[];
   stalled: (runKey: string) => boolean;
   baselinePerGpu?: number;
   replay?: ReplayInfo;
+  plan?: SessionSnapshot['plan'];
   version: number;
   /** Reports of runs (and series of files) kept from earlier snapshots while they did not change. */
   cache?: SnapshotCache;
@@ -45,6 +51,8 @@ interface CachedRun {
 export class SnapshotCache {
   readonly runs = new WeakMap<Run, CachedRun>();
   readonly series = new WeakMap<FileTrack, { lines: number; series: NodeView['series'] }>();
+  /** The groups of the last snapshot and the reports they were built from, while no run changed. */
+  groups: { runs: number; groups: GroupReport[]; reports: Map<Run, RunReport> } | null = null;
 }
 
 /**
@@ -115,10 +123,12 @@ export function buildSnapshot(ctx: SnapshotContext): SessionSnapshot {
   const nodes: NodeView[] = [];
   const reports = new Map<Run, RunReport>();
   const judged = new Map<Run, CachedRun>();
+  let changed = false;
   for (const run of ctx.runSet.runs.values()) {
     const stamp = ctx.cache ? runStamp(run) : '';
     let c = ctx.cache?.runs.get(run);
     if (!c || c.stamp !== stamp) {
+      changed = true;
       const ended = run.files.length > 0 && run.files.every((f) => f.ended);
       const report = runReport(run, ended);
       const ctxRun = runContext(run, run.files.every((f) => f.ended));
@@ -135,19 +145,20 @@ export function buildSnapshot(ctx: SnapshotContext): SessionSnapshot {
     reports.set(run, c.report);
     judged.set(run, c);
   }
-  // Speedup baselines: groups of runs already complete in this session.
-  const complete = [...reports.values()].filter((r) => r.throughput !== null);
-  const groups = aggregate(complete, { roundTo: (r) => (r.format ? formatById(r.format)?.window.roundTo : undefined) });
-  for (const [run, rep] of reports) {
+  const { groups, reports: grouped } = sessionGroups(ctx, reports, changed);
+  for (const [run, judgedRep] of reports) {
+    const rep = grouped.get(run) ?? judgedRep;
     const p = run.primary();
     const stalled = ctx.stalled(run.key);
     const current = rep.throughput ?? p?.rolling.median() ?? null;
     const gpus = rep.num_nodes && rep.gpu_num_per_node ? rep.num_nodes * rep.gpu_num_per_node : null;
     let baseline: number | null = null;
-    const base = groups.find((g) => g.num_nodes === 1 && g.gpu_num_per_node === 1 && g.framework === rep.framework && g.model === rep.model && g.precision === rep.precision && g.batch_size_per_device === rep.batch_size_per_device);
+    const bk = baselineKey(rep);
+    const base = groups.find((g) => g.num_nodes === 1 && g.gpu_num_per_node === 1 && g.throughput && baselineKey(g as unknown as RunIdentity) === bk);
     if (base?.throughput) baseline = base.throughput;
     else if (ctx.baselinePerGpu) baseline = ctx.baselinePerGpu;
-    const speedup = baseline && current !== null ? current / baseline : null;
+    // A one-GPU run is the baseline itself: a speedup of 1.002 or an "efficiency 100.2 %" says nothing.
+    const speedup = baseline && current !== null && gpus !== 1 ? current / baseline : null;
     const c = judged.get(run)!;
     runs.push(withLazySeries({
       ...rep,
@@ -164,25 +175,48 @@ export function buildSnapshot(ctx: SnapshotContext): SessionSnapshot {
       first_seen: minOf(run.files.map((f) => f.lastLineAt)),
       last_seen: maxOf(run.files.map((f) => f.lastLineAt)),
     }, p ?? undefined, ctx.cache));
-    const medians = run.files.map((f) => f.rolling.median()).filter((v): v is number => v !== null);
-    const runMed = median(medians);
-    for (const f of run.files) nodes.push(nodeView(f, run, ctx, runMed, c.nodeFlags));
+    const figures = nodeFigures(run.files);
+    for (const f of run.files) nodes.push(nodeView(f, run, ctx, figures.get(f)!, c.nodeFlags));
   }
+  const sources = ctx.sources ?? [];
+  // A named source without a line yet is a row of its own: it says what it is waiting for.
+  for (const s of sources) if (!s.reporting) nodes.push(placeholderView(s));
   return {
     now: ctx.now,
     clock: ctx.clock,
     startedAt: ctx.startedAt,
     runs,
+    groups,
     nodes,
     flags: ctx.flagLog,
     problems: ctx.problems,
-    totals: ctx.totals,
+    sources,
+    totals: { sources: sources.length, reporting: sources.filter((s) => s.reporting).length, ...ctx.totals },
     ...(ctx.replay ? { replay: { ...ctx.replay } } : {}),
+    ...(ctx.plan ? { plan: ctx.plan } : {}),
     version: ctx.version,
   };
 }
 
-function nodeView(f: FileTrack, run: Run, ctx: SnapshotContext, runMed: number | null, flags: RunReport['flags']): NodeView {
+/**
+ * The sweep's groups so far: `summary`'s function on every run's report (runs still going count as
+ * found, with no figure yet), so that once the input ends they are `summary --format json`'s
+ * groups. Grouping adds findings (an outlier repeat) to its reports' flags, so it works on copies:
+ * the cached reports stay as the detectors judged them, and each snapshot's run views carry the
+ * copies (flags equal to summary's runs[].flags). Reused while no run changed.
+ */
+function sessionGroups(ctx: SnapshotContext, reports: Map<Run, RunReport>, changed: boolean): { groups: GroupReport[]; reports: Map<Run, RunReport> } {
+  const c = ctx.cache?.groups;
+  if (c && !changed && c.runs === reports.size) return c;
+  const copies = new Map<Run, RunReport>();
+  for (const [run, rep] of reports) if (!run.files.every((f) => f.lines === 0)) copies.set(run, withOwnFlags(rep));
+  const groups = reportGroups([...copies.values()]);
+  const out = { runs: reports.size, groups, reports: copies };
+  if (ctx.cache) ctx.cache.groups = out;
+  return out;
+}
+
+function nodeView(f: FileTrack, run: Run, ctx: SnapshotContext, figures: NodeFigures, flags: RunReport['flags']): NodeView {
   const st = ctx.status.get(f.file);
   const rm = f.rolling.median();
   return withLazySeries({
@@ -190,7 +224,9 @@ function nodeView(f: FileTrack, run: Run, ctx: SnapshotContext, runMed: number |
     source: f.file,
     run: run.key,
     state: st?.state ?? (f.ended ? 'ended' : 'streaming'),
+    reason: st && st.state !== 'streaming' ? reasonOf(st.message) : null,
     ...(st?.message ? { message: st.message } : {}),
+    note: noProgressNote(f, run),
     bytes: f.bytes,
     lines: f.lines,
     last_line_age_s: f.lastLineAt === null ? null : Math.max(0, (ctx.now - f.lastLineAt) / 1000),
@@ -199,10 +235,36 @@ function nodeView(f: FileTrack, run: Run, ctx: SnapshotContext, runMed: number |
     throughput_instant: f.instant,
     throughput_rolling_median: rm,
     step_time_s: f.medianStepS(),
-    deviation: rm !== null && runMed ? (rm - runMed) / runMed : null,
+    ...figures,
     // A straggler flag belongs to the slow node, not to the file that printed the report (Megatron's rank 0).
     flags: flags.filter((x) => x.node === f.node || (x.kind !== 'straggler' && x.file === f.file)),
   }, f, ctx.cache);
+}
+
+function placeholderView(s: SourceView): NodeView {
+  return withLazySeries({
+    node: s.node,
+    source: s.source,
+    run: null,
+    state: s.state,
+    reason: s.reason,
+    ...(s.message ? { message: s.message } : {}),
+    bytes: 0,
+    lines: 0,
+    last_line_age_s: null,
+    iteration: null,
+    phase: null,
+    throughput_instant: null,
+    throughput_rolling_median: null,
+    note: null,
+    step_time_s: null,
+    compute_time_s: null,
+    data_time_s: null,
+    deviation: null,
+    deviation_of: null,
+    arrival_lag_s: null,
+    flags: [],
+  }, undefined, undefined);
 }
 
 const minOf = (xs: (number | null)[]) => xs.reduce<number | null>((a, x) => (x === null ? a : a === null ? x : Math.min(a, x)), null);

@@ -1,11 +1,14 @@
-import type { InputProblem } from '../core/types.ts';
 import type { FileTrack } from '../metrics/file-track.ts';
 import { Ring } from '../metrics/rolling.ts';
+import { SourceRegistry, type NamedSourceSpec, type SourceView } from './source-registry.ts';
 import type { RunSet } from '../metrics/run-set.ts';
 import type { NodeState, SourceEvent } from '../sources/types.ts';
+import { TailSet, TAIL_CHARS, TAIL_LINES } from './log-tail.ts';
 import { buildSnapshot, SnapshotCache, type SnapshotContext } from './snapshot.ts';
+import { quietVerdict } from './node-rules.ts';
+import type { PlanProgress } from './plan-progress.ts';
 import { StallWatch } from './stall.ts';
-import type { FlagEntry, LogLine, ReplayInfo, SessionSnapshot } from './types.ts';
+import type { FlagEntry, LogLine, ReplayInfo, SessionSnapshot, TimedProblem } from './types.ts';
 
 export interface StoreOptions {
   runSet: RunSet;
@@ -13,8 +16,10 @@ export interface StoreOptions {
   clock: 'wall' | 'replay';
   /** Snapshots are published at most this often, however fast lines arrive. @default 100 */
   publishEveryMs?: number;
-  /** Recent raw lines kept per file for the log pane. @default 200 */
+  /** Recent raw lines kept per file for the log pane (scroll, search). @default 2000 */
   tailLines?: number;
+  /** …and at most this many characters of their text per file (all files together: 16 MiB, see log-tail.ts). @default 256 KiB */
+  tailChars?: number;
   /** Speedup baseline: samples/s of one GPU, from --baseline. */
   baselinePerGpu?: number;
   /** A node is quiet after this long without a line, stale after `staleMs`. */
@@ -24,7 +29,16 @@ export interface StoreOptions {
   stallFactor?: number;
   /** How a source file maps to the path that decides its run (SSH: the remote path). */
   runPathOf?: (file: string) => string;
+  /** The sources the user named: each has a row and a state from the first snapshot (live). */
+  sources?: readonly NamedSourceSpec[];
 }
+
+/** What presenters are told as it happens (NDJSON event lines, headless stderr). */
+export type StoreEvent =
+  | { kind: 'flag'; entry: FlagEntry }
+  | { kind: 'phase'; run: string; node: string; file: string; phase: string; time: number }
+  | { kind: 'state'; node: string; file: string; state: NodeState; message?: string; time: number }
+  | { kind: 'source'; view: SourceView; time: number };
 
 export interface NodeStatus {
   state: NodeState;
@@ -48,23 +62,30 @@ export class SessionStore {
   readonly status = new Map<string, NodeStatus>();
   /** Node-level states (SSH connections report with an empty file). */
   readonly nodeStatus = new Map<string, NodeStatus>();
-  readonly tails = new Map<string, Ring<LogLine>>();
+  readonly tails: TailSet;
   readonly flagLog = new Ring<FlagEntry>(500);
-  readonly problems = new Ring<InputProblem>(200);
+  readonly problems = new Ring<TimedProblem>(200);
   readonly tracks = new Map<string, FileTrack>();
   private readonly stall: StallWatch;
   /** Run reports and series reused by the next snapshot while unchanged. */
   private readonly snapshotCache = new SnapshotCache();
   private totals = { lines: 0, bytes: 0, files: 0, dropped: 0 };
+  private readonly droppedFiles = new Set<string>();
   replay: ReplayInfo | undefined;
+  /** A `launch` sweep's plan, shown on the board (launch/index.ts feeds it). */
+  plan: PlanProgress | undefined;
   readonly startedAt: number;
   /** Listeners for raw events (NDJSON event lines), called synchronously. */
-  private readonly eventListeners = new Set<(e: { kind: 'flag'; entry: FlagEntry } | { kind: 'phase'; run: string; node: string; file: string; phase: string; time: number } | { kind: 'state'; node: string; file: string; state: NodeState; message?: string; time: number }) => void>();
+  private readonly eventListeners = new Set<(e: StoreEvent) => void>();
+  readonly sources: SourceRegistry;
 
   constructor(private readonly opts: StoreOptions) {
     this.runSet = opts.runSet;
     this.startedAt = opts.now();
+    this.sources = new SourceRegistry(opts.sources ?? [], this.startedAt);
+    this.sources.flush(this.startedAt);
     this.stall = new StallWatch(opts.stallFactor ?? 5);
+    this.tails = new TailSet(opts.tailLines ?? TAIL_LINES, opts.tailChars ?? TAIL_CHARS);
     this.snapshot = this.build();
   }
 
@@ -82,8 +103,16 @@ export class SessionStore {
           const opened = this.runSet.openFile(path, e.file, e.node);
           if (!opened) {
             this.totals.dropped++;
+            if (!this.droppedFiles.has(e.file) && this.droppedFiles.size < 10_000) {
+              // Said once per file: a named source whose only file is skipped must not vanish silently.
+              this.droppedFiles.add(e.file);
+              const problem = { input: e.node, file: e.file, kind: 'unrecognized' as const, message: 'not a training log by its name (README, manifest, archive, image…); its lines are skipped' };
+              this.problems.push({ ...problem, time: e.time });
+              this.sources.problem(problem, e.time);
+            }
             continue;
           }
+          this.sources.line(e.node, e.file);
           t = opened;
           this.tracks.set(e.file, t);
           this.totals.files++;
@@ -101,15 +130,14 @@ export class SessionStore {
         this.runSet.line(t, e);
         this.totals.lines++;
         this.totals.bytes += e.text.length + 1;
-        let tail = this.tails.get(e.file);
-        if (!tail) this.tails.set(e.file, (tail = new Ring<LogLine>(this.opts.tailLines ?? 200)));
-        tail.push({ lineNo: e.lineNo, text: e.text, time: e.time });
+        this.tails.push(e.file, { lineNo: e.lineNo, text: e.text, time: e.time });
         const st = this.status.get(e.file);
         if (st && st.state !== 'streaming' && st.state !== 'reconnecting') this.setState(e.node, e.file, 'streaming', e.time);
       } else if (e.type === 'status') {
         if (e.file === '') {
           // Node-level state (an SSH connection): applies to every file of that node.
           this.nodeStatus.set(e.node, { state: e.state, since: e.time, ...(e.message !== undefined ? { message: e.message } : {}) });
+          this.sources.nodeStatus(e.node, e.state, e.time, e.message);
           for (const [file, t] of this.tracks) if (t.node === e.node) this.setState(e.node, file, e.state, e.time, e.message);
           if (e.state === 'ended') for (const t of this.tracks.values()) if (t.node === e.node && !t.ended) this.runSet.endFile(t);
           continue;
@@ -120,11 +148,19 @@ export class SessionStore {
           if (t && !t.ended) this.runSet.endFile(t);
         }
       } else {
-        this.problems.push(e.problem);
+        this.problems.push({ ...e.problem, time: e.time });
+        this.sources.problem(e.problem, e.time);
       }
     }
     this.forwardRunEvents();
+    this.forwardSourceChanges();
     this.markDirty();
+  }
+
+  /** Named sources whose state or reason changed: one event each (NDJSON `state`, headless stderr). */
+  private forwardSourceChanges(): void {
+    if (this.sources.size === 0) return;
+    for (const c of this.sources.flush(this.opts.now())) for (const l of this.eventListeners) l({ kind: 'source', view: c.view, time: c.time });
   }
 
   /** Mark a file ended (replay reached its end; summary-equivalent finish). */
@@ -139,6 +175,9 @@ export class SessionStore {
     const prev = this.status.get(file);
     if (prev && prev.state === state && prev.message === message) return;
     this.status.set(file, { state, since: time, ...(message !== undefined ? { message } : {}) });
+    this.sources.fileStatus(node, file, state, time, message);
+    // A file that is itself a named source is announced as the source (one event, with its reason).
+    if (this.sources.isNamed(file)) return;
     for (const l of this.eventListeners) l({ kind: 'state', node, file, state, time, ...(message !== undefined ? { message } : {}) });
   }
 
@@ -161,11 +200,12 @@ export class SessionStore {
     for (const [file, t] of this.tracks) {
       const st = this.status.get(file);
       if (!st || t.lastLineAt === null) continue;
-      const age = now - t.lastLineAt;
-      if ((st.state === 'streaming' || st.state === 'quiet') && age >= stale) this.setState(t.node, file, 'stale', now);
-      else if (st.state === 'streaming' && age >= quiet) this.setState(t.node, file, 'quiet', now);
+      // quiet → stale, except for a run that is done or a source that prints no progress (node-rules.ts).
+      const v = quietVerdict(st.state, now - t.lastLineAt, t, this.runSet.runOf(t), { quietMs: quiet, staleMs: stale });
+      if (v) this.setState(t.node, file, v.state, now, v.message);
     }
     this.stall.check(this.runSet, now);
+    this.forwardSourceChanges();
     this.markDirty();
   }
 
@@ -240,9 +280,11 @@ export class SessionStore {
       flagLog: this.flagLog.toArray(),
       problems: this.problems.toArray(),
       totals: { ...this.totals },
+      sources: this.sources.views((f) => this.tracks.get(f)),
       stalled: (k) => this.stall.isStalled(k),
       ...(this.opts.baselinePerGpu !== undefined ? { baselinePerGpu: this.opts.baselinePerGpu } : {}),
       ...(this.replay ? { replay: this.replay } : {}),
+      ...(this.plan ? { plan: this.plan.view(this.opts.now()) } : {}),
       version: ++this.version,
       cache: this.snapshotCache,
     };

@@ -1,6 +1,9 @@
 import type { Flag, InputProblem, RunIdentity } from '../core/types.ts';
+import type { GroupReport } from '../metrics/aggregate.ts';
+import type { PlanView } from './plan-progress.ts';
 import type { SeriesPoint } from '../metrics/file-track.ts';
 import type { NodeState } from '../sources/types.ts';
+import type { SourceView } from './source-registry.ts';
 import type { Transport } from '../signals/types.ts';
 
 export type RunPhase = 'warmup' | 'measuring' | 'done' | 'stalled' | 'failed';
@@ -36,13 +39,20 @@ export interface RunView extends RunIdentity {
   last_seen: number | null;
 }
 
-/** One source stream (a file on a node). */
+/**
+ * One source stream (a file on a node), or a named source that has not delivered a line yet (a
+ * placeholder row: `run` null, no numbers, its `state` and `reason` say why).
+ */
 export interface NodeView {
   node: string;
   source: string;
-  run: string;
+  run: string | null;
   state: NodeState;
+  /** Why, in a few words (spec/ndjson.md): null while all is well. */
+  reason?: string | null;
   message?: string;
+  /** Set when this source prints no progress lines while others of its run do (never stale for it). */
+  note: string | null;
   bytes: number;
   lines: number;
   last_line_age_s: number | null;
@@ -51,11 +61,24 @@ export interface NodeView {
   throughput_instant: number | null;
   throughput_rolling_median: number | null;
   step_time_s: number | null;
-  /** Relative deviation of this node's rolling median from the median of its run's nodes. */
+  /** Median per-iteration compute / data-loading seconds this node prints (NGC), where the log has them. */
+  compute_time_s: number | null;
+  data_time_s: number | null;
+  /**
+   * Relative difference from the median of the run's other nodes, measured on `deviation_of`
+   * (compute time, else step time, else throughput; see session/node-metrics.ts). Times: + is
+   * slower; throughput: − is slower. Null for a run of one file.
+   */
   deviation: number | null;
+  deviation_of: 'compute_time' | 'step_time' | 'throughput' | null;
+  /** Seconds after the first node this node printed the latest iteration they all printed. */
+  arrival_lag_s: number | null;
   flags: Flag[];
   series: SeriesPoint[];
 }
+
+/** A problem a source reported, with the session time it was reported at (live). */
+export type TimedProblem = InputProblem & { readonly time?: number };
 
 export interface FlagEntry {
   time: number;
@@ -84,6 +107,8 @@ export interface ReplayInfo {
   /** Set when the log has no clock and pacing comes from its reported step times. */
   pacing: 'clock' | 'step-times' | 'line-order';
   finished: boolean;
+  /** Held at the end of the run (its final numbers) until `n`, `N`, `←` or space; absent when not. */
+  held?: boolean;
 }
 
 export interface SessionSnapshot {
@@ -92,11 +117,18 @@ export interface SessionSnapshot {
   clock: 'wall' | 'replay';
   startedAt: number;
   runs: RunView[];
+  /** The sweep's scaling table so far: exactly `summary`'s groups of the runs seen (metrics/report-groups.ts). */
+  groups: GroupReport[];
   nodes: NodeView[];
   flags: FlagEntry[];
-  problems: InputProblem[];
-  totals: { lines: number; bytes: number; files: number; dropped: number };
+  problems: TimedProblem[];
+  /** The sources the user named (live): state, reason, files followed, whether they report. */
+  sources?: SourceView[];
+  /** `sources`/`reporting`: named sources, and those that delivered a line (live; 0 in replay). */
+  totals: { sources?: number; reporting?: number; lines: number; bytes: number; files: number; dropped: number };
   replay?: ReplayInfo;
+  /** A `launch` sweep's cases (pending, running, done, failed) and ETA. */
+  plan?: PlanView;
   /** Monotonic version, bumped on every publish. */
   version: number;
 }

@@ -1,12 +1,22 @@
 import type { Flag } from '../core/types.ts';
 import type { Transport } from '../signals/types.ts';
+import type { SourceView } from '../session/source-registry.ts';
 import type { NodeView, RunView, SessionSnapshot } from '../session/types.ts';
 import type { RunItem } from './components/run-list.tsx';
 import { fmtOffset } from './format.ts';
 import type { SortKey } from './state/ui-reducer.ts';
 
-/** A node this far below its run's median gets a `SLOW` badge (no flag carries it). */
-export const SLOW_DEVIATION = -0.1;
+/** A node this much slower than the median of its run's other nodes gets a `SLOW` badge (no flag carries it). */
+export const SLOW_DEVIATION = 0.1;
+
+/**
+ * How much slower a node is than the others (+0.12: 12 % slower), whatever its deviation is
+ * measured on: a longer compute or step time is slower, a lower throughput is slower.
+ */
+export function slowness(n: Pick<NodeView, 'deviation' | 'deviation_of'>): number | null {
+  if (n.deviation === null) return null;
+  return n.deviation_of === 'throughput' ? -n.deviation : n.deviation;
+}
 
 /** Whether a replay run name designates the run `key` (exact key or source, then containment). */
 const exact = (r: Pick<RunView, 'key' | 'source'>, name: string) => r.key === name || r.source === name;
@@ -34,9 +44,9 @@ export function currentRun(s: SessionSnapshot, runKey: string | null): RunView |
   return s.runs.reduce((a, r) => ((r.last_seen ?? -Infinity) > (a.last_seen ?? -Infinity) ? r : a));
 }
 
-/** Nodes of a run (every node when the session has no run yet). */
+/** Nodes of a run (every node when the session has no run yet), and the named sources that have not reported (run null). */
 export function nodesOf(s: SessionSnapshot, run: RunView | undefined): NodeView[] {
-  return run ? s.nodes.filter((n) => n.run === run.key) : s.nodes;
+  return run ? s.nodes.filter((n) => n.run === run.key || n.run === null) : s.nodes;
 }
 
 const rate = (n: NodeView) => n.throughput_rolling_median ?? n.throughput_instant ?? (n.step_time_s ? 1 / n.step_time_s : null);
@@ -57,9 +67,11 @@ function byNull<T>(get: (x: T) => number | null, dir: 1 | -1): (a: T, b: T) => n
  * last-line age (quietest first). Ties fall back to node, then source, so the order is stable.
  */
 export function sortNodes(nodes: readonly NodeView[], sort: SortKey): NodeView[] {
-  const byName = (a: NodeView, b: NodeView) => a.node.localeCompare(b.node, undefined, { numeric: true }) || a.source.localeCompare(b.source);
+  // Named sources without a line yet come last (every other order puts their nulls last too), so
+  // the selection (chart, log) starts on a node that has numbers.
+  const byName = (a: NodeView, b: NodeView) => Number(a.run === null) - Number(b.run === null) || a.node.localeCompare(b.node, undefined, { numeric: true }) || a.source.localeCompare(b.source);
   const primary =
-    sort === 'throughput' ? byNull(rate, -1) : sort === 'deviation' ? byNull<NodeView>((n) => n.deviation, 1) : sort === 'age' ? byNull<NodeView>((n) => n.last_line_age_s, -1) : () => 0;
+    sort === 'throughput' ? byNull(rate, -1) : sort === 'deviation' ? byNull<NodeView>(slowness, -1) : sort === 'age' ? byNull<NodeView>((n) => n.last_line_age_s, -1) : () => 0;
   return [...nodes].sort((a, b) => primary(a, b) || byName(a, b));
 }
 
@@ -87,7 +99,8 @@ export function badgeOf(f: Flag): string {
 /** A node row's badges, deduplicated, plus `SLOW` when it lags its run's median (or carries a `straggler` flag). */
 export function nodeBadges(n: NodeView): string[] {
   const out = [...new Set(n.flags.map(badgeOf))];
-  if (n.deviation !== null && n.deviation <= SLOW_DEVIATION && !out.includes('SLOW')) out.push('SLOW');
+  const slow = slowness(n);
+  if (slow !== null && slow >= SLOW_DEVIATION && !out.includes('SLOW')) out.push('SLOW');
   if (n.state === 'stale' && !out.includes('STALL')) out.push('STALL');
   return out;
 }
@@ -104,10 +117,15 @@ export function transportLabel(t: Transport | null): string {
     case 'intra_node':
       return 'intra-node';
     case 'not_visible':
-      return 'transport not visible (NCCL_DEBUG not INFO)';
+      return 'not visible (NCCL_DEBUG not INFO)';
     default:
       return '—';
   }
+}
+
+/** Whether a run's transport means anything: one GPU talks to nobody. */
+export function transportMatters(r: Pick<RunView, 'num_nodes' | 'gpu_num_per_node'>): boolean {
+  return !(r.num_nodes === 1 && r.gpu_num_per_node === 1);
 }
 
 /** The confirmed IB-fallback flag of a run, for the red alert line. */
@@ -123,16 +141,50 @@ export interface FlagRow {
   flag: Flag;
 }
 
-/** Every finding once: the session's flag log and each run's flags, newest first. */
+/**
+ * Every finding once, newest first: each run's current verdicts first (an outlier's figures move
+ * as repeats finish), then the session's flag log for what no run carries any more (a cleared
+ * stall). A `suspected` finding is left out where the same run and node have it `confirmed`.
+ */
 export function flagRows(s: SessionSnapshot): FlagRow[] {
   const out = new Map<string, FlagRow>();
   const add = (run: string, node: string, time: number | null, flag: Flag) => {
     const key = `${run}|${flag.kind}|${flag.confidence ?? ''}|${flag.file ?? ''}|${flag.line ?? ''}|${flag.node ?? ''}`;
     if (!out.has(key)) out.set(key, { key, time, run, node: flag.node ?? node, flag });
   };
+  const logTime = new Map<string, number>();
+  for (const e of s.flags) logTime.set(`${e.run}|${e.flag.kind}|${e.flag.confidence ?? ''}|${e.flag.file ?? ''}|${e.flag.node ?? ''}`, e.time);
+  for (const r of s.runs) for (const f of r.flags) add(r.key, f.node ?? r.nodes[0] ?? '', f.time ?? logTime.get(`${r.key}|${f.kind}|${f.confidence ?? ''}|${f.file ?? ''}|${f.node ?? ''}`) ?? null, f);
   for (const e of s.flags) add(e.run, e.node, e.time, e.flag);
-  for (const r of s.runs) for (const f of r.flags) add(r.key, f.node ?? '', f.time ?? null, f);
-  return [...out.values()].sort((a, b) => (b.time ?? -Infinity) - (a.time ?? -Infinity) || a.key.localeCompare(b.key));
+  const confirmed = new Set([...out.values()].filter((r) => r.flag.confidence === 'confirmed').map((r) => `${r.run}|${r.flag.kind}|${r.node}`));
+  return [...out.values()]
+    .filter((r) => r.flag.confidence !== 'suspected' || !confirmed.has(`${r.run}|${r.flag.kind}|${r.node}`))
+    .sort((a, b) => (b.time ?? -Infinity) - (a.time ?? -Infinity) || a.key.localeCompare(b.key));
+}
+
+/** A run's short name for the flags panel: from its `NnMg` directory on (`2n8g/r50_b256_amp_3`), else its last two path parts. */
+export function runLabel(key: string): string {
+  const parts = key.split('/');
+  const i = parts.findIndex((p) => /^\d+n\d+g$/.test(p));
+  return (i >= 0 ? parts.slice(i) : parts.slice(-2)).join('/');
+}
+
+/**
+ * A finding's explanation in a few words, for the flags panel: the straggler's
+ * `+11.8 % compute time over 11 windows`, else the detail up to its first parenthesis.
+ */
+export function flagHeadline(f: Flag): string | null {
+  const d = f.detail;
+  if (!d) return null;
+  const s = /^([+-]?[\d.]+ %) compute time vs .*? over (\d+) consecutive windows/.exec(d);
+  if (s) return `${s[1]} compute time over ${s[2]} windows`;
+  const dl = /^data loading adds ([+-]?[\d.]+ %) of a step vs .*? over (\d+) consecutive windows/.exec(d);
+  if (dl) return `data loading ${dl[1]} of a step over ${dl[2]} windows`;
+  const lag = /^its lines for the same iteration carry a log time (\d+ ms) after .*? over (\d+) consecutive windows/.exec(d);
+  if (lag) return `prints ${lag[1]} late over ${lag[2]} windows`;
+  // Otherwise only a short detail: a long one would push the evidence line off the screen.
+  const cut = d.split(/ \(|; /)[0]!.trim();
+  return cut && cut.length <= 48 ? cut : null;
 }
 
 /**
@@ -174,4 +226,77 @@ export function runItems(s: SessionSnapshot, current: RunView | undefined): RunI
     });
   }
   return s.runs.map((r) => item(r.key, r.key, r, r.key === current?.key));
+}
+
+export interface Coverage {
+  total: number;
+  reporting: number;
+  /** Not reporting, or in error. */
+  missing: SourceView[];
+  /** "nodes" when each named source is a node of its own, else "sources". */
+  unit: 'nodes' | 'sources';
+  /** How a missing source is named in the header: its node, or its path. */
+  nameOf: (v: SourceView) => string;
+}
+
+/** How many of the named sources report (live); null in replay, where there are none. */
+export function coverage(s: SessionSnapshot): Coverage | null {
+  const src = s.sources ?? [];
+  if (src.length === 0) return null;
+  const nodes = new Set(src.map((v) => v.node));
+  const unit = nodes.size === src.length && !nodes.has('local') ? 'nodes' : 'sources';
+  return {
+    total: src.length,
+    reporting: src.filter((v) => v.reporting).length,
+    missing: src.filter((v) => !v.reporting || v.state === 'error'),
+    unit,
+    nameOf: (v) => (unit === 'nodes' ? v.node : v.source),
+  };
+}
+
+/** `1 of 2 nodes reporting · missing: node2 (no such file (waiting for it to appear))`; null when all report. */
+export function coverageText(c: Coverage | null): string | null {
+  if (!c || c.missing.length === 0) return null;
+  const list = c.missing.map((v) => `${c.nameOf(v)} (${v.reason ?? (v.reporting || v.state === 'connecting' ? v.state : 'no line yet')})`).join(' · ');
+  return `${c.reporting} of ${c.total} ${c.unit} reporting · ${c.missing.length} missing: ${list}`;
+}
+
+export interface ProblemRow {
+  key: string;
+  time: number | null;
+  /** The state of a source, or the kind of a reported problem. */
+  label: string;
+  source: string;
+  reason: string;
+  /** The source's own words, when they say more than the reason. */
+  detail?: string;
+  severe: boolean;
+}
+
+const TROUBLE = new Set(['error', 'reconnecting', 'stale', 'waiting', 'connecting']);
+
+/** Every problem, newest first: named sources not reporting or not well, then what sources reported. */
+export function problemRows(s: SessionSnapshot): ProblemRow[] {
+  const out: ProblemRow[] = [];
+  for (const v of s.sources ?? []) {
+    if (v.reporting && !TROUBLE.has(v.state)) continue;
+    if (v.reporting && v.state === 'connecting') continue;
+    out.push({
+      key: `source|${v.source}`,
+      time: v.since,
+      label: v.state,
+      source: v.source,
+      reason: v.reason ?? (v.reporting || v.state === 'connecting' ? v.state : 'no line yet'),
+      ...(v.message ? { detail: v.message } : {}),
+      severe: v.state === 'error',
+    });
+  }
+  // A source's row already carries the problem it reported last (its detail): not twice.
+  const said = new Set(out.map((r) => r.detail).filter((d): d is string => d !== undefined));
+  s.problems.forEach((p, i) => {
+    if (said.has(p.message)) return;
+    const where = p.file ? (p.file === p.input || p.file.startsWith(`${p.input}:`) ? p.file : `${p.input}: ${p.file}`) : p.input;
+    out.push({ key: `problem|${i}`, time: p.time ?? null, label: p.kind, source: p.line ? `${where}:${p.line}` : where, reason: p.message, severe: p.kind !== 'line_too_long' });
+  });
+  return out.sort((a, b) => (b.time ?? -Infinity) - (a.time ?? -Infinity));
 }

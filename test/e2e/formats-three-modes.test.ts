@@ -4,11 +4,12 @@
  * --exit-when-done` (the real binary) on the same bytes give each run the same throughput (to the
  * last bit), the same method, unit, status and flag kinds.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { liveHeadless, logsUnder } from '../helpers/live-headless.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = join(ROOT, 'bin/dlperf-top.mjs');
@@ -35,31 +36,6 @@ function lastSnapshot(out: string): RunOut[] {
   return (JSON.parse(snaps.at(-1)!) as { runs: RunOut[] }).runs;
 }
 
-function logsUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir)) {
-    const p = join(dir, e);
-    if (statSync(p).isDirectory()) out.push(...logsUnder(p));
-    else if (e.endsWith('.log')) out.push(p);
-  }
-  return out;
-}
-
-function live(files: string[]): Promise<{ out: string; err: string; code: number | null }> {
-  const child = spawn(process.execPath, [BIN, 'live', '--headless', '--interval', '0.2', '--exit-when-done', '--idle', '0.5', ...files], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((r) => {
-    const t = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(t);
-      r({ out, err, code });
-    });
-  });
-}
-
 const fixtures = readdirSync(FORMATS).filter((d) => statSync(join(FORMATS, d)).isDirectory());
 
 describe('every format: summary, replay and live agree on the same bytes', () => {
@@ -77,7 +53,7 @@ describe('every format: summary, replay and live agree on the same bytes', () =>
     const byKey = (runs: RunOut[]) => Object.fromEntries(runs.map((x) => [x.source, essence(x)]));
     expect(byKey(rep), `replay vs summary\n${r.stderr}`).toEqual(byKey(sum));
     // Live reads the files as they are (no archive), as one session of every log of the fixture.
-    const l = await live(logsUnder(dir));
+    const l = await liveHeadless(BIN, ROOT, logsUnder(dir));
     const liveRuns = lastSnapshot(l.out);
     // Live names each run by its file path; compare in the order of the summary's sources.
     const bySuffix = (src: string) => liveRuns.find((x) => x.source.endsWith(src) || src.endsWith(x.source));

@@ -58,7 +58,7 @@ describe('TUI in tmux', () => {
   });
 
   it('shows nodes, numbers and the flag; ? shows help; s re-sorts; q exits cleanly and restores the terminal', async () => {
-    const screen = await waitForScreen((s) => /node1 .*live/.test(s) && /node2 .*live/.test(s) && s.includes('flags ('));
+    const screen = await waitForScreen((s) => /node1 .*streaming/.test(s) && /node2 .*streaming/.test(s) && s.includes('flags of '));
     expect(screen).toMatch(/\d+\.\d\s+\d+\.\d/); // throughput figures in the node rows
     expect(screen).toContain('ib_fallback confirmed');
     expect(screen).toContain('InfiniBand fallback: NCCL on sockets');
@@ -67,9 +67,9 @@ describe('TUI in tmux', () => {
     literal('?');
     const help = await waitForText('dlperf-top keys');
     expect(help).toContain('sort nodes');
-    expect(help).not.toContain('flags (');
+    expect(help).not.toContain('flags of ');
     literal('x'); // any key closes the help
-    await waitForText('flags (');
+    await waitForText('flags of ');
 
     const before = tableOrder(capture());
     expect(before).toEqual(['node1', 'node2']);
@@ -79,8 +79,8 @@ describe('TUI in tmux', () => {
 
     literal('q');
     const after = await waitForText('EXIT:0', PROMPT.trim()); // exit status 0, then the shell prompt
-    expect(after).not.toContain('flags (');
-    expect(after).not.toMatch(/node1 .*live/);
+    expect(after).not.toContain('flags of ');
+    expect(after).not.toMatch(/node1 .*streaming/);
     expect(tmux('display', '-p', '-t', PANE, '#{alternate_on} #{cursor_flag}').trim()).toBe('0 1');
   });
 });

@@ -41,17 +41,34 @@ export function parseNameValue(payload: string): MetaRecord | undefined {
     if (/^false$/i.test(raw) && m[1] !== 'bf16') return { kind: 'meta', fields: { precision: 'fp32' } };
     return undefined;
   }
-  if (key === 'model') return { kind: 'meta', fields: { model: normaliseModel(raw) } };
+  // A family-only name stays as it is (lowercased): the run's identity takes the size from the path.
+  if (key === 'model') return { kind: 'meta', fields: { model: genericModelFamily(raw) ? raw.trim().toLowerCase() : normaliseModel(raw) } };
   const n = Number(raw);
   if (!Number.isFinite(n) || !Number.isInteger(n)) return undefined;
   return { kind: 'meta', fields: { [key]: n } };
 }
 
 /** One spelling per model, so that groups match across frameworks and file names. */
+/**
+ * A model name that states the family only: OneFlow-Benchmark's BERT prints `model = BERT Pretrain`
+ * (the task, not the size), while DLPerf names the file `bert_base_…`. Such a name agrees with any
+ * size of its family, and the file name says which one.
+ */
+export function genericModelFamily(name: string): string | null {
+  return /^bert([-_ ]?(pre-?train(ing)?|model))?$/i.test(name.trim()) ? 'bert' : null;
+}
+
+/** Whether a model named in the log and one named by the path are the same model (see {@link genericModelFamily}). */
+export function modelsAgree(content: string, path: string): boolean {
+  const fam = genericModelFamily(content);
+  if (fam && normaliseModel(path).startsWith(fam)) return true;
+  return normaliseModel(content) === normaliseModel(path);
+}
+
 export function normaliseModel(name: string): string {
   const s = name.trim().toLowerCase();
   if (/^(r50|rn50|resnet-?50(v1\.?5|_v1\.?5)?|resnet50v15)$/.test(s)) return 'resnet50';
-  if (/^bert[-_]?base/.test(s) || s === 'bert') return 'bert_base';
+  if (/^bert[-_]?base/.test(s) || genericModelFamily(s) === 'bert') return 'bert_base';
   if (/^bert[-_]?large/.test(s)) return 'bert_large';
   if (/^gpt/.test(s)) return 'gpt';
   return s;

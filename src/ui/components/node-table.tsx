@@ -1,37 +1,12 @@
 import { Box, Text } from 'ink';
 import type { NodeView } from '../../session/types.ts';
-import { fmtAge, fmtPct, fmtRate, fmtStep, padEnd, padStart, shortenSource } from '../format.ts';
-import { nodeBadges, SLOW_DEVIATION } from '../selectors.ts';
 import { visible as safeText } from '../../shared/sanitize.ts';
+import { distinctSources, fitCell, nodeCells, nodeColumns } from '../node-columns.ts';
+import { nodeBadges } from '../selectors.ts';
 import type { SortKey } from '../state/ui-reducer.ts';
-import { useTheme, type Tone } from '../theme.ts';
+import { useTheme } from '../theme.ts';
 
-const STATE: Record<NodeView['state'], [string, Tone]> = {
-  connecting: ['conn', 'muted'],
-  streaming: ['live', 'ok'],
-  quiet: ['quiet', 'warn'],
-  stale: ['stale', 'bad'],
-  reconnecting: ['recon', 'warn'],
-  ended: ['ended', 'muted'],
-  error: ['error', 'bad'],
-};
-const PHASE: Record<string, string> = { warmup: 'warm', measuring: 'meas', done: 'done' };
 const SEVERE = new Set(['IB!', 'OOM', 'NaN', 'CRASH', 'STALL']);
-
-interface Widths {
-  node: number;
-  source: number;
-}
-
-const widthsFor = (width: number): Widths => {
-  const extra = Math.max(0, width - 80);
-  return { node: 9 + Math.min(6, Math.floor(extra / 4)), source: 11 + Math.min(24, Math.floor(extra / 2)) };
-};
-
-function rateCells(n: NodeView): [string, string] {
-  if (n.throughput_instant === null && n.throughput_rolling_median === null && n.step_time_s !== null) return ['—', fmtStep(n.step_time_s)];
-  return [fmtRate(n.throughput_instant), fmtRate(n.throughput_rolling_median)];
-}
 
 export interface NodeTableProps {
   rows: readonly NodeView[];
@@ -43,23 +18,15 @@ export interface NodeTableProps {
   width: number;
 }
 
+/**
+ * One row per source of the run: columns that tell nodes apart (node-columns.ts), the row of a
+ * node slower than the others coloured on its deviation, badges, and why a source shows no
+ * iterations when that is by design.
+ */
 export function NodeTable({ rows, selected, focused, sort, maxRows, width }: NodeTableProps) {
   const t = useTheme();
-  const w = widthsFor(width);
-  const mark = (k: SortKey, label: string) => (sort === k ? `${label}▾` : label);
-  const head =
-    '  ' +
-    padEnd(mark('node', 'node'), w.node) +
-    padEnd('source', w.source) +
-    padEnd('state', 6) +
-    padStart('iter', 6) +
-    ' ' +
-    padEnd('phase', 5) +
-    padStart(mark('throughput', 'tput/s'), 9) +
-    padStart('median', 9) +
-    padStart(mark('deviation', 'dev'), 8) +
-    padStart(mark('age', 'age'), 5) +
-    ' flags';
+  const cols = nodeColumns(rows, width, sort);
+  const head = '  ' + cols.map((c) => fitCell(c.title, c)).join('') + 'flags';
   if (rows.length === 0) {
     return (
       <Box flexDirection="column" width={width}>
@@ -70,6 +37,11 @@ export function NodeTable({ rows, selected, focused, sort, maxRows, width }: Nod
       </Box>
     );
   }
+  const srcCol = cols.find((c) => c.id === 'source');
+  const labels = distinctSources(
+    rows.map((r) => r.source),
+    (srcCol?.width ?? 12) - 1,
+  );
   const sel = Math.max(0, rows.findIndex((r) => r.source === selected));
   const shown = Math.max(1, maxRows);
   const start = Math.min(Math.max(0, sel - shown + 1), Math.max(0, rows.length - shown));
@@ -82,28 +54,32 @@ export function NodeTable({ rows, selected, focused, sort, maxRows, width }: Nod
       </Text>
       {visible.map((n) => {
         const isSel = n.source === selected;
-        const [stateText, stateTone] = STATE[n.state] ?? [n.state, 'muted'];
-        const [inst, med] = rateCells(n);
+        const all = nodeCells(n, cols, labels.get(n.source) ?? '');
+        // A named source without a line yet (its reason), or one silent by design (its note): no
+        // numbers, so the words take their place rather than the flags' end.
+        const noLine = n.run === null;
+        const note = noLine ? (n.reason ?? (n.state === 'connecting' ? 'connecting…' : 'no line yet')) : n.note;
+        const silent = noLine || (n.note !== null && n.iteration === null);
+        const upTo = silent ? cols.findIndex((c) => c.id === (noLine ? 'state' : 'iter')) + 1 : cols.length;
+        const cells = all.slice(0, upTo > 0 ? upTo : cols.length);
         const badges = nodeBadges(n);
-        const devTone: Tone | null = n.deviation !== null && n.deviation <= SLOW_DEVIATION ? 'bad' : null;
         return (
           <Text key={n.source} wrap="truncate-end" bold={isSel} inverse={isSel && t.styled}>
             {isSel ? '›' : ' '}
             {n.source === focused ? '*' : ' '}
-            {padEnd(safeText(n.node), w.node)}
-            {padEnd(shortenSource(safeText(n.source), w.source - 1), w.source)}
-            <Text color={t.color(stateTone)}>{padEnd(stateText, 6)}</Text>
-            {padStart(n.iteration === null ? '—' : String(n.iteration), 6)} {padEnd(n.phase ? (PHASE[n.phase] ?? n.phase) : '—', 5)}
-            {padStart(inst, 9)}
-            {padStart(med, 9)}
-            <Text color={devTone ? t.color(devTone) : undefined}>{padStart(fmtPct(n.deviation), 8)}</Text>
-            {padStart(fmtAge(n.last_line_age_s), 5)}{' '}
+            {cells.map((c, i) => (
+              <Text key={cols[i]!.id} color={c.tone ? t.color(c.tone) : undefined}>
+                {fitCell(c.text, cols[i]!)}
+              </Text>
+            ))}
+            {silent ? <Text color={t.color(noLine && n.state === 'error' ? 'bad' : 'muted')}>{` ${safeText(note ?? '')}${badges.length ? ' ' : ''}`}</Text> : null}
             {badges.map((b, i) => (
               <Text key={b} color={t.color(SEVERE.has(b) ? 'bad' : 'warn')} bold>
                 {i > 0 ? ' ' : ''}
                 {b}
               </Text>
             ))}
+            {!silent && n.note ? <Text color={t.color('muted')}>{`${badges.length ? ' ' : ''}${safeText(n.note)}`}</Text> : null}
           </Text>
         );
       })}

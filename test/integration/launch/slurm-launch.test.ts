@@ -72,6 +72,10 @@ describe('launch over Slurm (single-host cluster)', () => {
     expect(readFileSync(join(dir, 'runs', 'slurm.summary.md'), 'utf8')).toContain('| 1 | 2 | 32 |');
     const lines = c.stdout.text.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines[lines.length - 1]).toMatchObject({ type: 'launch', event: 'done', ok: 4, exit_code: 0 });
+    // The board's plan rides on every snapshot: a case running while the sweep went, all done at the end.
+    const plans = lines.filter((l) => l.type === 'snapshot').map((l) => l.plan);
+    expect(plans.some((p) => p.running === 1 && p.pending > 0)).toBe(true);
+    expect(plans.at(-1)).toMatchObject({ total: 4, done: 4, running: 0, failed: 0, pending: 0, current: null });
     expect(await slurm.queue()).toEqual([]);
   });
 

@@ -370,7 +370,7 @@ describe('demo archives', () => {
 
 describe('node-table marker', () => {
   const node = (flags: Flag[], deviation: number | null): NodeView =>
-    ({ node: 'node1', source: 'a.log', run: 'r', state: 'streaming', bytes: 0, lines: 0, last_line_age_s: 0, iteration: 1, phase: 'measuring', throughput_instant: null, throughput_rolling_median: null, step_time_s: null, deviation, flags, series: [] }) as NodeView;
+    ({ node: 'node1', source: 'a.log', run: 'r', state: 'streaming', bytes: 0, lines: 0, last_line_age_s: 0, iteration: 1, phase: 'measuring', throughput_instant: null, throughput_rolling_median: null, step_time_s: null, compute_time_s: null, data_time_s: null, deviation, deviation_of: 'throughput', arrival_lag_s: null, note: null, flags, series: [] }) as NodeView;
   it('a straggler flag shows SLOW once, also when the node lags the median', () => {
     const f: Flag = { kind: 'straggler', evidence: 'x', node: 'node1' };
     expect(badgeOf(f)).toBe('SLOW');

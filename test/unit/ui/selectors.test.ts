@@ -17,7 +17,12 @@ const node = (name: string, rate: number | null, deviation: number | null, age: 
   throughput_instant: rate,
   throughput_rolling_median: rate,
   step_time_s: null,
+  compute_time_s: null,
+  data_time_s: null,
   deviation,
+  deviation_of: deviation === null ? null : 'throughput',
+  arrival_lag_s: null,
+  note: null,
   flags,
   series: [],
 });
@@ -48,7 +53,7 @@ describe('badges and labels', () => {
       'sockets',
       'suspected sockets',
       'intra-node',
-      'transport not visible (NCCL_DEBUG not INFO)',
+      'not visible (NCCL_DEBUG not INFO)',
       '—',
     ]);
   });
@@ -57,7 +62,7 @@ describe('badges and labels', () => {
 describe('runs and flags', () => {
   const flag: Flag = { kind: 'oom', evidence: 'CUDA out of memory', file: 'f', line: 3, node: 'n1', time: 50 };
   const run = (key: string, last: number, flags: Flag[] = []) => ({ key, source: `${key}/a.log`, last_seen: last, flags }) as unknown as RunView;
-  const snap = (o: Partial<SessionSnapshot>): SessionSnapshot => ({ now: 0, clock: 'wall', startedAt: 0, runs: [], nodes: [], flags: [], problems: [], totals: { lines: 0, bytes: 0, files: 0, dropped: 0 }, version: 1, ...o });
+  const snap = (o: Partial<SessionSnapshot>): SessionSnapshot => ({ now: 0, clock: 'wall', startedAt: 0, runs: [], groups: [], nodes: [], flags: [], problems: [], totals: { lines: 0, bytes: 0, files: 0, dropped: 0 }, version: 1, ...o });
 
   it('lists each finding once, newest first', () => {
     const s = snap({ runs: [run('r', 0, [flag, { ...flag, kind: 'nan_loss', time: 80 }])], flags: [{ time: 50, run: 'r', node: 'n1', file: 'f', flag }] });
