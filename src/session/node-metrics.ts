@@ -1,5 +1,6 @@
 import type { FileTrack } from '../metrics/file-track.ts';
 import { median } from '../metrics/rolling.ts';
+import { medianWithout } from '../signals/straggler-options.ts';
 
 /** What a node's deviation is measured on, most telling first. */
 export type DeviationOf = 'compute_time' | 'step_time' | 'throughput';
@@ -34,9 +35,15 @@ export function nodeFigures(files: readonly FileTrack[]): Map<FileTrack, NodeFig
   const [basis, of]: [readonly (readonly [FileTrack, number])[], DeviationOf | null] =
     compute.length >= 2 ? [compute, 'compute_time'] : step.length >= 2 && (tput.length < 2 || spread(step) >= spread(tput)) ? [step, 'step_time'] : tput.length >= 2 ? [tput, 'throughput'] : [[], null];
   const lags = arrivalLags(files);
+  // Sorted once: each node's "median of the others" is the sorted list without its own entry
+  // (hundreds of rank files per run, every snapshot).
+  const sorted = [...basis].sort((a, b) => a[1] - b[1]);
+  const pos = new Map(sorted.map((x, i) => [x[0], i]));
+  const ordered = sorted.map((x) => x[1]);
   for (const f of files) {
-    const mine = basis.find((x) => x[0] === f)?.[1] ?? null;
-    const others = median(basis.filter((x) => x[0] !== f).map((x) => x[1]));
+    const i = pos.get(f);
+    const mine = i === undefined ? null : ordered[i]!;
+    const others = i === undefined ? null : medianWithout(ordered, i);
     out.set(f, {
       ...NONE,
       compute_time_s: f.computeTimes.median(),

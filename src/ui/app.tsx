@@ -17,7 +17,9 @@ import { Waiting } from './components/waiting.tsx';
 import { useSession } from './hooks/use-session.ts';
 import { useTerminalSize } from './hooks/use-terminal-size.ts';
 import { computeLayout } from './layout.ts';
-import { currentRun, flagRows, flagTimeLabel, ibAlert, nodesOf, runItems, sortNodes } from './selectors.ts';
+import { coverage, coverageText, currentRun, flagRows, flagTimeLabel, ibAlert, nodesOf, problemRows, runItems, sortNodes } from './selectors.ts';
+import { ProblemsView } from './components/problems-view.tsx';
+import { fmtOffset } from './format.ts';
 import { effectiveSelection, initialUiState, uiReducer, type Pane } from './state/ui-reducer.ts';
 import { makeTheme, ThemeContext } from './theme.ts';
 import { useKeymap } from './use-keymap.ts';
@@ -48,6 +50,7 @@ export function App({ store, mode, controls, onQuit, noColor = false }: AppProps
   const detail = nodes.find((n) => n.source === detailKey);
   const allFlags = useMemo(() => flagRows(snapshot), [snapshot]);
   const runs = useMemo(() => runItems(snapshot, run), [snapshot, run]);
+  const problems = useMemo(() => problemRows(snapshot), [snapshot]);
   const showRuns = mode === 'replay' || runs.length > 1;
   // Keyed on the snapshot version, so a paused display keeps its log lines too.
   const logLines = useMemo(() => (detail ? store.tail(detail.source) : []), [store, detail?.source, snapshot.version]);
@@ -63,7 +66,7 @@ export function App({ store, mode, controls, onQuit, noColor = false }: AppProps
   const replayBar = mode === 'replay' && snapshot.replay;
   // Before the first line: a short account of what is known, not empty panels.
   const waiting = snapshot.nodes.length === 0 && snapshot.runs.length === 0;
-  const headerLines = (run ? 2 + (ibAlert(run) ? 1 : 0) : 1) + (replayBar ? 1 : 0);
+  const headerLines = (run ? 2 + (ibAlert(run) ? 1 : 0) : 1) + (replayBar ? 1 : 0) + (coverageText(coverage(snapshot)) ? 1 : 0);
   const layout = computeLayout({
     rows,
     headerLines,
@@ -117,6 +120,8 @@ export function App({ store, mode, controls, onQuit, noColor = false }: AppProps
     <ThemeContext.Provider value={theme}>
       {state.help ? (
         <HelpOverlay mode={mode} width={columns} rows={rows} page={state.helpPage} />
+      ) : state.problems ? (
+        <ProblemsView rows={problems} sources={snapshot.sources ?? []} header={coverageText(coverage(snapshot))} timeOf={(t) => (t === null ? '—' : fmtOffset(t, snapshot.startedAt))} maxRows={rows - 1} width={columns} />
       ) : (
         <Box flexDirection="column" width={columns}>
           <Header snapshot={snapshot} run={run} paused={state.frozen !== null} width={columns} />
@@ -143,7 +148,7 @@ export function App({ store, mode, controls, onQuit, noColor = false }: AppProps
               width={columns}
             />
           ) : null}
-          <Footer prompt={state.prompt} promptKind={state.promptKind} sort={state.sort} mode={mode} totals={snapshot.totals} problems={snapshot.problems.length} />
+          <Footer prompt={state.prompt} promptKind={state.promptKind} sort={state.sort} mode={mode} totals={snapshot.totals} problems={problems.length} />
         </Box>
       )}
     </ThemeContext.Provider>

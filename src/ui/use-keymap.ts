@@ -98,6 +98,7 @@ const moveRunCursor = (ctx: KeymapContext, key: Key) =>
 export const BINDINGS: readonly Binding[] = [
   { group: 'general', keys: '?', action: 'show / hide this help', match: ch('?'), run: (c) => c.dispatch({ type: 'toggleHelp' }) },
   { group: 'general', keys: 'q  ctrl-c', action: 'quit (the final numbers stay on the terminal)', match: ch('q'), run: (c) => c.onQuit() },
+  { group: 'general', keys: '!', action: 'problems: sources not reporting, every problem, why', match: ch('!'), run: (c) => c.dispatch({ type: 'toggleProblems' }) },
   { group: 'general', keys: 'tab  shift-tab', action: 'move the cursor: nodes → runs → log', match: (_, k) => k.tab, run: (c, _, k) => nextPane(c, k.shift ? -1 : 1) },
   { group: 'general', keys: 'esc', action: 'cursor back to nodes; again: clears search, filter, focus', match: (_, k) => k.escape, run: (c) => c.dispatch({ type: 'escape' }) },
   { group: 'general', keys: 'g', action: 'scaling board (one row per configuration) / chart', match: ch('g'), run: (c) => c.dispatch({ type: 'toggleBoard', shown: c.boardShown ?? false }) },
@@ -158,6 +159,11 @@ export function handleKey(ctx: KeymapContext, input: string, key: Key): void {
     if (key.downArrow || key.pageDown || input === ' ') dispatch({ type: 'helpPage', page: state.helpPage + 1, pages: ctx.helpPages });
     else if (key.upArrow || key.pageUp) dispatch({ type: 'helpPage', page: state.helpPage - 1, pages: ctx.helpPages });
     else dispatch({ type: 'toggleHelp' });
+    return;
+  }
+  if (state.problems && input !== 'q') {
+    // The sources and problems view (`!`): any key closes it.
+    dispatch({ type: 'toggleProblems' });
     return;
   }
   const b = bindingFor(ctx, input, key);

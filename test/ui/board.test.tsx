@@ -189,3 +189,25 @@ describe('node columns and state rules', () => {
     expect(header).not.toMatch(/efficiency|speedup|transport/);
   });
 });
+
+describe('flags follow the run on screen', () => {
+  it('live, two runs: n picks the other run and the panel shows its findings, not the other run\'s', async () => {
+    const { store } = liveSession([
+      { path: 'logs/ngc/pytorch/2n8g/node1/r50_b256_amp_3.log', node: 'node1' },
+      { path: 'logs/ngc/pytorch/2n8g/node2/r50_b256_amp_3.log', node: 'node2' },
+      { path: 'logs/ngc/pytorch/1n8g/r50_b256_amp_1.log' },
+    ]);
+    const t = renderTui(<App store={store} mode="live" onQuit={() => {}} />, { columns: 120, rows: 40 });
+    store.flush();
+    // Two configurations: the board, and every run's findings with their run.
+    const b = await waitForText(t.lastFrame, 'scaling board (2 configurations)', 'flags (');
+    expect(b).toMatch(/2n8g\/r50_b256_amp_3 node1 straggler confirmed/);
+    t.stdin.write('g'); // the run view: the latest run (1n8g) has no finding
+    const r1 = await waitForFrame(t.lastFrame, (f) => !f.includes('scaling board') && f.includes('1 node × 8 GPUs'));
+    expect(r1).not.toContain('straggler confirmed');
+    t.stdin.write('n'); // the 2n8g run
+    const r2 = await waitForText(t.lastFrame, '2 nodes × 8 GPUs', 'flags of 2n8g/r50_b256_amp_3 (2)');
+    expect(r2).toContain('straggler confirmed +11.8 % compute time over 11 windows');
+    t.unmount();
+  });
+});

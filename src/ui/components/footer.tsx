@@ -34,7 +34,7 @@ export function Footer({ prompt, promptKind, sort, mode, totals, problems }: Foo
     <Text wrap="truncate-end" color={t.color('muted')}>
       ? help · q quit · s sort:{sort} · {keys}tab cursor · / search │ {totals.lines} lines · {totals.files} files
       {totals.dropped ? ` · ${totals.dropped} dropped` : ''}
-      {problems ? ` · ${problems} problems` : ''}
+      {problems ? ` · ${problems} problem${problems === 1 ? '' : 's'} (!)` : ''}
     </Text>
   );
 }
