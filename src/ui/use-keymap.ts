@@ -98,9 +98,9 @@ const moveRunCursor = (ctx: KeymapContext, key: Key) =>
 export const BINDINGS: readonly Binding[] = [
   { group: 'general', keys: '?', action: 'show / hide this help', match: ch('?'), run: (c) => c.dispatch({ type: 'toggleHelp' }) },
   { group: 'general', keys: 'q  ctrl-c', action: 'quit (the final numbers stay on the terminal)', match: ch('q'), run: (c) => c.onQuit() },
-  { group: 'general', keys: '!', action: 'problems: sources not reporting, every problem, why', match: ch('!'), run: (c) => c.dispatch({ type: 'toggleProblems' }) },
   { group: 'general', keys: 'tab  shift-tab', action: 'move the cursor: nodes → runs → log', match: (_, k) => k.tab, run: (c, _, k) => nextPane(c, k.shift ? -1 : 1) },
   { group: 'general', keys: 'esc', action: 'cursor back to nodes; again: clears search, filter, focus', match: (_, k) => k.escape, run: (c) => c.dispatch({ type: 'escape' }) },
+  { group: 'general', keys: '!', action: 'problems: every source not reporting and every problem, with time and reason', match: ch('!'), run: (c) => c.dispatch({ type: 'toggleProblems' }) },
   { group: 'general', keys: 'g', action: 'scaling board (one row per configuration) / chart', match: ch('g'), run: (c) => c.dispatch({ type: 'toggleBoard', shown: c.boardShown ?? false }) },
   { group: 'general', keys: 's', action: 'sort nodes: node → throughput → deviation → age', match: ch('s'), run: (c) => c.dispatch({ type: 'cycleSort', keys: c.rowKeys }) },
   { group: 'general', keys: 'p', action: 'freeze / unfreeze the display (ingest continues)', match: ch('p'), run: (c) => c.dispatch({ type: 'togglePause', snapshot: c.snapshot }) },
@@ -162,7 +162,7 @@ export function handleKey(ctx: KeymapContext, input: string, key: Key): void {
     return;
   }
   if (state.problems && input !== 'q') {
-    // The sources and problems view (`!`): any key closes it.
+    // The problems view is modal: any key closes it (q still quits).
     dispatch({ type: 'toggleProblems' });
     return;
   }
