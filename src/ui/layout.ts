@@ -62,6 +62,8 @@ export function computeLayout(i: LayoutInput): Layout {
   grow('flagRows', Math.min(i.flagCount, 1));
   if (i.logForced) grow('logRows', 4);
   grow('runRows', Math.min(i.runCount, 1));
+  // The log pane with the cursor is being read: it gets up to half the free rows first.
+  if (i.logActive) grow('logRows', Math.max(6, Math.floor(free / 2)));
   // then more of each
   grow('boardRows', Math.min(board, 8));
   grow('nodeRows', Math.min(i.nodeCount, 8));
@@ -69,7 +71,6 @@ export function computeLayout(i: LayoutInput): Layout {
   grow('flagRows', Math.min(i.flagCount, 3));
   grow('runRows', Math.min(i.runCount, 3));
   if (free - cost() >= 5 || l.logRows > 0) grow('logRows', 6);
-  if (i.logActive) grow('logRows', Math.max(6, Math.floor(free / 2)));
   // Then the lists that are cut get what they need (all their rows: the board first), the chart a
   // useful height, and only what is left goes to the log pane: a 70-row terminal shows every run, not 8.
   grow('boardRows', board);

@@ -22,10 +22,11 @@ export function ReplayBar({ replay, runDone, width }: { replay: ReplayInfo; runD
   const rest = (name: string): Piece[] => [
     { text: head, drop: 0 },
     { text: name ? `${where} ${name}` : where, drop: 0 },
-    { text: `${pos} / ${total}`, drop: 2 },
+    // Held at the end, the position says nothing new: the keys that move on matter more.
+    { text: `${pos} / ${total}`, drop: replay.held ? 4 : 2 },
     { text: replay.pacing === 'step-times' ? 'paced from reported step times' : replay.pacing === 'line-order' ? 'paced by line order' : '', drop: 4 },
     { text: done ? (width >= 100 ? 'done — final numbers = summary' : 'final = summary') : '', drop: 1 },
-    { text: replay.held ? 'n next run · space play on' : '', drop: 3 },
+    { text: replay.held ? (width >= 100 ? 'n next run · space play on' : 'n: next run') : '', drop: 3 },
   ];
   const full = visible(replay.runNames[replay.runIndex] ?? '');
   // The name gets what the other kept pieces leave (at least 12 columns).
