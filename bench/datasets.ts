@@ -33,6 +33,8 @@ export const DATASETS = {
   many: { name: 'many-1000', totalMiB: 300, repeats: 250 },
   /** 3,000 small logs (per-file state must not add up). */
   small: { name: 'small-3000', totalMiB: 60, repeats: 750 },
+  /** 16,000 logs of ~10 KiB in one .tgz (issue #12: per-file state must not add up in an archive either). */
+  archive16k: { name: 'archive-16000', totalMiB: 160, repeats: 4000 },
   /** 1.07 GiB of text in 20 logs. */
   large: { name: 'large-1.07g', totalMiB: 1100, repeats: 5 },
 } as const satisfies Record<string, DatasetSpec>;

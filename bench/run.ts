@@ -2,12 +2,13 @@ import { resolve } from 'node:path';
 import { cpus } from 'node:os';
 import { DATASETS, ensureDataset } from './datasets.ts';
 import { liveBench } from './live-bench.ts';
+import { liveIdleBench } from './live-idle-bench.ts';
 import { benchReplayOn, benchStartup, benchSummaryOn } from './summary-bench.ts';
 import { benchTarReader } from './tar-bench.ts';
 import { tinyLogsBench } from './tiny-logs.ts';
 
 /**
- * `npm run bench [-- summary|replay|tar|startup|live|tiny|all ...]`: performance claims, measured
+ * `npm run bench [-- summary|replay|tar|startup|live|live-256|live-1024|live-idle|tiny|all ...]`: performance claims, measured
  * against baselines in the same run and printed as ratios. Nothing here is asserted by the test
  * suite (timings on a shared 2-core machine are not a pass/fail signal). BENCH_ROUNDS (default 3)
  * sets the interleaved rounds; BENCH_LARGE=0 skips the 1.07 GiB dataset.
@@ -36,10 +37,19 @@ const sections: Record<string, () => Promise<void>> = {
     for (const l of await benchTarReader(sets.map((d) => ({ name: d.name, tgz: d.tgz })), rounds)) console.log(`  ${l}`);
   },
   startup: () => benchStartup(cli, root, Math.max(5, rounds)),
-  live: () => liveBench(cli),
+  async live() {
+    await liveBench(cli);
+    // The next scale: 1,024 streams (128 nodes × 8 ranks). Targets < 25 % of one core, < 250 MB, p99 < 250 ms.
+    await sections['live-1024']!();
+    await liveIdleBench(cli);
+  },
+  // The live cases one at a time (`live` runs all three).
+  'live-256': () => liveBench(cli),
+  'live-1024': () => liveBench(cli, { nodes: 128, ranks: 8, seconds: Number(process.env['LIVE_BENCH_SECONDS'] ?? 30), targets: { cpuPct: 25, rssMiB: 250, p99Ms: 250 } }),
+  'live-idle': () => liveIdleBench(cli),
   tiny: () => tinyLogsBench(cli, resolve(root, 'bench/out')),
 };
-const names = which.length === 0 || which.includes('all') ? Object.keys(sections) : which;
+const names = which.length === 0 || which.includes('all') ? Object.keys(sections).filter((n) => !n.startsWith('live-')) : which;
 for (const n of names) {
   const f = sections[n];
   if (!f) {

@@ -1,12 +1,15 @@
 /**
  * "summary on 100k tiny logs": memory must follow what is live, not what was read (issue #12).
  * Two trees of 100,000 files each, generated once under bench/out/: tiny OneFlow logs (a header and
- * two progress lines: each is a run of its own) and 12-byte non-logs. `summary --format json` runs
- * on each; its time is printed against `find … | xargs cat` over the same tree (the cost of just
- * opening and reading the files), its peak RSS against the 300 MB target.
+ * two progress lines: each is a run of its own) and 12-byte non-logs; and a .tgz of 16,000 NGC
+ * logs of ~10 KiB. `summary --format json` runs on each; its time is printed against
+ * `find … | xargs cat` over the same tree (the cost of just opening and reading the files), or
+ * `gzip -dc | wc -l` for the archive; its peak RSS against the 300 MB target and as a ratio to a
+ * summary of one tiny log measured in the same run (what the process costs before any run).
  */
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DATASETS, ensureDataset } from './datasets.ts';
 import { measure, shell } from './measure.ts';
 
 const FILES = Number(process.env['BENCH_TINY_FILES'] ?? 100_000);
@@ -46,15 +49,22 @@ export async function tinyLogsBench(cli: string, outDir: string): Promise<void> 
   const junk = join(outDir, `tiny-nonlogs-${FILES}`);
   ensureTree(logs, tinyLog, (i) => `resnet50_b128_fp32_${i}.log`);
   ensureTree(junk, (i) => `x${String(i).padStart(10, '0')}\n`, (i) => `notes_${i}.txt`);
-  for (const [label, dir] of [
-    ['tiny logs', logs],
-    ['non-logs', junk],
+  const archive = ensureDataset(outDir, DATASETS.archive16k);
+  const one = await measure([cli, 'summary', '--format', 'json', '-q', join(logs, 'd0000', 'resnet50_b128_fp32_0.log')]);
+  const oneMb = (one.maxRssMiB * 2 ** 20) / 1e6;
+  console.log(`one tiny log (the process alone)     : peak RSS ${oneMb.toFixed(0)} MB`);
+  for (const [label, input, baseline, target] of [
+    ['tiny logs', logs, `find '${logs}' -type f -print0 | xargs -0 cat > /dev/null`, TARGET_MIB],
+    ['non-logs', junk, `find '${junk}' -type f -print0 | xargs -0 cat > /dev/null`, TARGET_MIB],
+    ['archive', archive.tgz, `gzip -dc '${archive.tgz}' | wc -l > /dev/null`, null],
   ] as const) {
-    const base = await shell(`find '${dir}' -type f -print0 | xargs -0 cat > /dev/null`);
-    const ours = await measure([cli, 'summary', '--format', 'json', '-q', dir]);
+    const base = await shell(baseline);
+    const ours = await measure([cli, 'summary', '--format', 'json', '-q', input]);
     const mb = (ours.maxRssMiB * 2 ** 20) / 1e6;
-    console.log(`${label.padEnd(10)} baseline find | xargs cat : ${base.wallS.toFixed(2)} s`);
-    console.log(`${label.padEnd(10)} dlperf-top summary       : ${ours.wallS.toFixed(2)} s (cpu ${ours.cpuS.toFixed(2)} s, peak RSS ${mb.toFixed(0)} MB, ${(ours.stdoutBytes / 1e6).toFixed(1)} MB of JSON)`);
-    console.log(`${label.padEnd(10)} ratio summary / baseline : ${(ours.wallS / base.wallS).toFixed(2)}; peak RSS ${mb < TARGET_MIB ? 'under' : 'OVER'} the ${TARGET_MIB} MB target`);
+    const name = label === 'archive' ? `archive (${archive.files} logs)` : `${label} (${FILES / 1000}k)`;
+    console.log(`${name.padEnd(22)} baseline ${label === 'archive' ? 'gzip -dc | wc -l ' : 'find | xargs cat '}: ${base.wallS.toFixed(2)} s`);
+    console.log(`${name.padEnd(22)} dlperf-top summary     : ${ours.wallS.toFixed(2)} s (cpu ${ours.cpuS.toFixed(2)} s, peak RSS ${mb.toFixed(0)} MB, ${(ours.stdoutBytes / 1e6).toFixed(1)} MB of JSON)`);
+    const verdict = target === null ? 'no target set' : `${mb < target ? 'under' : 'OVER'} the ${target} MB target`;
+    console.log(`${name.padEnd(22)} ratios                 : time ${(ours.wallS / base.wallS).toFixed(2)} × the baseline; peak RSS ${(mb / oneMb).toFixed(2)} × one log's, ${verdict}`);
   }
 }

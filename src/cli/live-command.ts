@@ -10,6 +10,7 @@ import { parserOption } from './known-sets.ts';
 import { outputArg } from './output-arg.ts';
 import { onStopSignals } from './output-guard.ts';
 import { visible } from '../shared/sanitize.ts';
+import { allSourcesFailed, exitVerdict, sourceStateLine } from './live-exit.ts';
 
 export const LIVE_HELP = `Usage: dlperf-top [live] SOURCE... [options]
 
@@ -35,6 +36,8 @@ Options:
   --headless              print NDJSON (spec: snapshots every --interval, events as they happen)
   --interval S            snapshot period in seconds for --headless (default 1; 0.05 to 86400)
   --exit-when-done        end once every run's window is complete and its log quiet for --idle s
+                          (or every named source failed); exit 5 when a named source never
+                          delivered a line or ended in error (stderr and the last snapshot name it)
   --idle S                quiet time that ends a run for --exit-when-done (default 5; 0.1 to 86400)
 Keys on screen: ? help, q quit (see the help overlay for the rest).
 `;
@@ -137,13 +140,23 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
   const onClosed = requestStop;
   io.stdoutClosed?.addEventListener('abort', onClosed);
   let recordFailed = false;
+  let exitCode: number = EXIT.ok;
+  // Not awaited before the first frame: every named source is on screen (connecting, then why
+  // not) while slow ones are still being reached. Its failure still fails the command.
+  let started = false;
+  const starting = live.start().then(() => {
+    started = true;
+  });
+  starting.catch(() => requestStop());
   try {
-    await live.start();
     if (headless) {
       const nd = attachNdjson(store, io.stdout, 'wall');
+      const offStderr = store.onEvent((e) => {
+        if (e.kind === 'source') io.stderr.write(sourceStateLine(e.view));
+      });
       await new Promise<void>((resolve) => {
         const timer = setInterval(() => {
-          const done = v['exit-when-done'] && finishQuietRuns(store, idleMs);
+          const done = v['exit-when-done'] && started && (finishQuietRuns(store, idleMs) || (store.runSet.runs.size === 0 && allSourcesFailed(store)));
           nd.snapshot();
           if (done) {
             clearInterval(timer);
@@ -157,12 +170,22 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
         if (stopRequested || io.stdoutClosed?.aborted) stopHeadless();
       });
       await live.stop();
-      nd.snapshot();
+      await starting;
+      offStderr();
+      if (v['exit-when-done']) {
+        // The final snapshot says which named sources fail the run (and why).
+        store.flush();
+        const verdict = exitVerdict(store);
+        nd.snapshot({ exit: { code: verdict.code, missing: verdict.missing.map((m) => ({ source: m.source, node: m.node, state: m.state, reason: m.reason })) } });
+        if (verdict.message) io.stderr.write(verdict.message);
+        exitCode = verdict.code;
+      } else nd.snapshot();
       nd.detach();
     } else {
       const { runTui } = await import('../ui/render.tsx');
       await runTui({ store, mode: 'live' });
       await live.stop();
+      await starting;
     }
   } finally {
     clearInterval(ticker);
@@ -179,7 +202,7 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
     }
     store.dispose();
   }
-  return recordFailed ? EXIT.internal : EXIT.ok;
+  return recordFailed ? EXIT.internal : exitCode;
 }
 
 function watcherArg(v: string): 'native' | 'chokidar' {

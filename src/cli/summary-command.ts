@@ -2,7 +2,7 @@ import type { InputProblem } from '../core/types.ts';
 import type { Aggregate } from '../metrics/aggregate.ts';
 import { summarize, type SummaryResult } from '../pipeline/summarize.ts';
 import { summaryCsv } from '../report/csv.ts';
-import { summaryJson } from '../report/json.ts';
+import { summaryJsonChunks } from '../report/json.ts';
 import { summaryMarkdown } from '../report/markdown.ts';
 import { numberOption, parseCommandArgs } from './args.ts';
 import { EXIT, UserError } from './errors.ts';
@@ -12,7 +12,8 @@ import { startProgress } from './progress.ts';
 import { parseWindowArg } from './window-arg.ts';
 import { oneOf } from './choices.ts';
 import { outputArg } from './output-arg.ts';
-import { writeFileAtomic } from '../shared/safe-output.ts';
+import { openAtomic } from '../shared/safe-output.ts';
+import { writeChunks } from '../shared/write-chunks.ts';
 import { failOnOption, parserOption } from './known-sets.ts';
 import { visible } from '../shared/sanitize.ts';
 
@@ -115,14 +116,18 @@ export async function summaryCommand(argv: string[], io: { stdout: NodeJS.Writab
       if (!quiet) progress!.log(`dlperf-top: ${problemText(p)}\n`);
     },
   }).finally(() => progress?.stop());
-  const text = format === 'json' ? summaryJson(result) : format === 'csv' ? summaryCsv(result) : format === 'html' || format === 'svg' ? await reportText(result, format, chart) : summaryMarkdown(result);
+  // JSON is written as it is made (one run at a time): 100k runs are a 190 MB document.
+  const text = format === 'json' ? summaryJsonChunks(result) : [format === 'csv' ? summaryCsv(result) : format === 'html' || format === 'svg' ? await reportText(result, format, chart) : summaryMarkdown(result)];
   if (output) {
+    const out = openAtomic(output);
     try {
-      await writeFileAtomic(output, text);
+      await writeChunks(out.stream, text);
+      await out.commit();
     } catch (e) {
+      await out.abort();
       throw new UserError(`cannot write ${visible(output)}: ${visible((e as Error).message)}; nothing was written there (the temporary file was removed)`, undefined, EXIT.internal);
     }
-  } else io.stdout.write(text);
+  } else await writeChunks(io.stdout, text);
 
   // A run whose log was recognised but whose number cannot be given (status error, e.g. a clock jump) is
   // still a recognised run: the report says why, and --fail-on gates on its flag.

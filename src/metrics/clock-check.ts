@@ -30,7 +30,7 @@ export class ClockCheck {
   private prev: IterRecord | null = null;
   private prevLineNo = 0;
   private prevText = '';
-  private readonly perIter: number[] = [];
+  private perIter: number[] = [];
 
   /** Feed a print before the window logic sees it; `inWindow`: the window has started before it. */
   observe(r: IterRecord, lineNo: number, text: string, inWindow: boolean): void {
@@ -64,6 +64,15 @@ export class ClockCheck {
     this.prev = r;
     this.prevLineNo = lineNo;
     this.prevText = text;
+  }
+
+  /** The file ended: keep the jump (its lines as texts of their own), drop the history. */
+  release(own: (s: string) => string): void {
+    this.prev = null;
+    this.prevText = '';
+    this.perIter = [];
+    if (this.jump?.from) this.jump.from.text = own(this.jump.from.text);
+    if (this.jump?.to) this.jump.to.text = own(this.jump.to.text);
   }
 }
 

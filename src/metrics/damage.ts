@@ -33,7 +33,8 @@ export class DamageCheck {
   firstImplausible: DamageLine | null = null;
   /** The last inspect() saw the counter start over. */
   reset = false;
-  private readonly recent: (IterRecord | undefined)[] = new Array(RECENT);
+  /** The last RECENT prints, grown as prints come (a 2-line log must not cost 256 slots) and then reused as a ring. */
+  private recent: IterRecord[] = [];
   private next = 0;
   private last: IterRecord | null = null;
   private maxIter = -Infinity;
@@ -54,7 +55,8 @@ export class DamageCheck {
       return null;
     }
     if (r.iter > this.maxIter) this.maxIter = r.iter;
-    this.recent[this.next] = r;
+    if (this.recent.length < RECENT) this.recent.push(r);
+    else this.recent[this.next] = r;
     this.next = (this.next + 1) % RECENT;
 
     let rec = r;
@@ -73,8 +75,8 @@ export class DamageCheck {
       const where = (x: IterRecord) => `iteration ${x.iter}${x.epoch !== undefined ? ` (epoch ${x.epoch})` : ''}`;
       if (this.resets.length < 5) this.resets.push({ lineNo, text, detail: `the iteration counter goes back from ${where(p)} to ${where(rec)}: the process restarted` });
       // A restart forgets what the earlier process printed: its prints are not repeats of the new ones.
-      this.recent.fill(undefined);
-      this.recent[0] = r;
+      this.recent.length = 0;
+      this.recent.push(r);
       this.next = 1;
       this.maxIter = r.iter;
     }
@@ -83,8 +85,21 @@ export class DamageCheck {
   }
 
   private isRepeat(r: IterRecord): boolean {
-    for (const q of this.recent) if (q !== undefined && q.iter === r.iter && same(q, r)) return true;
+    for (const q of this.recent) if (q.iter === r.iter && same(q, r)) return true;
     return false;
+  }
+
+  /**
+   * The file ended: no more prints come. Drops the recent prints and keeps the counts and the
+   * proof lines, as texts of their own (`own`: not views into a chunk string).
+   */
+  release(own: (s: string) => string): void {
+    this.recent = [];
+    this.next = 0;
+    this.last = null;
+    if (this.firstDuplicate) this.firstDuplicate.text = own(this.firstDuplicate.text);
+    if (this.firstImplausible) this.firstImplausible.text = own(this.firstImplausible.text);
+    for (const r of this.resets) r.text = own(r.text);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { LineEvent, RunIdentity } from '../core/types.ts';
 import type { IterRecord, LineParser, LogFormat, ParsedRecord, SummaryRecord, ThroughputMethod } from '../formats/types.ts';
 import { DamageCheck } from './damage.ts';
+import { textOwner } from './own-text.ts';
 import { IterHistory } from './iter-history.ts';
 import { IterWindows } from './iter-windows.ts';
 import { Ring, RollingWindow, SeriesRing } from './rolling.ts';
@@ -72,6 +73,8 @@ export class FileTrack {
   lastIterText = '';
   instant: number | null = null;
   readonly rolling = new RollingWindow(20);
+  /** release() ran: the file's state is reduced to what its run's report reads. */
+  released = false;
   /** Seconds per iteration (log clock or reported latency), recent values. */
   readonly stepTimes = new RollingWindow(20);
   /** Event-clock gaps between progress lines (ms), to tell a stall in live mode. */
@@ -298,6 +301,36 @@ export class FileTrack {
     this.heldDropped += this.held.length - n;
     this.held.length = n;
     this.heldBytes = bytes;
+  }
+
+  /**
+   * The file ended and no line will come (summary): reduce it to what its run's report reads —
+   * figures, counts, flags' proof lines, content and its evidence — and drop the rest (parser,
+   * sniffers, rolling values, the chart series, damage's recent prints). Every text kept becomes a
+   * text of its own (`own`): a view into a chunk string would pin the chunk. The report is the same.
+   */
+  release(ownOne: (s: string) => string): void {
+    if (this.released) return;
+    const own = textOwner(ownOne);
+    this.released = true;
+    this.parser = null;
+    this.sniffKeeper = null;
+    this.rolling.freeze();
+    this.stepTimes.freeze();
+    this.arrivalGaps.freeze();
+    this.computeTimes.freeze();
+    this.dataTimes.freeze();
+    this.series.release();
+    this.damage.release(own);
+    this.tracker?.release(own);
+    this.iterWindows.ownTexts(own);
+    this.lastIterText = own(this.lastIterText);
+    for (const e of this.contentEvidence.values()) e.text = own(e.text);
+    for (const h of this.held) {
+      const same = h.payload === h.text;
+      h.text = own(h.text);
+      h.payload = same ? h.text : own(h.payload);
+    }
   }
 
   takeHeld(): HeldLine[] {

@@ -172,10 +172,16 @@ export class IterWindows {
   private slots(): { iters: Float64Array; times: Float64Array } {
     const i = this.made++;
     if (i >= ITER_WINDOW_CAP) return { iters: new Float64Array(this.prints), times: new Float64Array(this.prints) };
-    // Slabs of SLAB_WINDOWS windows, allocated as windows are made: a short log needs one small slab.
-    const k = Math.floor(i / SLAB_WINDOWS);
+    // The first window has a slab of its own: most tiny logs never make a second one (100k of them
+    // with a full slab each held 130 MB).
+    if (i === 0) {
+      const slab = new Float64Array(this.prints * 2);
+      return { iters: slab.subarray(0, this.prints), times: slab.subarray(this.prints) };
+    }
+    // Then slabs of SLAB_WINDOWS windows, allocated as windows are made.
+    const k = Math.floor((i - 1) / SLAB_WINDOWS);
     const slab = (this.slabs[k] ??= new Float64Array(SLAB_WINDOWS * this.prints * 2));
-    const at = (i % SLAB_WINDOWS) * this.prints * 2;
+    const at = ((i - 1) % SLAB_WINDOWS) * this.prints * 2;
     return { iters: slab.subarray(at, at + this.prints), times: slab.subarray(at + this.prints, at + 2 * this.prints) };
   }
 

@@ -21,9 +21,16 @@ const FRAMEWORKS = ['oneflow', 'pytorch', 'tensorflow', 'mxnet', 'paddle', 'mind
  * GPT layout names (`pretrain_gpt_4n8d_dp8_mp1_pp4_mbz2_gbz512_s2048_l16_h1536_nh16.log`,
  * `megatron_lm_perf_2n8g_dp1_mp16_pp1_mbs16_gbs16_…_pretrain_0.log`).
  */
+/** A directory that names a node (left out of run keys): `node3`, `host_1`, `worker-2`. */
+export const NODE_DIR = /^(?:node|host|worker)[-_]?(\d+)$/i;
+
+/** A path's parts as run keys see them (`\` is `/`, empty and `.` parts dropped). */
+export function pathParts(path: string): string[] {
+  return path.replace(/\\/g, '/').split('/').filter((p) => p !== '' && p !== '.');
+}
+
 export function pathInfo(path: string): PathInfo {
-  const norm = path.replace(/\\/g, '/');
-  const parts = norm.split('/').filter((p) => p !== '' && p !== '.');
+  const parts = pathParts(path);
   const file = parts[parts.length - 1] ?? '';
   const id: Partial<RunIdentity> = {};
   let node: string | null = null;
@@ -34,7 +41,7 @@ export function pathInfo(path: string): PathInfo {
 
   for (let i = 0; i < parts.length - 1; i++) {
     const d = parts[i]!;
-    const nm = /^(?:node|host|worker)[-_]?(\d+)$/i.exec(d);
+    const nm = NODE_DIR.exec(d);
     if (nm) {
       node = `node${nm[1]}`;
       continue;

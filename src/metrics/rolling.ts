@@ -1,6 +1,6 @@
 /** A bounded ring of recent values whose median is kept until the next push. */
 export class RollingWindow {
-  private readonly buf: number[] = [];
+  private buf: number[] = [];
   private next = 0;
   /** The median of `buf`, or undefined when a push made it out of date. */
   private med: number | null | undefined = null;
@@ -33,6 +33,14 @@ export class RollingWindow {
     this.buf.length = 0;
     this.next = 0;
     this.med = null;
+  }
+
+  /** No more values come (the file ended): keep the median, drop the values. */
+  freeze(): void {
+    if (this.buf.length === 0) return;
+    this.median();
+    this.buf = [];
+    this.next = 0;
   }
 }
 
@@ -168,5 +176,13 @@ export class SeriesRing {
   clear(): void {
     this.head = 0;
     this.n = 0;
+  }
+
+  /** Empty it and give its arrays back (summary: nothing charts an ended file's series). */
+  release(): void {
+    this.clear();
+    this.t = NO_F64;
+    this.v = NO_F64;
+    this.w = NO_U8;
   }
 }

@@ -7,6 +7,7 @@ import { FileTrack } from './file-track.ts';
 import { IterHistory } from './iter-history.ts';
 import { SniffKeeper } from './sniff-keep.ts';
 import { pathInfo } from './path-identity.ts';
+import { ownText } from './own-text.ts';
 import { Run } from './run.ts';
 import type { Phase } from './window-tracker.ts';
 
@@ -29,6 +30,11 @@ export interface RunSetOptions {
   sniffBytes?: number;
   /** Keep each file's whole throughput-over-iterations curve (bounded; for HTML reports). */
   history?: boolean;
+  /**
+   * Files get no line after endFile() (summary): reduce each ended file to what its run's report
+   * reads (FileTrack.release), so memory follows the files being read, not the files read.
+   */
+  releaseEnded?: boolean;
 }
 
 /** Detectors that need progress lines too (a NaN loss is printed on them); the others skip them. */
@@ -119,6 +125,17 @@ export class RunSet {
     return run.files;
   }
 
+  /** Let go of a run no file will join any more (summary froze its report): its files are forgotten too. */
+  forgetRun(key: string): void {
+    const run = this.runs.get(key);
+    if (!run) return;
+    for (const t of run.files) {
+      this.tracks.delete(t.file);
+      this.trackRun.delete(t);
+    }
+    this.runs.delete(key);
+  }
+
   /** An input problem that concerns a file's number (a duplicate archive member): a flag on its run. */
   noteInputProblem(p: InputProblem): void {
     if (p.kind !== 'duplicate_member' || !p.file) return;
@@ -195,6 +212,11 @@ export class RunSet {
     t.sniffKeeper = null;
     t.lock(f, this.windowFor(f), this.opts.method);
     for (const h of t.takeHeld()) this.parse(run, t, h.payload, { lineNo: h.lineNo, text: h.text, time: h.time, file: t.file });
+    // A file that ended unrecognised, parsed now that another file proved the format: reduce it again.
+    if (t.released) {
+      t.released = false;
+      t.release(ownText);
+    }
   }
 
   /** Parse one payload with the file's parser and apply the records. Returns true for a progress line. */
@@ -232,6 +254,7 @@ export class RunSet {
     // file proves later (Megatron: only the last node prints progress): keep its head, bounded.
     if (!t.format && t.held.length) t.trimHeld(2000, 1 << 20);
     if (t.phase === 'done') this.push({ type: 'phase', run: run.key, node: t.node, file: t.file, phase: 'done', time: t.lastLineAt ?? 0 });
+    if (this.opts.releaseEnded) t.release(ownText);
   }
 
   private raise(run: Run, t: FileTrack, f: Flag, time: number): void {

@@ -106,6 +106,13 @@ export class StoredWindow extends WindowTracker {
     this.done = true;
   }
 
+  override release(own: (s: string) => string): void {
+    super.release(own);
+    for (let i = 0; i < this.texts.length; i++) this.texts[i] = own(this.texts[i]!);
+    // A figure computed already holds the inner tracker's boundary lines.
+    this.inner?.release(own);
+  }
+
   override get clockJump(): ClockJump | null {
     return this.inner?.clockJump ?? null;
   }

@@ -200,6 +200,21 @@ export class WindowTracker {
     this.ended = true;
   }
 
+  /**
+   * The file ended and will get no more prints (summary): the texts it keeps as evidence become
+   * texts of their own (`own`: not views into a chunk string); what only later prints would read
+   * is dropped. The figure stays the same (result() reads boundary records and sums only).
+   */
+  release(own: (s: string) => string): void {
+    if (this.startAt) this.startAt.text = own(this.startAt.text);
+    if (this.endAt) this.endAt.text = own(this.endAt.text);
+    this.lastText = own(this.lastText);
+    this.clock.release(own);
+    if (this.held) for (const h of this.held) if (h.at) h.at.text = own(h.at.text);
+    this.half = null;
+    this.halfKey = '';
+  }
+
   /** Boundary record of the window's end so far (the last record while open-ended). */
   private closingRecord(): IterRecord | null {
     if (this.endRec) return this.endRec;

@@ -13,6 +13,7 @@ import { fastProgressParsers, type FastProgressParser } from '../formats/fast-pr
 import type { LogFormat } from '../formats/types.ts';
 import type { FileTrack } from '../metrics/file-track.ts';
 import { PROGRESS_LINE_DETECTORS, type RunSet } from '../metrics/run-set.ts';
+import { ownText } from '../metrics/own-text.ts';
 import { feedLines, type LineEventSink } from '../sources/read-lines.ts';
 import type { InputFile } from '../sources/types.ts';
 
@@ -31,9 +32,7 @@ export function bytePathDefault(): boolean {
 }
 
 /** Copy of a string that does not keep its parent alive (a slice of a chunk string would pin the whole chunk). */
-export function ownString(s: string): string {
-  return s.length < 13 ? s : (' ' + s).slice(1);
-}
+export const ownString = ownText;
 
 /** Reads one file into the run set; returns the number of lines read. */
 export async function feedFile(set: RunSet, track: FileTrack, file: InputFile, onProblem: (p: InputProblem) => void, bytePath: boolean): Promise<number> {

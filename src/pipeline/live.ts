@@ -6,6 +6,7 @@ import { clusterTargets, loadClusterFile, type ClusterSpec } from '../sources/ss
 import { expandHostlist } from '../sources/ssh/hostlist.ts';
 import { createSshSource, type SshSourceOptions } from '../sources/ssh/ssh-tail.ts';
 import type { LiveSource, SourceEvent } from '../sources/types.ts';
+import { localSourceSpecs, remoteSourceSpecs } from './live-sources.ts';
 
 export interface LiveOptions extends RunSetOptions {
   /** Local files/globs/directories and remote `[user@]host:/path` (hostlists allowed: `node[01-04]:/logs/x.log`). */
@@ -60,10 +61,10 @@ export interface Live {
 export async function createLive(opts: LiveOptions): Promise<Live> {
   const now = opts.now ?? Date.now;
   const runSet = new RunSet(opts);
-  const store = new SessionStore({ runSet, now, clock: 'wall', runPathOf, ...(opts.baselinePerGpu !== undefined ? { baselinePerGpu: opts.baselinePerGpu } : {}) });
+  let store: SessionStore | undefined;
   const emit = (events: SourceEvent[]) => {
     opts.tap?.(events);
-    store.ingest(events);
+    store!.ingest(events);
   };
   const local: string[] = [];
   const remote = new Map<string, { node: string; host: string; user?: string; paths: string[] }>();
@@ -82,9 +83,12 @@ export async function createLive(opts: LiveOptions): Promise<Live> {
   }
   let cluster: ClusterSpec | undefined;
   if (opts.cluster) cluster = await loadClusterFile(opts.cluster);
+  const targets = [...remote.values(), ...(cluster ? clusterTargets(cluster) : [])];
+  // Every source the user named has a row from the first snapshot (session/source-registry.ts).
+  const specs = [...(await localSourceSpecs(local, process.cwd())), ...remoteSourceSpecs(targets)];
+  store = new SessionStore({ runSet, now, clock: 'wall', runPathOf, sources: specs, ...(opts.baselinePerGpu !== undefined ? { baselinePerGpu: opts.baselinePerGpu } : {}) });
   const sources: LiveSource[] = [];
   if (local.length) sources.push(createLocalSource({ patterns: local, emit, now, ...(opts.poll !== undefined ? { poll: opts.poll } : {}), ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}), ...(opts.watcher !== undefined ? { watcher: opts.watcher } : {}) }));
-  const targets = [...remote.values(), ...(cluster ? clusterTargets(cluster) : [])];
   if (targets.length) {
     const identityFiles = [...(opts.identityFiles ?? []), ...(cluster?.identityFiles ?? [])];
     const jump = opts.jump ?? cluster?.jump;

@@ -3,7 +3,10 @@ import type { Aggregate, GroupReport, OutlierRule, ScalingRule } from '../metric
 import type { IterPoint } from '../metrics/iter-history.ts';
 import { reportGroups } from '../metrics/report-groups.ts';
 import { runReport, type RunReport } from '../metrics/run-report.ts';
+import { TextPool } from '../metrics/report-strings.ts';
 import { RunSet, type RunSetOptions } from '../metrics/run-set.ts';
+import type { Run } from '../metrics/run.ts';
+import { freezePlan } from './freeze-plan.ts';
 import { enumerateInputs } from '../sources/inputs.ts';
 import { bytePathDefault, feedFile } from './byte-feed.ts';
 
@@ -19,6 +22,11 @@ export interface SummaryOptions extends RunSetOptions {
   onFile?: (path: string) => void;
   /** Parse progress lines from bytes where provably equal (pipeline/byte-feed.ts). Default: on, unless DLPERF_TOP_BYTE_PATH=0. */
   bytePath?: boolean;
+  /**
+   * Reduce each ended file to what its report reads (FileTrack.release), and freeze a run's report
+   * once no file can join it (freeze-plan.ts). Default on; the result is the same either way (tested).
+   */
+  release?: boolean;
 }
 
 export interface SummaryResult {
@@ -34,12 +42,35 @@ export interface SummaryResult {
   series?: Map<string, IterPoint[]>;
 }
 
+/** What a run's report needs of it, once no more lines come (its Run can then be let go). */
+interface Frozen {
+  /** Null: no file of the run gave a line. */
+  rep: RunReport | null;
+  history: IterPoint[] | null;
+  /** The `unrecognized` problem to report for it, in the run's place. */
+  unrecognized: InputProblem | null;
+}
+
+function freeze(run: Run, pool: TextPool, history: boolean): Frozen {
+  if (run.files.every((f) => f.lines === 0)) return { rep: null, history: null, unrecognized: null };
+  const rep = pool.report(runReport(run, true));
+  const h = history ? (run.primary()?.history?.toArray() ?? null) : null;
+  const unrecognized: InputProblem | null =
+    rep.status === 'unrecognized'
+      ? { input: run.files[0]?.path === rep.source ? rep.source : (run.files[0]?.path ?? rep.source), file: rep.source, kind: 'unrecognized', message: pool.text(`${rep.reason ?? 'no known log format'} (${run.files.reduce((a, f) => a + f.lines, 0)} lines; skipped, counted)`) }
+      : null;
+  return { rep, history: h, unrecognized };
+}
+
 /**
  * Headless: read every input to its end, then report. Streams everything: memory depends on the
  * number of runs, not on the size of the logs.
  */
 export async function summarize(inputs: string[], opts: SummaryOptions = {}): Promise<SummaryResult> {
-  const set = new RunSet(opts);
+  // Ended files are reduced to what their report reads (FileTrack.release): memory follows the
+  // files open, not the files read (100k tiny logs).
+  const release = opts.release ?? true;
+  const set = new RunSet({ ...opts, releaseEnded: release });
   const problems: InputProblem[] = [];
   const skipped: { file: string; reason: string }[] = [];
   const report = (p: InputProblem) => {
@@ -51,6 +82,11 @@ export async function summarize(inputs: string[], opts: SummaryOptions = {}): Pr
   let lines = 0;
   const bytePath = opts.bytePath ?? bytePathDefault();
   const enumOpts = opts.stdin ? { stdin: opts.stdin } : {};
+  const pool = new TextPool();
+  // Every run in the order it was first seen (the order of runs[] before sorting, and of the
+  // `unrecognized` problems): its frozen report once no file can join it (freeze-plan.ts), else null.
+  const order = new Map<string, Frozen | null>();
+  const plan = release ? await freezePlan(inputs) : null;
   for await (const item of enumerateInputs(inputs, enumOpts)) {
     if (item.type === 'problem') {
       report(item.problem);
@@ -65,21 +101,32 @@ export async function summarize(inputs: string[], opts: SummaryOptions = {}): Pr
     }
     files++;
     opts.onFile?.(f.path);
+    const run = set.runOf(track);
+    if (!order.has(run.key)) order.set(run.key, null);
     lines += await feedFile(set, track, f, (p) => report({ ...p, input: p.input ?? f.input }), bytePath);
     set.endFile(track);
+    // No file still to come can join the run: its report now, its state let go.
+    if (plan?.ended(f.path, run.key)) {
+      order.set(run.key, freeze(run, pool, !!opts.history));
+      set.forgetRun(run.key);
+    }
   }
   const runs: RunReport[] = [];
   const series = opts.history ? new Map<string, IterPoint[]>() : undefined;
-  for (const run of set.runs.values()) {
-    // A file that gave no line at all (binary, unreadable) is reported by its problem, not as a run.
-    if (run.files.every((f) => f.lines === 0)) continue;
-    const rep = runReport(run, true);
-    runs.push(rep);
-    const h = run.primary()?.history;
-    if (series && h) series.set(rep.source, h.toArray());
-    if (rep.status === 'unrecognized') {
-      report({ input: run.files[0]?.path ?? rep.source, file: rep.source, kind: 'unrecognized', message: `${rep.reason ?? 'no known log format'} (${run.files.reduce((a, f) => a + f.lines, 0)} lines; skipped, counted)` });
+  for (const [key, frozen] of order) {
+    let fr = frozen;
+    if (!fr) {
+      const run = set.runs.get(key)!;
+      fr = freeze(run, pool, !!opts.history);
+      // Each run's state is let go once its report is made: the two never add up.
+      set.forgetRun(key);
     }
+    order.delete(key);
+    // A file that gave no line at all (binary, unreadable) is reported by its problem, not as a run.
+    if (!fr.rep) continue;
+    runs.push(fr.rep);
+    if (series && fr.history) series.set(fr.rep.source, fr.history);
+    if (fr.unrecognized) report(fr.unrecognized);
   }
   // Sorted by source and grouped: the same function as the live session's board (one implementation).
   const groups = reportGroups(runs, {

@@ -2,7 +2,7 @@ import type { Flag } from '../core/types.ts';
 import type { SessionSnapshot } from '../session/types.ts';
 
 /** spec/ndjson.md: one JSON object per line. Keys are a public interface (schema 1). */
-export function snapshotLine(s: SessionSnapshot): string {
+export function snapshotLine(s: SessionSnapshot, extra?: Record<string, unknown>): string {
   const obj = {
     type: 'snapshot',
     schema: 1,
@@ -13,10 +13,13 @@ export function snapshotLine(s: SessionSnapshot): string {
     // summary-json.md's groups[], so far (equal to `summary --format json`'s once the input ended).
     groups: s.groups,
     nodes: s.nodes,
+    // The named sources (live): one each, with state, reason and files followed.
+    ...(s.sources && s.sources.length ? { sources: s.sources } : {}),
     ...(s.replay ? { replay: { ...s.replay, runNames: undefined } } : {}),
     // launch: the sweep's cases pending / running / done / failed and the ETA (ms).
     ...(s.plan ? { plan: s.plan } : {}),
     totals: s.totals,
+    ...extra,
   };
   return JSON.stringify(obj) + '\n';
 }
@@ -24,7 +27,7 @@ export function snapshotLine(s: SessionSnapshot): string {
 export type StreamEvent =
   | { event: 'flag'; time: number; run: string; node: string; source: string; flag: Flag }
   | { event: 'phase'; time: number; run: string; node: string; source: string; phase: string }
-  | { event: 'state'; time: number; node: string; source: string; state: string; message?: string };
+  | { event: 'state'; time: number; node: string; source: string; state: string; reason?: string | null; message?: string; files?: number; reporting?: boolean };
 
 export function eventLine(e: StreamEvent, clock: 'wall' | 'replay'): string {
   return JSON.stringify({ type: 'event', schema: 1, ...e, time: isoTime(e.time, clock) }) + '\n';

@@ -10,7 +10,9 @@ import { runContext } from '../metrics/run-report.ts';
 import { nodeFigures, type NodeFigures } from './node-metrics.ts';
 import { noProgressNote } from './node-rules.ts';
 import type { NodeStatus } from './store.ts';
-import type { FlagEntry, NodeView, ReplayInfo, RunPhase, RunView, SessionSnapshot } from './types.ts';
+import { reasonOf } from './source-reason.ts';
+import type { SourceView } from './source-registry.ts';
+import type { FlagEntry, NodeView, ReplayInfo, RunPhase, RunView, SessionSnapshot, TimedProblem } from './types.ts';
 
 export interface SnapshotContext {
   now: number;
@@ -19,8 +21,10 @@ export interface SnapshotContext {
   runSet: RunSet;
   status: Map<string, NodeStatus>;
   flagLog: FlagEntry[];
-  problems: InputProblem[];
-  totals: SessionSnapshot['totals'];
+  problems: TimedProblem[];
+  totals: Omit<SessionSnapshot['totals'], 'sources' | 'reporting'>;
+  /** Named sources (live); empty in replay and summary-like uses. */
+  sources?: SourceView[];
   stalled: (runKey: string) => boolean;
   baselinePerGpu?: number;
   replay?: ReplayInfo;
@@ -174,6 +178,9 @@ export function buildSnapshot(ctx: SnapshotContext): SessionSnapshot {
     const figures = nodeFigures(run.files);
     for (const f of run.files) nodes.push(nodeView(f, run, ctx, figures.get(f)!, c.nodeFlags));
   }
+  const sources = ctx.sources ?? [];
+  // A named source without a line yet is a row of its own: it says what it is waiting for.
+  for (const s of sources) if (!s.reporting) nodes.push(placeholderView(s));
   return {
     now: ctx.now,
     clock: ctx.clock,
@@ -183,7 +190,8 @@ export function buildSnapshot(ctx: SnapshotContext): SessionSnapshot {
     nodes,
     flags: ctx.flagLog,
     problems: ctx.problems,
-    totals: ctx.totals,
+    sources,
+    totals: { sources: sources.length, reporting: sources.filter((s) => s.reporting).length, ...ctx.totals },
     ...(ctx.replay ? { replay: { ...ctx.replay } } : {}),
     ...(ctx.plan ? { plan: ctx.plan } : {}),
     version: ctx.version,
@@ -216,6 +224,7 @@ function nodeView(f: FileTrack, run: Run, ctx: SnapshotContext, figures: NodeFig
     source: f.file,
     run: run.key,
     state: st?.state ?? (f.ended ? 'ended' : 'streaming'),
+    reason: st && st.state !== 'streaming' ? reasonOf(st.message) : null,
     ...(st?.message ? { message: st.message } : {}),
     note: noProgressNote(f, run),
     bytes: f.bytes,
@@ -230,6 +239,32 @@ function nodeView(f: FileTrack, run: Run, ctx: SnapshotContext, figures: NodeFig
     // A straggler flag belongs to the slow node, not to the file that printed the report (Megatron's rank 0).
     flags: flags.filter((x) => x.node === f.node || (x.kind !== 'straggler' && x.file === f.file)),
   }, f, ctx.cache);
+}
+
+function placeholderView(s: SourceView): NodeView {
+  return withLazySeries({
+    node: s.node,
+    source: s.source,
+    run: null,
+    state: s.state,
+    reason: s.reason,
+    ...(s.message ? { message: s.message } : {}),
+    bytes: 0,
+    lines: 0,
+    last_line_age_s: null,
+    iteration: null,
+    phase: null,
+    throughput_instant: null,
+    throughput_rolling_median: null,
+    note: null,
+    step_time_s: null,
+    compute_time_s: null,
+    data_time_s: null,
+    deviation: null,
+    deviation_of: null,
+    arrival_lag_s: null,
+    flags: [],
+  }, undefined, undefined);
 }
 
 const minOf = (xs: (number | null)[]) => xs.reduce<number | null>((a, x) => (x === null ? a : a === null ? x : Math.min(a, x)), null);

@@ -1,13 +1,13 @@
-import type { InputProblem } from '../core/types.ts';
 import type { FileTrack } from '../metrics/file-track.ts';
 import { Ring } from '../metrics/rolling.ts';
+import { SourceRegistry, type NamedSourceSpec, type SourceView } from './source-registry.ts';
 import type { RunSet } from '../metrics/run-set.ts';
 import type { NodeState, SourceEvent } from '../sources/types.ts';
 import { buildSnapshot, SnapshotCache, type SnapshotContext } from './snapshot.ts';
 import { quietVerdict } from './node-rules.ts';
 import type { PlanProgress } from './plan-progress.ts';
 import { StallWatch } from './stall.ts';
-import type { FlagEntry, LogLine, ReplayInfo, SessionSnapshot } from './types.ts';
+import type { FlagEntry, LogLine, ReplayInfo, SessionSnapshot, TimedProblem } from './types.ts';
 
 export interface StoreOptions {
   runSet: RunSet;
@@ -26,7 +26,16 @@ export interface StoreOptions {
   stallFactor?: number;
   /** How a source file maps to the path that decides its run (SSH: the remote path). */
   runPathOf?: (file: string) => string;
+  /** The sources the user named: each has a row and a state from the first snapshot (live). */
+  sources?: readonly NamedSourceSpec[];
 }
+
+/** What presenters are told as it happens (NDJSON event lines, headless stderr). */
+export type StoreEvent =
+  | { kind: 'flag'; entry: FlagEntry }
+  | { kind: 'phase'; run: string; node: string; file: string; phase: string; time: number }
+  | { kind: 'state'; node: string; file: string; state: NodeState; message?: string; time: number }
+  | { kind: 'source'; view: SourceView; time: number };
 
 export interface NodeStatus {
   state: NodeState;
@@ -52,22 +61,26 @@ export class SessionStore {
   readonly nodeStatus = new Map<string, NodeStatus>();
   readonly tails = new Map<string, Ring<LogLine>>();
   readonly flagLog = new Ring<FlagEntry>(500);
-  readonly problems = new Ring<InputProblem>(200);
+  readonly problems = new Ring<TimedProblem>(200);
   readonly tracks = new Map<string, FileTrack>();
   private readonly stall: StallWatch;
   /** Run reports and series reused by the next snapshot while unchanged. */
   private readonly snapshotCache = new SnapshotCache();
   private totals = { lines: 0, bytes: 0, files: 0, dropped: 0 };
+  private readonly droppedFiles = new Set<string>();
   replay: ReplayInfo | undefined;
   /** A `launch` sweep's plan, shown on the board (launch/index.ts feeds it). */
   plan: PlanProgress | undefined;
   readonly startedAt: number;
   /** Listeners for raw events (NDJSON event lines), called synchronously. */
-  private readonly eventListeners = new Set<(e: { kind: 'flag'; entry: FlagEntry } | { kind: 'phase'; run: string; node: string; file: string; phase: string; time: number } | { kind: 'state'; node: string; file: string; state: NodeState; message?: string; time: number }) => void>();
+  private readonly eventListeners = new Set<(e: StoreEvent) => void>();
+  readonly sources: SourceRegistry;
 
   constructor(private readonly opts: StoreOptions) {
     this.runSet = opts.runSet;
     this.startedAt = opts.now();
+    this.sources = new SourceRegistry(opts.sources ?? [], this.startedAt);
+    this.sources.flush(this.startedAt);
     this.stall = new StallWatch(opts.stallFactor ?? 5);
     this.snapshot = this.build();
   }
@@ -86,8 +99,16 @@ export class SessionStore {
           const opened = this.runSet.openFile(path, e.file, e.node);
           if (!opened) {
             this.totals.dropped++;
+            if (!this.droppedFiles.has(e.file) && this.droppedFiles.size < 10_000) {
+              // Said once per file: a named source whose only file is skipped must not vanish silently.
+              this.droppedFiles.add(e.file);
+              const problem = { input: e.node, file: e.file, kind: 'unrecognized' as const, message: 'not a training log by its name (README, manifest, archive, image…); its lines are skipped' };
+              this.problems.push({ ...problem, time: e.time });
+              this.sources.problem(problem, e.time);
+            }
             continue;
           }
+          this.sources.line(e.node, e.file);
           t = opened;
           this.tracks.set(e.file, t);
           this.totals.files++;
@@ -114,6 +135,7 @@ export class SessionStore {
         if (e.file === '') {
           // Node-level state (an SSH connection): applies to every file of that node.
           this.nodeStatus.set(e.node, { state: e.state, since: e.time, ...(e.message !== undefined ? { message: e.message } : {}) });
+          this.sources.nodeStatus(e.node, e.state, e.time, e.message);
           for (const [file, t] of this.tracks) if (t.node === e.node) this.setState(e.node, file, e.state, e.time, e.message);
           if (e.state === 'ended') for (const t of this.tracks.values()) if (t.node === e.node && !t.ended) this.runSet.endFile(t);
           continue;
@@ -124,11 +146,19 @@ export class SessionStore {
           if (t && !t.ended) this.runSet.endFile(t);
         }
       } else {
-        this.problems.push(e.problem);
+        this.problems.push({ ...e.problem, time: e.time });
+        this.sources.problem(e.problem, e.time);
       }
     }
     this.forwardRunEvents();
+    this.forwardSourceChanges();
     this.markDirty();
+  }
+
+  /** Named sources whose state or reason changed: one event each (NDJSON `state`, headless stderr). */
+  private forwardSourceChanges(): void {
+    if (this.sources.size === 0) return;
+    for (const c of this.sources.flush(this.opts.now())) for (const l of this.eventListeners) l({ kind: 'source', view: c.view, time: c.time });
   }
 
   /** Mark a file ended (replay reached its end; summary-equivalent finish). */
@@ -143,6 +173,9 @@ export class SessionStore {
     const prev = this.status.get(file);
     if (prev && prev.state === state && prev.message === message) return;
     this.status.set(file, { state, since: time, ...(message !== undefined ? { message } : {}) });
+    this.sources.fileStatus(node, file, state, time, message);
+    // A file that is itself a named source is announced as the source (one event, with its reason).
+    if (this.sources.isNamed(file)) return;
     for (const l of this.eventListeners) l({ kind: 'state', node, file, state, time, ...(message !== undefined ? { message } : {}) });
   }
 
@@ -170,6 +203,7 @@ export class SessionStore {
       if (v) this.setState(t.node, file, v.state, now, v.message);
     }
     this.stall.check(this.runSet, now);
+    this.forwardSourceChanges();
     this.markDirty();
   }
 
@@ -244,6 +278,7 @@ export class SessionStore {
       flagLog: this.flagLog.toArray(),
       problems: this.problems.toArray(),
       totals: { ...this.totals },
+      sources: this.sources.views((f) => this.tracks.get(f)),
       stalled: (k) => this.stall.isStalled(k),
       ...(this.opts.baselinePerGpu !== undefined ? { baselinePerGpu: this.opts.baselinePerGpu } : {}),
       ...(this.replay ? { replay: this.replay } : {}),

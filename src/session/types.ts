@@ -3,6 +3,7 @@ import type { GroupReport } from '../metrics/aggregate.ts';
 import type { PlanView } from './plan-progress.ts';
 import type { SeriesPoint } from '../metrics/file-track.ts';
 import type { NodeState } from '../sources/types.ts';
+import type { SourceView } from './source-registry.ts';
 import type { Transport } from '../signals/types.ts';
 
 export type RunPhase = 'warmup' | 'measuring' | 'done' | 'stalled' | 'failed';
@@ -38,12 +39,17 @@ export interface RunView extends RunIdentity {
   last_seen: number | null;
 }
 
-/** One source stream (a file on a node). */
+/**
+ * One source stream (a file on a node), or a named source that has not delivered a line yet (a
+ * placeholder row: `run` null, no numbers, its `state` and `reason` say why).
+ */
 export interface NodeView {
   node: string;
   source: string;
-  run: string;
+  run: string | null;
   state: NodeState;
+  /** Why, in a few words (spec/ndjson.md): null while all is well. */
+  reason?: string | null;
   message?: string;
   /** Set when this source prints no progress lines while others of its run do (never stale for it). */
   note: string | null;
@@ -70,6 +76,9 @@ export interface NodeView {
   flags: Flag[];
   series: SeriesPoint[];
 }
+
+/** A problem a source reported, with the session time it was reported at (live). */
+export type TimedProblem = InputProblem & { readonly time?: number };
 
 export interface FlagEntry {
   time: number;
@@ -110,8 +119,11 @@ export interface SessionSnapshot {
   groups: GroupReport[];
   nodes: NodeView[];
   flags: FlagEntry[];
-  problems: InputProblem[];
-  totals: { lines: number; bytes: number; files: number; dropped: number };
+  problems: TimedProblem[];
+  /** The sources the user named (live): state, reason, files followed, whether they report. */
+  sources?: SourceView[];
+  /** `sources`/`reporting`: named sources, and those that delivered a line (live; 0 in replay). */
+  totals: { sources?: number; reporting?: number; lines: number; bytes: number; files: number; dropped: number };
   replay?: ReplayInfo;
   /** A `launch` sweep's cases (pending, running, done, failed) and ETA. */
   plan?: PlanView;

@@ -80,13 +80,18 @@ interface StreamState {
   ignoredAt?: number;
 }
 
+const NONE: ReadonlyMap<never, never> = new Map<never, never>();
 const DESCRIBE = new Map(PROCESS.map((p) => [p.key, p.text]));
 
 export class CrashDetector implements LineDetector {
   private readonly book = new FindingBook('crashed', 8);
-  private readonly streams = new Map<string, StreamState>();
+  /** Maps made on first use (most runs never need them; empty Maps add up over 100k runs). */
+  private streamMap: Map<string, StreamState> | null = null;
+  private get streams(): ReadonlyMap<string, StreamState> {
+    return this.streamMap ?? NONE;
+  }
   private openCount = 0;
-  private readonly starts = new Map<Finding, Sighting>();
+  private startMap: Map<Finding, Sighting> | null = null;
 
   onLine(line: UnwrappedLine, ev: LineEvent): Flag[] | undefined {
     const payload = line.payload;
@@ -141,7 +146,7 @@ export class CrashDetector implements LineDetector {
   }
 
   private describe(f: Finding): string {
-    const start = this.starts.get(f);
+    const start = this.startMap?.get(f);
     if (!f.key.startsWith('traceback:')) return DESCRIBE.get(f.key) ?? 'crash';
     if (!start) return 'Python traceback with no exception line: a crash unless training went on afterwards';
     return `Python traceback from line ${start.line}: a crash unless training went on afterwards`;
@@ -151,7 +156,7 @@ export class CrashDetector implements LineDetector {
     let st = this.streams.get(key);
     if (!st) {
       st = { open: [], chainPending: false };
-      this.streams.set(key, st);
+      (this.streamMap ??= new Map()).set(key, st);
     }
     return st;
   }
@@ -209,7 +214,7 @@ export class CrashDetector implements LineDetector {
     const r = this.book.note(key, payload, ev, confidence);
     st.ended = { finding: r?.finding, lineNo: ev.lineNo };
     if (!r) return undefined;
-    if (r.isNew && !elastic) this.starts.set(r.finding, tb.start);
+    if (r.isNew && !elastic) (this.startMap ??= new Map()).set(r.finding, tb.start);
     return r.isNew ? [this.book.flag(r.finding, this.describe(r.finding))] : undefined;
   }
 

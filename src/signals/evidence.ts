@@ -78,7 +78,8 @@ export function repeatText(count: number, nodes: readonly string[]): string {
  * only counted), so a pathological log cannot grow memory.
  */
 export class FindingBook {
-  private readonly byKey = new Map<string, Finding>();
+  /** Made on the first finding: most runs have none, and 100k runs × 3 books of empty Maps were 50 MB. */
+  private byKey: Map<string, Finding> | null = null;
   /** Sightings dropped because `maxDistinct` findings were already kept. */
   overflow = 0;
 
@@ -88,11 +89,11 @@ export class FindingBook {
   ) {}
 
   get size(): number {
-    return this.byKey.size;
+    return this.byKey?.size ?? 0;
   }
 
   get(key: string): Finding | undefined {
-    return this.byKey.get(key);
+    return this.byKey?.get(key);
   }
 
   /**
@@ -101,7 +102,7 @@ export class FindingBook {
    * a `suspected` finding (and becomes its evidence).
    */
   note(key: string, payload: string, ev: LineEvent, confidence: Confidence | undefined): { finding: Finding; isNew: boolean } | undefined {
-    const found = this.byKey.get(key);
+    const found = this.byKey?.get(key);
     if (found) {
       found.count += 1;
       if (found.nodes.length < MAX_NODES_LISTED && !found.nodes.includes(ev.node)) found.nodes.push(ev.node);
@@ -111,6 +112,7 @@ export class FindingBook {
       }
       return { finding: found, isNew: false };
     }
+    this.byKey ??= new Map();
     if (this.byKey.size >= this.maxDistinct) {
       this.overflow += 1;
       return undefined;
@@ -121,7 +123,7 @@ export class FindingBook {
   }
 
   findings(): Finding[] {
-    return [...this.byKey.values()];
+    return this.byKey ? [...this.byKey.values()] : [];
   }
 
   /** A flag for a finding, with `describe` (if any) followed by repeat counts and notes. */

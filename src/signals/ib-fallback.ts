@@ -79,10 +79,20 @@ function times(count: number, nodes: readonly string[]): string {
   return count > 1 || where ? ` (${count} line${count === 1 ? '' : 's'}${where})` : '';
 }
 
+const NO_NODES: ReadonlyMap<string, NodeState> = new Map();
+const NO_HOSTS: ReadonlySet<string> = new Set();
+
 export class IbFallbackDetector implements LineDetector {
-  private readonly nodes = new Map<string, NodeState>();
+  /** Made on the first NCCL line (most runs have none; empty Maps and Sets add up over 100k runs). */
+  private nodeMap: Map<string, NodeState> | null = null;
+  private get nodes(): ReadonlyMap<string, NodeState> {
+    return this.nodeMap ?? NO_NODES;
+  }
   /** Host names seen in NCCL prefixes / pdsh prefixes: a multi-node hint when the run model knows nothing. */
-  private readonly hosts = new Set<string>();
+  private hostSet: Set<string> | null = null;
+  private get hosts(): ReadonlySet<string> {
+    return this.hostSet ?? NO_HOSTS;
+  }
 
   onLine(line: UnwrappedLine, ev: LineEvent): Flag[] | undefined {
     const p = line.payload;
@@ -94,7 +104,7 @@ export class IbFallbackDetector implements LineDetector {
       if (nccl.level === 'INFO') st.info = true;
       if (this.hosts.size < MAX_HOSTS) {
         const host = line.host ?? ncclHost(p, nccl);
-        if (host) this.hosts.add(host);
+        if (host) (this.hostSet ??= new Set()).add(host);
       }
       const c = classifyNccl(nccl.message);
       if (c) this.record(st, c, p, ev);
@@ -188,7 +198,7 @@ export class IbFallbackDetector implements LineDetector {
     if (!st) {
       if (this.nodes.size >= MAX_NODES) return undefined;
       st = { info: false, hints: new Map() };
-      this.nodes.set(node, st);
+      (this.nodeMap ??= new Map()).set(node, st);
     }
     return st;
   }

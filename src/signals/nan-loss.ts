@@ -53,8 +53,14 @@ interface Seen {
   count: number;
 }
 
+const NONE: ReadonlyMap<never, never> = new Map<never, never>();
+
 export class NanLossDetector implements LineDetector {
-  private readonly seen = new Map<Category, Seen>();
+  /** Made on the first sighting (most runs have none). */
+  private seenMap: Map<Category, Seen> | null = null;
+  private get seen(): ReadonlyMap<Category, Seen> {
+    return this.seenMap ?? NONE;
+  }
 
   onLine(line: UnwrappedLine, ev: LineEvent): Flag[] | undefined {
     const p = line.payload;
@@ -91,7 +97,7 @@ export class NanLossDetector implements LineDetector {
   private note(cat: Category, p: string, ev: LineEvent): void {
     const cur = this.seen.get(cat);
     if (cur) cur.count += 1;
-    else this.seen.set(cat, { s: sightingOf(p, ev), count: 1 });
+    else (this.seenMap ??= new Map()).set(cat, { s: sightingOf(p, ev), count: 1 });
   }
 }
 

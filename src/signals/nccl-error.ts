@@ -57,7 +57,7 @@ const GATE = /NCCL|nccl|atchdog|unhandled|onnect|C10d/;
 export class NcclErrorDetector implements LineDetector {
   private readonly book = new FindingBook('nccl_error', 8);
   /** Last WARN finding per file, for `-> N` trail lines. */
-  private readonly lastWarn = new Map<string, Finding>();
+  private lastWarn: Map<string, Finding> | null = null;
 
   onLine(line: UnwrappedLine, ev: LineEvent): Flag[] | undefined {
     const p = line.payload;
@@ -66,7 +66,7 @@ export class NcclErrorDetector implements LineDetector {
       const nccl = parseNcclLine(p);
       if (nccl?.level === 'INFO') {
         const t = TRAIL.exec(nccl.message);
-        const warn = t ? this.lastWarn.get(ev.file) : undefined;
+        const warn = t ? this.lastWarn?.get(ev.file) : undefined;
         if (t && warn) addNote(warn, `${t[1]} -> ${t[2]} (${NCCL_RESULTS[t[2]!] ?? 'error'})`);
         return undefined;
       }
@@ -101,7 +101,7 @@ export class NcclErrorDetector implements LineDetector {
   private raise(key: string, p: string, ev: LineEvent, confidence: Confidence, isWarn = false): Flag[] | undefined {
     const r = this.book.note(key, p, ev, confidence);
     if (!r) return undefined;
-    if (isWarn) this.lastWarn.set(ev.file, r.finding);
+    if (isWarn) (this.lastWarn ??= new Map()).set(ev.file, r.finding);
     if (!r.isNew) return undefined;
     return [this.book.flag(r.finding, DESCRIBE[category(key)])];
   }

@@ -76,12 +76,18 @@ interface RankFinding {
 }
 
 /** Streak bookkeeping shared by the live detector and re-evaluation with other options. */
+const NO_FINDINGS: ReadonlyMap<number, RankFinding> = new Map();
+
 class ReportStreaks {
   private rank: number | null = null;
   private count = 0;
   private rels: number[] = [];
   private firstHit: { s: Sighting; text: string } | null = null;
-  readonly found = new Map<number, RankFinding>();
+  /** Made on the first finding (most runs have none). */
+  private foundMap: Map<number, RankFinding> | null = null;
+  get found(): ReadonlyMap<number, RankFinding> {
+    return this.foundMap ?? NO_FINDINGS;
+  }
 
   constructor(private readonly o: Required<StragglerOptions>) {}
 
@@ -113,7 +119,7 @@ class ReportStreaks {
     }
     if (this.found.size >= 64) return undefined;
     const f: RankFinding = { rank: slow.rank, streak: this.count, s: this.firstHit!.s, text: this.firstHit!.text, rels: [...this.rels] };
-    this.found.set(slow.rank, f);
+    (this.foundMap ??= new Map()).set(slow.rank, f);
     return f;
   }
 }
@@ -193,7 +199,7 @@ export class MegatronStragglerDetector implements LineDetector {
   /** Findings under `opts` (the detector's own options reuse the live state, which never forgets). */
   findings(opts: StragglerOptions | undefined, map: RankToNode): Flag[] {
     const o = opts ? resolve(opts) : this.o;
-    let found: Map<number, RankFinding>;
+    let found: ReadonlyMap<number, RankFinding>;
     if (o.minRelative === this.o.minRelative && o.persistence === this.o.persistence) found = this.live.found;
     else {
       const again = new ReportStreaks(o);

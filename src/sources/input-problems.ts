@@ -71,7 +71,7 @@ export function cannotOpen(input: string, err: unknown, file?: string): InputPro
 }
 
 /** `fs.stat` of a path, or (when it fails) the problem `cannotOpen` describes. */
-export async function statOrProblem(input: string, fullPath: string, file?: string): Promise<{ st: Stats } | { problem: InputProblem }> {
+export async function statOrProblem(input: string, fullPath: string | Buffer, file?: string): Promise<{ st: Stats } | { problem: InputProblem }> {
   try {
     return { st: await fsp.stat(fullPath) };
   } catch (err) {

@@ -13,6 +13,7 @@ import * as zlib from 'node:zlib';
 import { describeStreamError, InputReadError } from './input-problems.ts';
 import { meterStream } from './read-meter.ts';
 import type { InputFile } from './types.ts';
+import type { FsPath } from './file-name.ts';
 
 /** Read size for plain files. */
 export const READ_CHUNK_BYTES = 256 * 1024;
@@ -34,7 +35,7 @@ export async function* streamChunks(stream: NodeJS.ReadableStream | Readable, cl
 }
 
 /** A gunzip stream over a file, errors of both propagated to the gunzip side. */
-export function gunzipFile(fullPath: string): { out: zlib.Gunzip; destroy: () => void } {
+export function gunzipFile(fullPath: FsPath): { out: zlib.Gunzip; destroy: () => void } {
   const rs = meterStream(createReadStream(fullPath, { highWaterMark: READ_CHUNK_BYTES }));
   const gz = zlib.createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
   rs.on('error', (err) => gz.destroy(err));
@@ -49,7 +50,7 @@ export function gunzipFile(fullPath: string): { out: zlib.Gunzip; destroy: () =>
   };
 }
 
-export function plainFile(input: string, fullPath: string, displayPath: string, st?: Stats): InputFile {
+export function plainFile(input: string, fullPath: FsPath, displayPath: string, st?: Stats): InputFile {
   return {
     input,
     path: displayPath,
@@ -61,7 +62,7 @@ export function plainFile(input: string, fullPath: string, displayPath: string, 
   };
 }
 
-export function gzipFile(input: string, fullPath: string, displayPath: string, st: Stats): InputFile {
+export function gzipFile(input: string, fullPath: FsPath, displayPath: string, st: Stats): InputFile {
   return {
     input,
     path: displayPath,
@@ -73,7 +74,7 @@ export function gzipFile(input: string, fullPath: string, displayPath: string, s
   };
 }
 
-export async function readHead(fullPath: string, n: number): Promise<Buffer> {
+export async function readHead(fullPath: FsPath, n: number): Promise<Buffer> {
   const fh = await fsp.open(fullPath, 'r');
   try {
     const buf = Buffer.alloc(n);

@@ -53,6 +53,8 @@ import { BufferPool } from './local/buffer-pool.ts';
 import { onLocalFs } from './local/filesystem-kind.ts';
 import { ReadScheduler } from './local/read-scheduler.ts';
 import { LinkWatchers } from './local/link-watchers.ts';
+import { budgetFor, OpenFiles, softFileLimit } from './local/open-files.ts';
+import { describeError, errCode } from './local/fs-facts.ts';
 
 export type { LocalSourceOptions } from './local/source-options.ts';
 
@@ -111,6 +113,12 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
   const waiting = new Set<string>();
   let rescanning: Promise<void> | null = null;
   let lastRescan = performance.now();
+  // Bounded descriptors (local/open-files.ts): idle files are closed, and reopened on change.
+  const soft = softFileLimit();
+  const openFiles = new OpenFiles<FileTailer>(opts.maxOpenFiles ?? budgetFor(soft), soft);
+  /** Resource-limit problems already reported (per file or directory), and how many were left unsaid. */
+  const limitSeen = new Set<string>();
+  const MAX_LIMIT_PROBLEMS = 20;
 
   const emit = (events: SourceEvent[]): void => {
     if (finished || events.length === 0) return;
@@ -131,6 +139,9 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
     // No trailing look after each read: our directory watches drop no events, and polling looks
     // every pollMs anyway (the look doubled the polling rate and cost).
     trailingCheckMs: 0,
+    openFiles,
+    idleCloseMs: opts.idleCloseMs ?? 10_000,
+    resourceLimit: (display, e) => resourceProblem(display, `cannot open ${display}`, e),
     // Polled files are on filesystems without events (NFS, Lustre): their reads stay async.
     ...(mode === true
       ? {}
@@ -247,7 +258,7 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
         try {
           for (const c of patterns) {
             if (stopped) return;
-            await walkPattern(c, found, abortOnStop);
+            await walkPattern(c, found, abortOnStop, walkError);
           }
         } finally {
           lastRescan = performance.now();
@@ -275,6 +286,29 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
 
   const problem = (input: string, message: string): void =>
     emit([{ type: 'problem', problem: { input, kind: 'unreadable', message }, time: opts.now() }]);
+
+  /**
+   * Out of descriptors (EMFILE/ENFILE) or memory: said once per file or directory (the first
+   * MAX_LIMIT_PROBLEMS, then once that more are affected), never a silently shorter list.
+   */
+  function resourceProblem(where: string, what: string, e: unknown): void {
+    if (limitSeen.has(where)) return;
+    limitSeen.add(where);
+    if (limitSeen.size > MAX_LIMIT_PROBLEMS + 1) return;
+    const code = errCode(e) ?? 'error';
+    const limits = `soft limit ${soft === null ? 'unknown' : soft === Infinity ? 'unlimited' : soft} open files, ${tailers.size} files matched, at most ${openFiles.budget} open at once`;
+    const message =
+      limitSeen.size > MAX_LIMIT_PROBLEMS
+        ? `${code}: more files and directories hit the same limit (${limits}); they are retried at every check`
+        : `${what}: ${describeError(e)} (${limits}); retrying at the next check`;
+    emit([{ type: 'problem', problem: { input: where, kind: 'unreadable', message }, time: opts.now() }]);
+  }
+
+  /** A directory could not be listed while walking a pattern: resource limits are problems, never silence. */
+  const walkError = (dir: string, e: unknown): void => {
+    const code = errCode(e);
+    if (code === 'EMFILE' || code === 'ENFILE' || code === 'ENOMEM') resourceProblem(displayPath(dir, cwd), `cannot list ${displayPath(dir, cwd)}`, e);
+  };
 
   let starting: Promise<void> | null = null;
 
@@ -339,6 +373,7 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
           found(abs);
         },
         abortOnStop,
+        walkError,
       );
     }
     for (const [arg, n] of hits) {
@@ -366,6 +401,7 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
       if (timer) clearInterval(timer);
       timer = null;
       scheduler.stop();
+      openFiles.wakeAll();
       dirs?.close();
       await poller?.close();
       links.close();

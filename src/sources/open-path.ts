@@ -14,6 +14,7 @@ import { gunzipFile, gunzipHead, gzipFile, isGzip, plainFile, READ_CHUNK_BYTES, 
 import { meterStream } from './read-meter.ts';
 import { looksLikeTar, readTar } from './tar-reader.ts';
 import type { InputItem } from './types.ts';
+import { pathText, type FsPath } from './file-name.ts';
 
 /** How many leading bytes are read to detect the kind of a file. */
 const HEAD_BYTES = 4096;
@@ -23,7 +24,7 @@ const HEAD_BYTES = 4096;
  * found in a directory argument (problems name it in `file`; archive members get
  * `<displayPath>/` as a path prefix).
  */
-export async function* openPath(input: string, fullPath: string, displayPath: string, st: Stats, inDir: boolean): AsyncGenerator<InputItem> {
+export async function* openPath(input: string, fullPath: FsPath, displayPath: string, st: Stats, inDir: boolean): AsyncGenerator<InputItem> {
   const where = inDir ? { file: displayPath } : {};
   let head: Buffer;
   try {
@@ -32,7 +33,7 @@ export async function* openPath(input: string, fullPath: string, displayPath: st
     yield problemItem({ input, ...where, kind: 'unreadable', message: `cannot read ${displayPath}: ${openErrorMessage(err)}` });
     return;
   }
-  const lower = fullPath.toLowerCase();
+  const lower = pathText(fullPath).toLowerCase();
   const gzName = /\.(tgz|gz)$/.test(lower);
   const tarName = lower.endsWith('.tar');
   const memberPrefix = inDir ? `${displayPath}/` : '';

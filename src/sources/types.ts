@@ -20,8 +20,12 @@ export interface InputFile {
 /** What enumerating inputs yields: files to read, and problems (reported, never thrown). */
 export type InputItem = { type: 'file'; file: InputFile } | { type: 'problem'; problem: InputProblem };
 
-/** Liveness of a streamed source (live mode). */
-export type NodeState = 'connecting' | 'streaming' | 'quiet' | 'stale' | 'reconnecting' | 'ended' | 'error';
+/**
+ * Liveness of a streamed source (live mode), the vocabulary of spec/ndjson.md: `waiting` is a
+ * source that is reachable but has nothing to read yet (no such file, a glob that matched
+ * nothing, a file without a complete line).
+ */
+export type NodeState = 'connecting' | 'waiting' | 'streaming' | 'quiet' | 'stale' | 'reconnecting' | 'ended' | 'error';
 
 export interface SourceStatus {
   readonly type: 'status';

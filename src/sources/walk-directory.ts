@@ -13,10 +13,12 @@ import type { InputProblem } from '../core/types.ts';
 import { cannotOpen, openErrorMessage, problemItem, statOrProblem } from './input-problems.ts';
 import { openPath } from './open-path.ts';
 import type { InputItem } from './types.ts';
+import { fileNameText, joinName, type FsPath } from './file-name.ts';
 
 interface WalkEntry {
   rel: string;
-  full?: string;
+  /** A Buffer when the path holds a name that is not UTF-8 (file-name.ts). */
+  full?: FsPath;
   problem?: InputProblem;
 }
 
@@ -32,18 +34,20 @@ export async function* walkDirectory(arg: string): AsyncGenerator<InputItem> {
   const entries: WalkEntry[] = [];
   const inside = (real: string): boolean => real === rootReal || real.startsWith(rootReal + nodePath.sep);
 
-  const collect = async (dirFull: string, relDir: string): Promise<void> => {
+  const collect = async (dirFull: FsPath, relDir: string): Promise<void> => {
     let dirents;
     try {
-      dirents = await fsp.readdir(dirFull, { withFileTypes: true });
+      // Names as bytes: a name that is not UTF-8 is opened by its bytes and shown with \xNN.
+      dirents = await fsp.readdir(dirFull, { withFileTypes: true, encoding: 'buffer' });
     } catch (err) {
       const rel = relDir || '.';
       entries.push({ rel, problem: { input: arg, file: rel, kind: 'unreadable', message: `cannot read directory ${rel}: ${openErrorMessage(err)}` } });
       return;
     }
     for (const ent of dirents) {
-      const full = nodePath.join(dirFull, ent.name);
-      const rel = relDir ? `${relDir}/${ent.name}` : ent.name;
+      const full = joinName(dirFull, ent.name as unknown as Buffer);
+      const name = fileNameText(ent.name as unknown as Buffer);
+      const rel = relDir ? `${relDir}/${name}` : name;
       if (ent.isDirectory()) {
         await collect(full, rel);
       } else if (ent.isFile()) {

@@ -16,7 +16,9 @@ import { RunList } from './components/run-list.tsx';
 import { useSession } from './hooks/use-session.ts';
 import { useTerminalSize } from './hooks/use-terminal-size.ts';
 import { computeLayout } from './layout.ts';
-import { currentRun, flagRows, flagTimeLabel, ibAlert, nodesOf, runItems, sortNodes } from './selectors.ts';
+import { coverage, coverageText, currentRun, flagRows, flagTimeLabel, ibAlert, nodesOf, problemRows, runItems, sortNodes } from './selectors.ts';
+import { ProblemsView } from './components/problems-view.tsx';
+import { fmtOffset } from './format.ts';
 import { effectiveSelection, initialUiState, uiReducer } from './state/ui-reducer.ts';
 import { makeTheme, ThemeContext } from './theme.ts';
 import { useKeymap } from './use-keymap.ts';
@@ -47,6 +49,7 @@ export function App({ store, mode, controls, onQuit, noColor = false }: AppProps
   const detail = nodes.find((n) => n.source === detailKey);
   const allFlags = useMemo(() => flagRows(snapshot), [snapshot]);
   const runs = useMemo(() => runItems(snapshot, run), [snapshot, run]);
+  const problems = useMemo(() => problemRows(snapshot), [snapshot]);
   const showRuns = mode === 'replay' || runs.length > 1;
   // Keyed on the snapshot version, so a paused display keeps its log lines too.
   const logLines = useMemo(() => (detail ? store.tail(detail.source) : []), [store, detail?.source, snapshot.version]);
@@ -61,7 +64,7 @@ export function App({ store, mode, controls, onQuit, noColor = false }: AppProps
   useKeymap({ state, dispatch, rowKeys, runKeys: snapshot.runs.map((r) => r.key), currentRun: run?.key ?? null, snapshot, boardShown, mode, ...(controls ? { controls } : {}), onQuit });
 
   const replayBar = mode === 'replay' && snapshot.replay;
-  const headerLines = (run ? 2 + (ibAlert(run) ? 1 : 0) : 1) + (replayBar ? 1 : 0);
+  const headerLines = (run ? 2 + (ibAlert(run) ? 1 : 0) : 1) + (replayBar ? 1 : 0) + (coverageText(coverage(snapshot)) ? 1 : 0);
   const layout = computeLayout({
     rows,
     headerLines,
@@ -87,6 +90,8 @@ export function App({ store, mode, controls, onQuit, noColor = false }: AppProps
     <ThemeContext.Provider value={theme}>
       {state.help ? (
         <HelpOverlay mode={mode} width={columns} />
+      ) : state.problems ? (
+        <ProblemsView rows={problems} sources={snapshot.sources ?? []} header={coverageText(coverage(snapshot))} timeOf={(t) => (t === null ? '—' : fmtOffset(t, snapshot.startedAt))} maxRows={rows - 1} width={columns} />
       ) : (
         <Box flexDirection="column" width={columns}>
           <Header snapshot={snapshot} run={run} paused={state.frozen !== null} width={columns} />
@@ -97,7 +102,7 @@ export function App({ store, mode, controls, onQuit, noColor = false }: AppProps
           {layout.flagRows > 0 ? <FlagsPanel rows={allFlags} run={flagsRun} maxRows={layout.flagRows} timeOf={(f) => flagTimeLabel(snapshot, f, run)} width={columns} /> : null}
           {showRuns && layout.runRows > 0 ? <RunList items={runs} maxRows={layout.runRows} width={columns} hint={mode === 'replay' ? 'n/N next/previous' : 'n/N pick'} /> : null}
           {layout.logRows > 0 ? <LogPane file={detail?.source ?? null} lines={logLines} filter={state.filter} maxRows={layout.logRows} width={columns} /> : null}
-          <Footer prompt={state.prompt} sort={state.sort} mode={mode} totals={snapshot.totals} problems={snapshot.problems.length} />
+          <Footer prompt={state.prompt} sort={state.sort} mode={mode} totals={snapshot.totals} problems={problems.length} />
         </Box>
       )}
     </ThemeContext.Provider>

@@ -1,5 +1,6 @@
 import type { Flag } from '../core/types.ts';
 import type { Transport } from '../signals/types.ts';
+import type { SourceView } from '../session/source-registry.ts';
 import type { NodeView, RunView, SessionSnapshot } from '../session/types.ts';
 import type { RunItem } from './components/run-list.tsx';
 import { fmtOffset } from './format.ts';
@@ -43,9 +44,9 @@ export function currentRun(s: SessionSnapshot, runKey: string | null): RunView |
   return s.runs.reduce((a, r) => ((r.last_seen ?? -Infinity) > (a.last_seen ?? -Infinity) ? r : a));
 }
 
-/** Nodes of a run (every node when the session has no run yet). */
+/** Nodes of a run (every node when the session has no run yet), and the named sources that have not reported (run null). */
 export function nodesOf(s: SessionSnapshot, run: RunView | undefined): NodeView[] {
-  return run ? s.nodes.filter((n) => n.run === run.key) : s.nodes;
+  return run ? s.nodes.filter((n) => n.run === run.key || n.run === null) : s.nodes;
 }
 
 const rate = (n: NodeView) => n.throughput_rolling_median ?? n.throughput_instant ?? (n.step_time_s ? 1 / n.step_time_s : null);
@@ -66,7 +67,9 @@ function byNull<T>(get: (x: T) => number | null, dir: 1 | -1): (a: T, b: T) => n
  * last-line age (quietest first). Ties fall back to node, then source, so the order is stable.
  */
 export function sortNodes(nodes: readonly NodeView[], sort: SortKey): NodeView[] {
-  const byName = (a: NodeView, b: NodeView) => a.node.localeCompare(b.node, undefined, { numeric: true }) || a.source.localeCompare(b.source);
+  // Named sources without a line yet come last (every other order puts their nulls last too), so
+  // the selection (chart, log) starts on a node that has numbers.
+  const byName = (a: NodeView, b: NodeView) => Number(a.run === null) - Number(b.run === null) || a.node.localeCompare(b.node, undefined, { numeric: true }) || a.source.localeCompare(b.source);
   const primary =
     sort === 'throughput' ? byNull(rate, -1) : sort === 'deviation' ? byNull<NodeView>(slowness, -1) : sort === 'age' ? byNull<NodeView>((n) => n.last_line_age_s, -1) : () => 0;
   return [...nodes].sort((a, b) => primary(a, b) || byName(a, b));
@@ -223,4 +226,77 @@ export function runItems(s: SessionSnapshot, current: RunView | undefined): RunI
     });
   }
   return s.runs.map((r) => item(r.key, r.key, r, r.key === current?.key));
+}
+
+export interface Coverage {
+  total: number;
+  reporting: number;
+  /** Not reporting, or in error. */
+  missing: SourceView[];
+  /** "nodes" when each named source is a node of its own, else "sources". */
+  unit: 'nodes' | 'sources';
+  /** How a missing source is named in the header: its node, or its path. */
+  nameOf: (v: SourceView) => string;
+}
+
+/** How many of the named sources report (live); null in replay, where there are none. */
+export function coverage(s: SessionSnapshot): Coverage | null {
+  const src = s.sources ?? [];
+  if (src.length === 0) return null;
+  const nodes = new Set(src.map((v) => v.node));
+  const unit = nodes.size === src.length && !nodes.has('local') ? 'nodes' : 'sources';
+  return {
+    total: src.length,
+    reporting: src.filter((v) => v.reporting).length,
+    missing: src.filter((v) => !v.reporting || v.state === 'error'),
+    unit,
+    nameOf: (v) => (unit === 'nodes' ? v.node : v.source),
+  };
+}
+
+/** `1 of 2 nodes reporting · missing: node2 (no such file (waiting for it to appear))`; null when all report. */
+export function coverageText(c: Coverage | null): string | null {
+  if (!c || c.missing.length === 0) return null;
+  const list = c.missing.map((v) => `${c.nameOf(v)} (${v.reason ?? (v.reporting || v.state === 'connecting' ? v.state : 'no line yet')})`).join(' · ');
+  return `${c.reporting} of ${c.total} ${c.unit} reporting · ${c.missing.length} missing: ${list}`;
+}
+
+export interface ProblemRow {
+  key: string;
+  time: number | null;
+  /** The state of a source, or the kind of a reported problem. */
+  label: string;
+  source: string;
+  reason: string;
+  /** The source's own words, when they say more than the reason. */
+  detail?: string;
+  severe: boolean;
+}
+
+const TROUBLE = new Set(['error', 'reconnecting', 'stale', 'waiting', 'connecting']);
+
+/** Every problem, newest first: named sources not reporting or not well, then what sources reported. */
+export function problemRows(s: SessionSnapshot): ProblemRow[] {
+  const out: ProblemRow[] = [];
+  for (const v of s.sources ?? []) {
+    if (v.reporting && !TROUBLE.has(v.state)) continue;
+    if (v.reporting && v.state === 'connecting') continue;
+    out.push({
+      key: `source|${v.source}`,
+      time: v.since,
+      label: v.state,
+      source: v.source,
+      reason: v.reason ?? (v.reporting || v.state === 'connecting' ? v.state : 'no line yet'),
+      ...(v.message ? { detail: v.message } : {}),
+      severe: v.state === 'error',
+    });
+  }
+  // A source's row already carries the problem it reported last (its detail): not twice.
+  const said = new Set(out.map((r) => r.detail).filter((d): d is string => d !== undefined));
+  s.problems.forEach((p, i) => {
+    if (said.has(p.message)) return;
+    const where = p.file ? (p.file === p.input || p.file.startsWith(`${p.input}:`) ? p.file : `${p.input}: ${p.file}`) : p.input;
+    out.push({ key: `problem|${i}`, time: p.time ?? null, label: p.kind, source: p.line ? `${where}:${p.line}` : where, reason: p.message, severe: p.kind !== 'line_too_long' });
+  });
+  return out.sort((a, b) => (b.time ?? -Infinity) - (a.time ?? -Infinity));
 }

@@ -18,6 +18,7 @@ export interface KeyHelp {
 export const KEY_HELP: readonly KeyHelp[] = [
   { keys: '?', action: 'show / hide this help' },
   { keys: 'q  ctrl-c', action: 'quit' },
+  { keys: '!', action: 'problems: every source not reporting and every problem, with time and reason' },
   { keys: '↑ ↓', action: 'select a node' },
   { keys: 'tab  shift-tab', action: 'next / previous node (wraps)' },
   { keys: 'enter', action: 'focus the selected node: chart and log follow it (again: unfocus)' },
@@ -72,8 +73,13 @@ export function handleKey(ctx: KeymapContext, input: string, key: Key): void {
     dispatch({ type: 'toggleHelp' });
     return;
   }
+  if (state.problems) {
+    dispatch({ type: 'toggleProblems' });
+    return;
+  }
   const c = ctx.mode === 'replay' ? ctx.controls : undefined;
   if (input === '?') dispatch({ type: 'toggleHelp' });
+  else if (input === '!') dispatch({ type: 'toggleProblems' });
   else if (key.escape) dispatch({ type: 'escape' });
   else if (key.upArrow) dispatch({ type: 'move', delta: -1, keys: ctx.rowKeys });
   else if (key.downArrow) dispatch({ type: 'move', delta: 1, keys: ctx.rowKeys });

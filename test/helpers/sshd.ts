@@ -4,6 +4,7 @@
  *   const fx = await createSshFixture();            // temp dir, client key, empty known_hosts
  *   const a = await fx.startSshd();                  // 127.0.0.1:<free port>, host key trusted
  *   const b = await fx.startSshd({ trust: false });  // host key NOT in fx.knownHostsPath
+ *   const c = await fx.startSshd({ sftp: false });   // no sftp subsystem (exec still allowed)
  *   …connect as fx.user with fx.clientKeyPath, known_hosts fx.knownHostsPath…
  *   await a.restart();                               // same port, same host key
  *   await a.restart({ newHostKey: true });           // same port, a different host key
@@ -13,7 +14,10 @@
  *
  * Each sshd runs `/usr/sbin/sshd -D -e -f <generated config>` as the current user (root in CI:
  * PermitRootLogin yes), with a generated ed25519 host key, AuthorizedKeysFile in the temp dir,
- * StrictModes no, UsePAM no, `Subsystem sftp internal-sftp`, AllowTcpForwarding yes, MaxSessions 10.
+ * StrictModes no, UsePAM no, `Subsystem sftp internal-sftp` (unless `sftp: false`), AllowTcpForwarding
+ * yes, MaxSessions 10. `fx.relayCommand()` is a ProxyCommand (`%h %p` left for ssh_config to
+ * expand) that relays its stdio to host:port — `nc` when installed, else a small Node script that
+ * appends `host port` to `fx.relayLogPath` either way, so a test can see that it ran.
  * If sshd is not installed, `createSshFixture` throws (tests must fail, not skip).
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
@@ -41,6 +45,14 @@ export interface SshdOptions {
   readonly logLevel?: string;
   /** Extra sshd_config lines. */
   readonly extraConfig?: readonly string[];
+  /** Offer the sftp subsystem (default true); false: like a locked-down login node. */
+  readonly sftp?: boolean;
+  /**
+   * HOME for sessions (SetEnv): exec tests run every command through the login shell, and the
+   * test user's real rc files (pyenv and the like, whose lock a killed session leaves behind)
+   * would make each one wait. Default: the user's own home.
+   */
+  readonly shellHome?: string;
 }
 
 export interface TestSshd {
@@ -82,6 +94,10 @@ export interface SshFixture {
   /** known_hosts holding the keys of servers started with trust (default). */
   readonly knownHostsPath: string;
   startSshd(opts?: SshdOptions): Promise<TestSshd>;
+  /** A ProxyCommand line value relaying stdio to `%h:%p`. */
+  relayCommand(): string;
+  /** Where the relay records each `host port` it connected to. */
+  readonly relayLogPath: string;
   /** Stop every server and remove the temp dir. */
   dispose(): Promise<void>;
 }
@@ -201,7 +217,8 @@ class Sshd implements TestSshd {
       'PrintMotd no',
       'PrintLastLog no',
       'X11Forwarding no',
-      'Subsystem sftp internal-sftp',
+      ...(this.opts.sftp === false ? [] : ['Subsystem sftp internal-sftp']),
+      ...(this.opts.shellHome !== undefined ? [`SetEnv HOME=${this.opts.shellHome}`] : []),
       `LogLevel ${this.opts.logLevel ?? 'VERBOSE'}`,
       ...(this.opts.extraConfig ?? []),
     ];
@@ -308,6 +325,27 @@ class Sshd implements TestSshd {
   }
 }
 
+/** stdio ⇄ TCP, for ProxyCommand tests on machines without nc. */
+const RELAY_SCRIPT = `import { appendFileSync } from 'node:fs';
+import { connect } from 'node:net';
+const [host, port, log] = process.argv.slice(2);
+if (log) appendFileSync(log, host + ' ' + port + '\\n');
+const s = connect(Number(port), host);
+process.stdin.pipe(s);
+s.pipe(process.stdout);
+s.on('error', (e) => { process.stderr.write('relay: ' + e.message + '\\n'); process.exit(1); });
+s.on('close', () => process.exit(0));
+`;
+
+function commandExists(name: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Create a fixture (temp dir + client key). Throws when sshd is not installed. */
 export async function createSshFixture(): Promise<SshFixture> {
   if (!sshdAvailable()) {
@@ -323,6 +361,9 @@ export async function createSshFixture(): Promise<SshFixture> {
   await writeFile(knownHostsPath, '', { mode: 0o600 });
   const servers: Sshd[] = [];
   let n = 0;
+  const relayPath = join(dir, 'relay.mjs');
+  const relayLogPath = join(dir, 'relay.log');
+  await writeFile(relayPath, RELAY_SCRIPT);
   return {
     dir,
     user: userInfo().username,
@@ -338,6 +379,12 @@ export async function createSshFixture(): Promise<SshFixture> {
       await s.start();
       if (opts.trust !== false) await appendFile(knownHostsPath, (await s.knownHostsLine()) + '\n');
       return s;
+    },
+    relayLogPath,
+    relayCommand() {
+      const q = (v: string): string => `'${v.replace(/'/g, `'\\''`)}'`;
+      if (commandExists('nc')) return `sh -c ${q(`echo "$1 $2" >> ${q(relayLogPath)}; exec nc "$1" "$2"`)} sh %h %p`;
+      return `${q(process.execPath)} ${q(relayPath)} %h %p ${q(relayLogPath)}`;
     },
     async dispose() {
       await Promise.all(servers.map((s) => s.stop().catch(() => {})));

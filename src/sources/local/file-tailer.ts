@@ -10,20 +10,25 @@
  * of an async call costs far more. The source's scheduler calls `readNow` for those; opening,
  * rotation and errors always go through the async `tick`. Files that can block (NFS, Lustre) are
  * read asynchronously.
+ *
+ * A file idle for `idleCloseMs` (or the least recently read one, when the source's budget of open
+ * descriptors is spent: open-files.ts) is "parked": its descriptor closed, its offset, partial line
+ * and identity (dev:ino) kept. A parked file costs no descriptor; its check is a stat by name,
+ * and a change (event, check) opens it again: the same file continues where it stopped, another
+ * file at the name is a rotation. What a parked file got after its last read and before it was
+ * renamed away is read only if the new name is followed too (the rename hand-over continues it).
  */
-import fs, { promises as fsp, type Stats } from 'node:fs';
+import { promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import type { NodeState } from '../types.ts';
 import { describeError, errCode, identOf, statOrNull } from './fs-facts.ts';
-import { ReadCursor, SYNC_STEPS, type ReadHooks } from './read-cursor.ts';
-import type { HandoffReader } from './rename-handoff.ts';
-import type { TailContext } from './tail-context.ts';
+import { ReadCursor } from './read-cursor.ts';
+import { IDENT_CHECK_MS, RESTART, TailerBase } from './tailer-base.ts';
+import { openWithinBudget, sameFileUnchanged } from './tailer-open.ts';
 
 export type { TailContext } from './tail-context.ts';
 
-/** What `readNow` did: all read, stopped at its budget with more to read, or left it to the async tick. */
-export type ReadNow = 'done' | 'more' | 'async';
+export type { ReadNow } from './tailer-base.ts';
 
 /**
  * After a tick that read bytes, look once more this much later (unless the context says
@@ -32,62 +37,8 @@ export type ReadNow = 'done' | 'more' | 'async';
  * next event or slow check.
  */
 const TRAILING_CHECK_MS = 50;
-/** How often a busy file's name is checked for rotation (a stat by name). */
-const IDENT_CHECK_MS = 1000;
-const RESTART = 'reading from the start; line numbers restart at 1';
 
-export class FileTailer implements HandoffReader {
-  fh: FileHandle | null = null;
-  private ident: string | null = null;
-  private birth = 0;
-  /** Offset, line numbers and pending lines of the open file. */
-  private cursor: ReadCursor;
-  state: NodeState | null = null;
-  private message: string | undefined;
-  /** opts.now() when bytes last arrived (or the file was opened). */
-  lastDataAt = 0;
-  /** Monotonic ms of the last tick start. */
-  lastCheck = 0;
-  /** When the name was last checked against the open file (rotation), ms of performance.now(). */
-  private lastIdentCheck = 0;
-  private running = false;
-  private again = false;
-  /** The tick loop in flight, if any. */
-  current: Promise<void> = Promise.resolve();
-  /** Status message for the next successful open (why it is reopened). */
-  private reopenNote: string | null = null;
-  private everOpened = false;
-  private resolveFirst: (() => void) | null = null;
-  private gotBytes = false;
-  private trailing: NodeJS.Timeout | null = null;
-  /** The open descriptor is read synchronously (see the file comment). */
-  private syncIo = false;
-  /** Check the name against the open file at the next tick, however recent the last check. */
-  private identDue = false;
-  /** Settles after the first open attempt (opened, waiting, or failed). */
-  readonly firstAttempt: Promise<void>;
-
-  constructor(
-    private readonly ctx: TailContext,
-    readonly abs: string,
-    readonly display: string,
-    readonly node: string,
-    /** Found when the source started (fromStart=false applies only to these). */
-    private readonly initial: boolean,
-  ) {
-    this.cursor = new ReadCursor(ctx, node, display);
-    this.firstAttempt = new Promise((resolve) => {
-      this.resolveFirst = resolve;
-    });
-  }
-
-  setState(state: NodeState, message?: string): void {
-    if (state === this.state && (message === undefined || message === this.message)) return;
-    this.state = state;
-    this.message = message;
-    this.ctx.emit([{ type: 'status', node: this.node, file: this.display, state, ...(message !== undefined ? { message } : {}), time: this.ctx.now() }]);
-  }
-
+export class FileTailer extends TailerBase {
   /** Ask for a tick; coalesces with one in flight. */
   schedule(): void {
     if (this.ctx.stopped) return;
@@ -119,6 +70,7 @@ export class FileTailer implements HandoffReader {
         } while (this.again && !this.ctx.stopped);
       } finally {
         this.running = false;
+        this.ctx.openFiles?.settled();
         this.settleFirst();
         const trailingMs = this.ctx.trailingCheckMs ?? TRAILING_CHECK_MS;
         if (this.gotBytes && trailingMs > 0 && !this.trailing && !this.ctx.stopped) {
@@ -132,70 +84,14 @@ export class FileTailer implements HandoffReader {
     })();
   }
 
-  /** Whether the file is open (the rename handoff asks). */
-  get reading(): boolean {
-    return this.fh !== null;
-  }
-
-  /** Open, and read asynchronously although fs events are in use: its filesystem is a network one. */
-  get onNetworkFs(): boolean {
-    return this.fh !== null && !this.syncIo && this.ctx.useSyncIo !== undefined;
-  }
-
-  /** Whether `readNow` can read this file (open, read synchronously, no tick in flight). */
-  get readsNow(): boolean {
-    return this.syncIo && this.fh !== null && !this.running && !this.identDue;
-  }
-
-  /** The name was created, removed or renamed: check it against the open file at the next tick. */
-  nameChanged(): void {
-    this.identDue = true;
-  }
-
-  /**
-   * The scheduler's fast path for files read synchronously: read what was appended (at most
-   * SYNC_STEPS buffers), check for truncation when nothing came, and check the name for rotation
-   * at most every IDENT_CHECK_MS. Anything else (not open, a tick in flight, the name no longer
-   * points at the open file, an error to report) is left to the async tick: 'async'.
-   */
-  readNow(): ReadNow {
-    const fh = this.fh;
-    if (!this.readsNow || !fh || this.ctx.stopped) return 'async';
-    const mono = performance.now();
-    this.lastCheck = mono;
-    try {
-      if (this.drainSync(fh, SYNC_STEPS)) return 'more';
-      if (this.fh !== fh || this.ctx.stopped) return 'done';
-      if (mono - this.lastIdentCheck < IDENT_CHECK_MS) return 'done';
-      this.lastIdentCheck = mono;
-      let pst: Stats | undefined;
-      try {
-        pst = fs.statSync(this.abs, { throwIfNoEntry: false });
-      } catch (e) {
-        const code = errCode(e);
-        if (code !== 'ENOTDIR') return 'done'; // cannot tell: keep reading the descriptor
-      }
-      if (pst && identOf(pst) === this.ident) return 'done';
-      this.identDue = true;
-      return 'async';
-    } catch {
-      // Reported by the tick, which meets the same error.
-      return 'async';
-    }
-  }
-
-  private settleFirst(): void {
-    const r = this.resolveFirst;
-    this.resolveFirst = null;
-    r?.();
-  }
-
   /** Quiet / stale bookkeeping, from the source's maintenance timer. */
   checkIdle(quietMs: number, staleMs: number): void {
-    if (!this.fh || (this.state !== 'streaming' && this.state !== 'quiet' && this.state !== 'stale')) return;
+    if ((!this.fh && !this.parked) || (this.state !== 'streaming' && this.state !== 'quiet' && this.state !== 'stale')) return;
     const idle = this.ctx.now() - this.lastDataAt;
     if (idle >= staleMs) this.setState('stale', `no new bytes for ${Math.round(idle / 1000)} s`);
     else if (idle >= quietMs && this.state === 'streaming') this.setState('quiet', `no new bytes for ${Math.round(idle / 1000)} s`);
+    const closeAfter = this.ctx.idleCloseMs;
+    if (closeAfter !== undefined && this.fh && idle >= closeAfter) void this.park();
   }
 
   /** Close the descriptor (after the tick loop has settled) and report `ended`. */
@@ -207,13 +103,17 @@ export class FileTailer implements HandoffReader {
     this.trailing = null;
     const fh = this.fh;
     this.fh = null;
+    this.parked = false;
     if (this.ident) this.ctx.handoff.drop(this.ident, this);
     this.ident = null;
     if (fh) await fh.close().catch(() => undefined);
+    if (fh) this.ctx.openFiles?.released(this);
     this.settleFirst();
   }
 
   private async tick(): Promise<void> {
+    // A parked file that did not change (same file at the name, same size) stays closed.
+    if (this.parked && !this.identDue && sameFileUnchanged(this.abs, this.ident, this.cursor.offset)) return;
     if (!this.fh) {
       const ok = await this.open();
       this.settleFirst();
@@ -261,21 +161,58 @@ export class FileTailer implements HandoffReader {
     if (await this.open()) await this.readToEof();
   }
 
-  private async open(): Promise<boolean> {
-    let fh: FileHandle;
-    try {
-      fh = await fsp.open(this.abs, 'r');
-    } catch (e) {
-      const code = errCode(e);
-      if (code === 'ENOENT' || code === 'ENOTDIR') {
-        if (this.state === null || this.state === 'error' || (this.state === 'connecting' && this.message === undefined)) {
-          this.setState('connecting', 'waiting for the file to appear');
-        }
-        return false;
+  /** Open the name within the source's descriptor budget; null (state set) when it cannot be opened now. */
+  private async openName(): Promise<FileHandle | null> {
+    const r = await openWithinBudget(this.ctx, this, this.abs);
+    if ('fh' in r) return r.fh;
+    if (r.missing) {
+      if (this.state === null || this.state === 'error' || (this.state === 'connecting' && this.message === undefined)) {
+        this.setState('connecting', 'waiting for the file to appear');
       }
-      this.setState('error', describeError(e));
-      return false;
+    } else {
+      this.setState('error', describeError(r.error));
     }
+    return null;
+  }
+
+  /**
+   * A parked file is opened again: the same file continues where it stopped (true, nothing to
+   * say). Else the name now holds another file, or none: the parked one is let go (handed to
+   * the tailer of the name it was renamed to, if one waits) and `fh` (if any) is a new file.
+   */
+  private async unpark(fh: FileHandle | null): Promise<boolean> {
+    this.parked = false;
+    if (fh) {
+      let st: Stats | null = null;
+      try {
+        st = await fh.stat();
+      } catch {
+        st = null;
+      }
+      if (st && identOf(st) === this.ident && !this.ctx.stopped) {
+        this.fh = fh;
+        this.lastIdentCheck = performance.now();
+        return true;
+      }
+    }
+    const ident = this.ident!;
+    this.ident = null;
+    // The old file may live on under another name: hand it over or record where reading stopped.
+    const { cursor, waiters } = this.ctx.handoff.letGo(this, ident, this.birth, this.cursor, true, () => this.freshCursor());
+    this.cursor = cursor;
+    for (const w of waiters) w.schedule();
+    this.reopenNote = `rotated: new file; ${RESTART}`;
+    if (!fh) this.setState('connecting', 'renamed away or deleted while idle; waiting for a new file');
+    return false;
+  }
+
+  private async open(): Promise<boolean> {
+    const fh = await this.openName();
+    if (this.parked) {
+      if (await this.unpark(fh)) return true;
+      if (!fh) return false;
+    }
+    if (!fh) return false;
     let st: Stats;
     try {
       st = await fh.stat();
@@ -303,6 +240,7 @@ export class FileTailer implements HandoffReader {
     const reader = await this.ctx.handoff.readerToWaitFor(ident, this);
     if (reader) {
       await fh.close().catch(() => undefined);
+      this.ctx.openFiles?.released(this);
       this.setState('connecting', `renamed from ${reader.display}; taking over from its reader`);
       reader.schedule();
       return false;
@@ -316,7 +254,7 @@ export class FileTailer implements HandoffReader {
       this.cursor.display = this.display;
       note = `renamed from ${resume.from}: continuing at line ${resume.cursor.lineNo + 1}`;
     } else if (resume) {
-      this.cursor = new ReadCursor(this.ctx, this.node, this.display);
+      this.cursor = this.freshCursor();
       this.cursor.resetTo(resume.offset, resume.lineNo);
       note = `renamed from ${resume.from}: continuing at line ${resume.lineNo + 1}`;
     } else {
@@ -338,6 +276,7 @@ export class FileTailer implements HandoffReader {
   /** Close a descriptor just opened and not kept; with `error`, say why. Always false (not opened). */
   private async giveUp(fh: FileHandle, error?: string): Promise<false> {
     await fh.close().catch(() => undefined);
+    this.ctx.openFiles?.released(this);
     if (error !== undefined) this.setState('error', error);
     return false;
   }
@@ -348,45 +287,12 @@ export class FileTailer implements HandoffReader {
     const ident = this.ident!;
     this.fh = null;
     this.ident = null;
-    this.ctx.handoff.drop(ident, this);
-    const waiters = this.ctx.handoff.takeWaiters(this);
-    const heir = renamed ? waiters[0] : undefined;
-    if (heir) {
-      this.ctx.handoff.handOver(heir, ident, this.birth, this.cursor, this.display);
-      this.cursor = new ReadCursor(this.ctx, this.node, this.display);
-    } else {
-      this.cursor.flush();
-      if (renamed) this.ctx.handoff.record(ident, this.birth, this.cursor, this.display);
-    }
+    const { cursor, waiters } = this.ctx.handoff.letGo(this, ident, this.birth, this.cursor, renamed, () => this.freshCursor());
+    this.cursor = cursor;
     await fh.close().catch(() => undefined);
+    this.ctx.openFiles?.released(this);
     for (const w of waiters) w.schedule();
   }
 
-  /** Read from the saved offset to end of file (see ReadCursor.readToEnd). */
-  private async readToEof(): Promise<void> {
-    const fh = this.fh;
-    if (!fh) return;
-    await this.cursor.readToEnd(fh, this.syncIo ? this.ctx.syncBuffer!() : null, this.hooks(fh, true));
-  }
 
-  /** Synchronous read of at most `steps` buffers (then the truncation check when nothing came); true: more to read. */
-  private drainSync(fh: FileHandle, steps: number): boolean {
-    return this.cursor.drainSync(fh, this.ctx.syncBuffer!(), steps, this.hooks(fh, false));
-  }
-
-  /** What the cursor tells this tailer while it reads `fh` (`tick`: inside a tick, which looks once more after bytes). */
-  private hooks(fh: FileHandle, tick: boolean): ReadHooks {
-    return {
-      current: () => !this.ctx.stopped && this.fh === fh,
-      chunk: () => {
-        if (tick && !this.syncIo) this.gotBytes = true;
-        this.lastDataAt = this.cursor.lastTime;
-        if (this.state !== 'streaming') this.setState('streaming');
-      },
-      truncated: (size, was) => {
-        this.lastDataAt = this.ctx.now();
-        this.setState('streaming', `truncated (size ${size} < offset ${was}); ${RESTART}`);
-      },
-    };
-  }
 }

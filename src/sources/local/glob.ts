@@ -239,9 +239,15 @@ export async function resolveBase(c: CompiledPattern): Promise<string> {
 
 /**
  * Walk from the pattern's base and call `onFile` for every regular file that matches (symlinks
- * followed, directory cycles skipped). Unreadable directories are skipped silently.
+ * followed, directory cycles skipped). A directory that cannot be listed is skipped; `onError`
+ * hears why (other than its having gone: ENOENT, ENOTDIR), so resource limits are not silent.
  */
-export async function walkPattern(c: CompiledPattern, onFile: (abs: string) => void, signal?: { aborted: boolean }): Promise<void> {
+export async function walkPattern(
+  c: CompiledPattern,
+  onFile: (abs: string) => void,
+  signal?: { aborted: boolean },
+  onError?: (dir: string, err: unknown) => void,
+): Promise<void> {
   if (c.literal) {
     try {
       const st = await fsp.stat(c.absolute);
@@ -266,7 +272,9 @@ export async function walkPattern(c: CompiledPattern, onFile: (abs: string) => v
     let entries;
     try {
       entries = await fsp.readdir(dir, { withFileTypes: true });
-    } catch {
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') onError?.(dir, e);
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -103,6 +103,26 @@ export class RenameHandoff<T extends HandoffReader> {
     this.released.set(ident, { birth, offset: cursor.offset, lineNo: cursor.lineNo, from, expires: performance.now() + RELEASED_TTL_MS });
   }
 
+  /**
+   * `t` lets go of file `ident` (rotated, renamed away, deleted, or a parked file whose name now
+   * holds another): with `renamed`, its cursor goes to the first tailer waiting to take the file
+   * over, else where reading stopped is recorded; otherwise the cursor's partial line is flushed.
+   * Returns the cursor `t` goes on with (a fresh one when its own was handed over) and the
+   * waiters, to be woken once `t` has closed its descriptor.
+   */
+  letGo(t: T, ident: string, birth: number, cursor: ReadCursor, renamed: boolean, fresh: () => ReadCursor): { cursor: ReadCursor; waiters: T[] } {
+    this.drop(ident, t);
+    const waiters = this.takeWaiters(t);
+    const heir = renamed ? waiters[0] : undefined;
+    if (heir) {
+      this.handOver(heir, ident, birth, cursor, t.display);
+      return { cursor: fresh(), waiters };
+    }
+    cursor.flush();
+    if (renamed) this.record(ident, birth, cursor, t.display);
+    return { cursor, waiters };
+  }
+
   /** Forget positions older than their time to live (monotonic `now`). */
   expire(now: number): void {
     for (const [k, r] of this.released) if (r.expires <= now) this.released.delete(k);

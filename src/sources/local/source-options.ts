@@ -33,6 +33,13 @@ export interface LocalSourceOptions extends LiveSourceOptions {
    * inotify) or `chokidar` (the default elsewhere: it smooths over FSEvents/kqueue/Windows).
    */
   watcher?: 'native' | 'chokidar';
+  /**
+   * Most files open at once (default: from the soft open-files limit, see local/open-files.ts);
+   * the least recently read idle file is closed to make room, and reopened when it changes.
+   */
+  maxOpenFiles?: number;
+  /** Close a file after this long without new bytes (default 10 s); reopened on change. */
+  idleCloseMs?: number;
   /** Whether a file lives on a local filesystem (default: statfs type, Linux). Tests stand in for NFS with it. */
   isLocalFs?: (abs: string) => Promise<boolean>;
 }

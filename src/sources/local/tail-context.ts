@@ -1,6 +1,7 @@
 /** What the file tailers of one local source share. */
 import type { SourceEvent } from '../types.ts';
 import type { FileTailer } from './file-tailer.ts';
+import type { OpenFiles, OpenFileUser } from './open-files.ts';
 import type { RenameHandoff } from './rename-handoff.ts';
 
 export interface TailContext {
@@ -26,4 +27,13 @@ export interface TailContext {
    * that drop events following another within a few ms.
    */
   readonly trailingCheckMs?: number;
+  /** The budget of open descriptors (an LRU); none: every followed file stays open. */
+  readonly openFiles?: OpenFiles<OpenFileUser>;
+  /** Close a file after this long without new bytes (default: never); it is reopened on change. */
+  readonly idleCloseMs?: number;
+  /**
+   * A resource limit was hit (EMFILE, ENFILE, ENOMEM) opening `display`: report it as a problem
+   * (the tailer also goes to `error` and retries at the next check).
+   */
+  resourceLimit?(display: string, err: unknown): void;
 }

@@ -12,6 +12,7 @@ const { Client, utils } = ssh2;
 type Client = InstanceType<typeof ssh2.Client>;
 import type { Duplex } from 'node:stream';
 import { loadKnownHosts, preferredHostKeyAlgorithms, verifyHostKey } from './known-hosts.ts';
+import { type ProxyStream, spawnProxyCommand } from './proxy-command.ts';
 
 /** One machine to connect to. */
 export interface Hop {
@@ -26,6 +27,8 @@ export interface Hop {
   /** Whether unknown host keys may be added (accept-new). */
   readonly acceptNew: boolean;
   readonly knownHostsPath: string;
+  /** ssh_config ProxyCommand (tokens expanded): run, and its stdio used as the socket (first hop only). */
+  readonly proxyCommand?: string;
 }
 
 export interface ConnectOptions {
@@ -99,15 +102,27 @@ function connectHop(hop: Hop, opts: ConnectOptions, sock: Duplex | undefined): P
   for (const k of keys) auth.push({ type: 'publickey', username: hop.user, key: k.key } as never);
   let refusal: string | null = null;
   const known = loadKnownHosts(hop.knownHostsPath);
+  let proxy: ProxyStream | null = null;
+  const where = (): string => (proxy ? `${hop.label} (through ${proxy.describe()})` : `${hop.label} (${hop.host} port ${hop.port})`);
 
   return new Promise<Client>((resolve, reject) => {
     let settled = false;
-    const fail = (err: Error): void => {
+    /** `err` is built when the failure is final: a ProxyCommand's exit status is known by then. */
+    const fail = (err: Error | (() => Error)): void => {
       if (settled) return;
       settled = true;
       client.removeListener('ready', onReady);
-      client.destroy();
-      reject(err);
+      const make = (): Error => (typeof err === 'function' ? err() : err);
+      if (!proxy) {
+        client.destroy();
+        return reject(make());
+      }
+      // The command's end is what explains a proxied connection that failed: wait for it briefly.
+      void Promise.race([proxy.exited, new Promise((r) => setTimeout(r, 500))]).then(() => {
+        const e = make();
+        client.destroy();
+        reject(e);
+      });
     };
     const onReady = (): void => {
       if (settled) return;
@@ -140,11 +155,11 @@ function connectHop(hop: Hop, opts: ConnectOptions, sock: Duplex | undefined): P
           ),
         );
       }
-      fail(new Error(`${hop.label} (${hop.host} port ${hop.port}): ${err.message}`));
+      fail(() => new Error(`${where()}: ${err.message}`));
     };
     const onClose = (): void => {
       if (refusal !== null) return fail(new HostKeyError(refusal));
-      fail(new Error(`${hop.label} (${hop.host} port ${hop.port}): connection closed during handshake`));
+      fail(() => new Error(`${where()}: connection closed during handshake`));
     };
     client.once('ready', onReady);
     client.on('error', onError);
@@ -155,6 +170,11 @@ function connectHop(hop: Hop, opts: ConnectOptions, sock: Duplex | undefined): P
         fail(new AuthError(`no way to authenticate as ${hop.user}@${hop.label}: no ssh-agent (SSH_AUTH_SOCK) and no usable identity file`)),
       );
       return;
+    }
+    if (!sock && hop.proxyCommand !== undefined) {
+      proxy = spawnProxyCommand(hop.proxyCommand);
+      proxy.on('error', (err: Error) => fail(() => new Error(`${where()}: ${err.message}`)));
+      sock = proxy;
     }
     const config: ConnectConfig = {
       host: hop.host,

@@ -1,7 +1,8 @@
 /**
  * One host resolved, through ssh_config, into the chain of hops `openSshChain` connects through:
  * its ProxyJump hosts first (each resolved in turn; their own ProxyJump is not followed), the
- * host last, all with the same known_hosts file and accept-new choice. Shared by live mode's
+ * host last, all with the same known_hosts file and accept-new choice. A ProxyCommand (of the
+ * host, or of its first jump host) is carried on the first hop for connect.ts to run. Shared by live mode's
  * SSH source and the launcher's `--hosts/--cluster`.
  */
 import { join } from 'node:path';
@@ -45,14 +46,18 @@ export function resolveHopChain(
   for (const n of r.notes) note(n);
   const knownHostsPath = expandTilde(opts.knownHostsPath ?? r.userKnownHostsFiles?.[0] ?? join(home, '.ssh', 'known_hosts'), home);
   const acceptNew = opts.acceptNew === true || r.strictHostKeyChecking === 'accept-new';
-  const hops: Hop[] = r.proxyJump.map((j) => {
+  const hops: Hop[] = r.proxyJump.map((j, i) => {
     const rj = resolveHost(config, j.host, env, {
       ...(j.user !== undefined ? { user: j.user } : {}),
       ...(j.port !== undefined ? { port: j.port } : {}),
     });
     if (rj.proxyJump.length > 0) note(`ProxyJump of jump host ${j.host} is not followed (list the whole chain instead)`);
-    return { label: j.host, host: rj.hostName, port: rj.port, user: rj.user, identityFiles: client.identities(rj.identityFiles), acceptNew, knownHostsPath };
+    // The first jump host may itself be reached through a ProxyCommand (a bastion behind a gateway).
+    if (rj.proxyCommand !== undefined && i > 0) note(`ProxyCommand of jump host ${j.host} is not run (only the first hop's is)`);
+    const proxy = i === 0 && rj.proxyCommand !== undefined ? { proxyCommand: rj.proxyCommand } : {};
+    return { label: j.host, host: rj.hostName, port: rj.port, user: rj.user, identityFiles: client.identities(rj.identityFiles), acceptNew, knownHostsPath, ...proxy };
   });
-  hops.push({ label: target.label, host: r.hostName, port: r.port, user: r.user, identityFiles: client.identities(r.identityFiles), acceptNew, knownHostsPath });
+  const proxy = hops.length === 0 && r.proxyCommand !== undefined ? { proxyCommand: r.proxyCommand } : {};
+  hops.push({ label: target.label, host: r.hostName, port: r.port, user: r.user, identityFiles: client.identities(r.identityFiles), acceptNew, knownHostsPath, ...proxy });
   return { resolved: r, hops };
 }

@@ -1,13 +1,14 @@
 /**
- * The files one node of the SSH live source follows, all through the node's one SFTP session:
+ * The files one node of the SSH live source follows, all through the node's one RemoteFs (one
+ * SFTP session, or exec commands where the server has no SFTP subsystem):
  * paths and globs expanded (re-scanned every rescanMs), each file opened and polled through a
  * RemoteFile, files that are missing or cannot be read reported and tried again at the next
  * scan. A file keeps its position across reconnects: it is opened again in the new session.
  */
 import { posix } from 'node:path';
-import type { SFTPWrapper } from 'ssh2';
 import type { NodeReporter } from './node-reporter.ts';
 import { RemoteFile } from './remote-file.ts';
+import type { RemoteFs } from './remote-fs.ts';
 import { expandRemoteGlob, hasGlob } from './remote-glob.ts';
 import { SFTP_NO_SUCH_FILE, sftpCode, sftpReason } from './sftp-ops.ts';
 import { printable, type SshTarget, type TailContext } from './ssh-tail-context.ts';
@@ -22,8 +23,8 @@ export interface PollTotals {
 
 export class NodeFiles {
   private readonly files = new Map<string, RemoteFile>();
-  /** The live SFTP session, null between connections. */
-  private sftp: SFTPWrapper | null = null;
+  /** The live session's RemoteFs, null between connections. */
+  private fs: RemoteFs | null = null;
   private lastRescan = 0;
 
   constructor(
@@ -32,14 +33,14 @@ export class NodeFiles {
     private readonly reporter: NodeReporter,
   ) {}
 
-  /** A new SFTP session is up: it is the one files are opened and read in now. */
-  attach(sftp: SFTPWrapper): void {
-    this.sftp = sftp;
+  /** A new session is up: it is the one files are opened and read in now. */
+  attach(fs: RemoteFs): void {
+    this.fs = fs;
   }
 
   /** The session is gone: every file forgets its handle, keeps its position. */
   detach(): void {
-    this.sftp = null;
+    this.fs = null;
     for (const f of this.files.values()) f.detach();
   }
 
@@ -48,26 +49,40 @@ export class NodeFiles {
   }
 
   /**
-   * Poll every file open in `sftp` once (and check its identity when due). A read failure is
+   * Poll every file open in `fs` once (and check its identity when due). A read failure is
    * reported and the file closed, to be opened again at the next scan, unless the session is
    * abandoned (`abandoned()`, the source stopping, or another session taking over).
    */
-  async pollAll(sftp: SFTPWrapper, abandoned: () => boolean): Promise<PollTotals> {
+  async pollAll(fs: RemoteFs, abandoned: () => boolean): Promise<PollTotals> {
     const { settings } = this.ctx;
     let bytes = 0;
     let more = false;
+    const open = [...this.files.values()].filter((f) => f.isOpenOn(fs));
+    // Over exec, the sizes of all files come from one command: only files that changed get one
+    // of their own (an idle node costs one short command per poll, whatever its file count).
+    let sizes: ReadonlyArray<number | null> | null = null;
+    if (fs.sizes && open.length > 0) {
+      try {
+        sizes = await fs.sizes(open.map((f) => f.handleOn(fs)!));
+      } catch {
+        sizes = null; // each file asks for itself below, and reports its own error
+      }
+    }
     await Promise.all(
-      [...this.files.values()].map(async (f) => {
-        if (!f.isOpenOn(sftp)) return;
+      open.map(async (f, i) => {
+        if (!f.isOpenOn(fs)) return;
         try {
-          const r = await f.poll(sftp);
+          const known = sizes?.[i] ?? undefined;
+          const due = f.identityCheckDue(this.ctx.now(), settings.identityCheckMs);
+          if (known !== undefined && known === f.offset && !due) return;
+          const r = await f.poll(fs, known);
           bytes += r.bytes;
           more ||= r.more;
-          if (f.identityCheckDue(this.ctx.now(), settings.identityCheckMs)) await f.checkIdentity(sftp, this.ctx.now());
+          if (due) await f.checkIdentity(fs, this.ctx.now());
         } catch (err) {
-          if (abandoned() || this.ctx.stopped() || this.sftp !== sftp) return;
+          if (abandoned() || this.ctx.stopped() || this.fs !== fs) return;
           this.reporter.problem(f.label, 'unreadable', `read failed (${printable(sftpReason(err))}); will open it again`);
-          await f.close(sftp).catch(() => {});
+          await f.close(fs).catch(() => {});
         }
       }),
     );
@@ -87,30 +102,30 @@ export class NodeFiles {
   }
 
   /** Expand globs, open new files, re-open files that are not open (missing before, or after a reconnect). */
-  async scan(sftp: SFTPWrapper): Promise<void> {
+  async scan(fs: RemoteFs): Promise<void> {
     this.lastRescan = this.ctx.now();
     const { settings } = this.ctx;
     for (const raw of this.target.paths) {
       const p = NodeFiles.sftpPath(raw);
       if (hasGlob(p)) {
-        const res = await expandRemoteGlob(sftp, p, settings.maxFiles);
+        const res = await expandRemoteGlob(fs, p, settings.maxFiles);
         const key = this.label(p);
         if (res.paths.length === 0) {
           this.reporter.problem(key, 'unreadable', `no file matches ${printable(raw)} yet; looking again every ${Math.round(settings.rescanMs / 1000)} s`);
         } else {
           this.reporter.resolved(key);
         }
-        for (const path of res.paths) await this.ensure(sftp, path);
+        for (const path of res.paths) await this.ensure(fs, path);
       } else {
         // `\*` etc. name a literal wildcard character.
-        await this.ensure(sftp, p.replace(/\\([*?[\]\\])/g, '$1'));
+        await this.ensure(fs, p.replace(/\\([*?[\]\\])/g, '$1'));
       }
     }
   }
 
-  private async ensure(sftp: SFTPWrapper, path: string): Promise<void> {
+  private async ensure(fs: RemoteFs, path: string): Promise<void> {
     let f = this.files.get(path);
-    if (f?.isOpenOn(sftp)) return;
+    if (f?.isOpenOn(fs)) return;
     if (!f) {
       if (this.files.size >= this.ctx.settings.maxFiles) {
         this.reporter.problem(this.label(path), 'skipped', `more than ${this.ctx.settings.maxFiles} files on ${this.target.node}; not followed`);
@@ -119,13 +134,13 @@ export class NodeFiles {
       f = new RemoteFile(path, this.label(path), this.reporter, this.ctx.settings.maxReadBytes, this.ctx.settings.maxLineBytes);
     }
     try {
-      const outcome = await f.open(sftp, this.ctx.now());
+      const outcome = await f.open(fs, this.ctx.now());
       if (!this.files.has(path)) this.files.set(path, f);
       this.reporter.resolved(f.label);
       if (outcome === 'new') this.reporter.fileStatus(f.label, 'following');
       else if (outcome === 'replaced') this.reporter.fileStatus(f.label, 'file was replaced while disconnected; reading it from the start');
     } catch (err) {
-      if (this.ctx.stopped() || this.sftp !== sftp) return; // the session is gone: not a file problem
+      if (this.ctx.stopped() || this.fs !== fs) return; // the session is gone: not a file problem
       if (sftpCode(err) === SFTP_NO_SUCH_FILE) {
         this.reporter.problem(f.label, 'unreadable', `no such file on ${this.target.host} yet; looking again every ${Math.round(this.ctx.settings.rescanMs / 1000)} s`);
       } else {

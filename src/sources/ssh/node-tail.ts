@@ -1,12 +1,16 @@
 /**
  * One node of the SSH live source: its connection's lifecycle. Connect (through the hop chain),
- * start the one SFTP session, scan the node's files, then poll them until the link is lost or
+ * start the one SFTP session — or, where the server has no SFTP subsystem, say so and read over
+ * short exec commands (exec-fs.ts); a server that refuses both is an error, retried slowly —
+ * scan the node's files, then poll them until the link is lost or
  * the source stops; reconnect with backoff (a refused host key is final, an authentication
  * failure is retried every authRetryMs); quiet/stale when no bytes come. Files are handled by
  * NodeFiles, events by NodeReporter.
  */
 import type { SFTPWrapper } from 'ssh2';
 import type { NodeState } from '../types.ts';
+import { ExecFs } from './exec-fs.ts';
+import { type RemoteFs, SftpFs } from './remote-fs.ts';
 import { backoffDelay, sleep } from './backoff.ts';
 import { AuthError, HostKeyError, type Hop, openSshChain, type SshChain } from './connect.ts';
 import { NodeFiles } from './node-files.ts';
@@ -17,6 +21,37 @@ function openSftp(chain: SshChain): Promise<SFTPWrapper> {
   return new Promise((resolve, reject) => {
     chain.client.sftp((err, sftp) => (err ? reject(new Error(`cannot start the SFTP subsystem: ${err.message}`)) : resolve(sftp)));
   });
+}
+
+/** The server offers no way to read files (no SFTP subsystem, exec refused): retried slowly. */
+class NoReaderError extends Error {
+  override name = 'NoReaderError';
+}
+
+/**
+ * The node's RemoteFs: SFTP, else exec (with `note` saying why). A lost connection while
+ * trying is thrown as is (reconnect); a server that refuses both is a NoReaderError.
+ */
+async function openRemoteFs(chain: SshChain, note: (m: string) => void): Promise<RemoteFs> {
+  let sftpWhy: string;
+  try {
+    const sftp = await openSftp(chain);
+    // The SFTP channel closing (subsystem killed) is a lost connection too.
+    sftp.once('close', () => chain.destroy());
+    return new SftpFs(sftp);
+  } catch (err) {
+    sftpWhy = (err as Error).message;
+  }
+  // sshd answers a subsystem request it has no entry for with a plain failure.
+  const reason = /subsystem/i.test(sftpWhy) ? 'server has no SFTP subsystem' : `SFTP did not start (${printable(sftpWhy)})`;
+  const fs = new ExecFs(chain.client);
+  try {
+    await fs.probe();
+  } catch (err) {
+    throw new NoReaderError(`${reason}, and ${printable((err as Error).message)}`);
+  }
+  note(`${reason}; reading over exec`);
+  return fs;
 }
 
 /** Everything about one node: its connection, its files, its state. */
@@ -61,7 +96,9 @@ export class NodeTail {
 
   private describeTarget(): string {
     const t = this.hops[this.hops.length - 1]!;
-    const via = this.hops.length > 1 ? ` via ${this.hops.slice(0, -1).map((h) => h.label).join(', ')}` : '';
+    const jumps = this.hops.slice(0, -1).map((h) => h.label);
+    if (this.hops[0]!.proxyCommand !== undefined) jumps.unshift('ProxyCommand');
+    const via = jumps.length > 0 ? ` via ${jumps.join(', ')}` : '';
     return `${t.user}@${t.host} port ${t.port}${via}`;
   }
 
@@ -94,19 +131,24 @@ export class NodeTail {
         const lost = new Promise<string>((r) => chain.onLost(r));
         let lostWhy: string | null = null;
         void lost.then((why) => (lostWhy = why));
-        const sftp = await Promise.race([openSftp(chain), lost.then((why) => Promise.reject(new Error(why)))]);
-        // The SFTP channel closing (subsystem killed) is a lost connection too.
-        sftp.once('close', () => chain.destroy());
-        this.files.attach(sftp);
+        let via = '';
+        const fs = await Promise.race([
+          openRemoteFs(chain, (m) => {
+            via = `; ${m}`;
+            this.report.fileStatus('', m);
+          }),
+          lost.then((why) => Promise.reject(new Error(why))),
+        ]);
+        this.files.attach(fs);
         this.lastDataAt = this.ctx.now();
-        await Promise.race([this.files.scan(sftp), lost]);
+        await Promise.race([this.files.scan(fs), lost]);
         if (this.ctx.stopped()) break;
         if (lostWhy !== null) throw new Error(lostWhy);
         attempt = 0;
-        this.report.setState('streaming', everConnected ? `reconnected to ${this.describeTarget()}` : `connected to ${this.describeTarget()}`);
+        this.report.setState('streaming', `${everConnected ? 'reconnected' : 'connected'} to ${this.describeTarget()}${via}`);
         everConnected = true;
         this.firstDone();
-        reason = `connection lost (${printable(await this.stream(sftp, lost))})`;
+        reason = `connection lost (${printable(await this.stream(fs, lost))})`;
       } catch (err) {
         if (this.ctx.stopped()) break;
         if (err instanceof HostKeyError) {
@@ -114,7 +156,7 @@ export class NodeTail {
           this.firstDone();
           return; // never retried in a loop: the user must act
         }
-        if (err instanceof AuthError) {
+        if (err instanceof AuthError || err instanceof NoReaderError) {
           this.report.setState('error', `${err.message}; retrying in ${Math.round(settings.authRetryMs / 1000)} s`);
           this.firstDone();
           this.cleanup();
@@ -142,16 +184,16 @@ export class NodeTail {
   }
 
   /** Poll all files until the connection is lost or the source stops; returns why it ended. */
-  private async stream(sftp: SFTPWrapper, lost: Promise<string>): Promise<string> {
+  private async stream(fs: RemoteFs, lost: Promise<string>): Promise<string> {
     const { settings, signal } = this.ctx;
     let lostReason: string | null = null;
     void lost.then((r) => (lostReason = r));
     while (!this.ctx.stopped() && lostReason === null) {
       if (this.files.rescanDue(this.ctx.now())) {
-        await Promise.race([this.files.scan(sftp), lost]);
+        await Promise.race([this.files.scan(fs), lost]);
         if (lostReason !== null || this.ctx.stopped()) break;
       }
-      const round = this.files.pollAll(sftp, () => lostReason !== null);
+      const round = this.files.pollAll(fs, () => lostReason !== null);
       await Promise.race([round, lost]);
       if (lostReason !== null || this.ctx.stopped()) break;
       // `lost` settled first would have set lostReason: the round is done.

@@ -1,6 +1,6 @@
 /**
- * One remote log file followed through an SFTP session: saved byte offset, held partial line,
- * and an identity (sha256 of the first ≤ 4 KiB read + size ≥ offset) to tell, after a
+ * One remote log file followed through the node's RemoteFs (SFTP, or exec commands): saved byte
+ * offset, held partial line, and an identity (sha256 of the first ≤ 4 KiB read + size ≥ offset) to tell, after a
  * reconnect or a periodic check, whether the path still names the same file.
  *
  * - grows → complete lines are emitted (at most `maxReadBytes` read per poll);
@@ -9,9 +9,8 @@
  * - path now names another file (rotated by rename, recreated) → finish the old one, follow the new.
  */
 import { createHash, type Hash } from 'node:crypto';
-import type { SFTPWrapper } from 'ssh2';
 import { type CutLine, LineCutter } from './line-cutter.ts';
-import { sftpClose, sftpFstatSize, sftpOpen, sftpRead, sftpReadFully } from './sftp-ops.ts';
+import { readFully, type RemoteFs, type RemoteHandle } from './remote-fs.ts';
 
 export const HEAD_BYTES = 4096;
 
@@ -24,9 +23,9 @@ export interface RemoteFileEvents {
 export type OpenOutcome = 'new' | 'resumed' | 'replaced';
 
 export class RemoteFile {
-  private handle: Buffer | null = null;
-  /** The SFTP session the handle belongs to (handles mean nothing in another session). */
-  private owner: SFTPWrapper | null = null;
+  private handle: RemoteHandle | null = null;
+  /** The RemoteFs the handle belongs to (handles mean nothing in another session). */
+  private owner: RemoteFs | null = null;
   private readonly cutter: LineCutter;
   private head: Hash = createHash('sha256');
   private headLen = 0;
@@ -34,7 +33,7 @@ export class RemoteFile {
   private lastIdentityCheck = 0;
 
   constructor(
-    /** Remote path as sent over SFTP. */
+    /** Remote path as sent to the server. */
     readonly path: string,
     /** `host:path` label used on events. */
     readonly label: string,
@@ -50,24 +49,29 @@ export class RemoteFile {
     return this.cutter.position;
   }
 
-  /** Is the file open in this SFTP session? */
-  isOpenOn(sftp: SFTPWrapper): boolean {
-    return this.handle !== null && this.owner === sftp;
+  /** Is the file open in this session's RemoteFs? */
+  isOpenOn(fs: RemoteFs): boolean {
+    return this.handle !== null && this.owner === fs;
   }
 
-  /** The SFTP session is gone: forget the handle (the server closed it), keep the position. */
+  /** The handle in this session's RemoteFs, if the file is open there. */
+  handleOn(fs: RemoteFs): RemoteHandle | null {
+    return this.handleFor(fs);
+  }
+
+  /** The session is gone: forget the handle (the server closed it), keep the position. */
   detach(): void {
     this.handle = null;
     this.owner = null;
   }
 
-  private handleFor(sftp: SFTPWrapper): Buffer | null {
-    return this.owner === sftp ? this.handle : null;
+  private handleFor(fs: RemoteFs): RemoteHandle | null {
+    return this.owner === fs ? this.handle : null;
   }
 
-  private setHandle(sftp: SFTPWrapper, h: Buffer): void {
+  private setHandle(fs: RemoteFs, h: RemoteHandle): void {
     this.handle = h;
-    this.owner = sftp;
+    this.owner = fs;
   }
 
   /**
@@ -75,50 +79,69 @@ export class RemoteFile {
    * are compared: the same file resumes at the saved offset, another file is read from 0.
    * Throws the SFTP error when the path cannot be opened.
    */
-  async open(sftp: SFTPWrapper, now: number): Promise<OpenOutcome> {
-    const h = await sftpOpen(sftp, this.path);
+  async open(fs: RemoteFs, now: number): Promise<OpenOutcome> {
+    const h = await fs.open(this.path);
     try {
       this.lastIdentityCheck = now;
       if (!this.everOpened) {
         this.everOpened = true;
-        this.setHandle(sftp, h);
+        this.setHandle(fs, h);
         return 'new';
       }
-      const same = await this.sameFile(sftp, h);
-      this.setHandle(sftp, h);
+      const same = await this.sameFile(fs, h);
+      this.setHandle(fs, h);
       if (same) return 'resumed';
       this.restart();
       return 'replaced';
     } catch (err) {
-      await sftpClose(sftp, h);
+      await fs.close(h);
       throw err;
     }
   }
 
-  async close(sftp: SFTPWrapper): Promise<void> {
-    const h = this.handleFor(sftp);
+  async close(fs: RemoteFs): Promise<void> {
+    const h = this.handleFor(fs);
     this.detach();
-    if (h) await sftpClose(sftp, h);
+    if (h) await fs.close(h);
   }
 
   /**
    * Read what was appended since the last poll (at most maxReadBytes) and emit its complete
-   * lines. Returns the number of bytes read and whether more is waiting.
+   * lines (`knownSize`: the size was just asked, with other files'). Returns the number of bytes
+   * read and whether more is waiting.
    */
-  async poll(sftp: SFTPWrapper): Promise<{ bytes: number; more: boolean }> {
-    const h = this.handleFor(sftp);
+  async poll(fs: RemoteFs, knownSize?: number): Promise<{ bytes: number; more: boolean }> {
+    const h = this.handleFor(fs);
     if (!h) return { bytes: 0, more: false };
-    const size = await sftpFstatSize(sftp, h);
+    if (knownSize === undefined && fs.sizeAndRead) return this.pollOnce(fs, h);
+    const size = knownSize ?? (await fs.size(h));
     if (size < this.offset) {
       this.events.note(this, `file shrank from ${this.offset} to ${size} bytes (truncated); reading it again from the start`);
       this.restart();
     }
     if (size <= this.offset) return { bytes: 0, more: false };
     const want = Math.min(size - this.offset, this.maxReadBytes);
-    const buf = await sftpRead(sftp, h, want, this.offset);
+    const buf = await fs.read(h, want, this.offset);
     if (buf.length === 0) return { bytes: 0, more: false };
     this.consume(buf);
     return { bytes: buf.length, more: size > this.offset };
+  }
+
+  /**
+   * `poll` in one round trip (exec: one command instead of two): the size, and what follows the
+   * offset. Bytes read past an offset that the size shows was truncated away are not the file's
+   * any more: dropped, and the next poll reads from the start.
+   */
+  private async pollOnce(fs: RemoteFs, h: RemoteHandle): Promise<{ bytes: number; more: boolean }> {
+    const { size, bytes } = await fs.sizeAndRead!(h, this.offset, this.maxReadBytes);
+    if (size < this.offset) {
+      this.events.note(this, `file shrank from ${this.offset} to ${size} bytes (truncated); reading it again from the start`);
+      this.restart();
+      return { bytes: 0, more: size > 0 };
+    }
+    if (bytes.length === 0) return { bytes: 0, more: false };
+    this.consume(bytes);
+    return { bytes: bytes.length, more: size > this.offset };
   }
 
   /** Whether the periodic identity check is due. */
@@ -130,13 +153,13 @@ export class RemoteFile {
    * Periodic check that the open handle and the path still hold the file we have been reading:
    * catches a truncate-then-regrow between polls and a rename-rotation (new file at the path).
    */
-  async checkIdentity(sftp: SFTPWrapper, now: number): Promise<void> {
+  async checkIdentity(fs: RemoteFs, now: number): Promise<void> {
     this.lastIdentityCheck = now;
-    const h = this.handleFor(sftp);
+    const h = this.handleFor(fs);
     if (!h) return;
     // (a) Rewritten in place: the head under our own handle changed.
     if (this.headLen > 0) {
-      const bytes = await sftpReadFully(sftp, h, this.headLen, 0);
+      const bytes = await readFully(fs, h, this.headLen, 0);
       if (!this.headMatches(bytes)) {
         this.events.note(this, 'file was rewritten in place; reading it again from the start');
         this.restart();
@@ -144,46 +167,46 @@ export class RemoteFile {
       }
     }
     // (b) The path names another file now.
-    let h2: Buffer;
+    let h2: RemoteHandle;
     try {
-      h2 = await sftpOpen(sftp, this.path);
+      h2 = await fs.open(this.path);
     } catch {
       return; // deleted or unreadable for now: keep reading the open file
     }
     let same: boolean;
     try {
       if (this.headLen === 0) {
-        const [oldSize, newSize] = await Promise.all([sftpFstatSize(sftp, h), sftpFstatSize(sftp, h2)]);
+        const [oldSize, newSize] = await Promise.all([fs.size(h), fs.size(h2)]);
         same = !(oldSize === 0 && newSize > 0);
       } else {
-        same = await this.sameFile(sftp, h2);
+        same = await this.sameFile(fs, h2);
       }
     } catch (err) {
-      await sftpClose(sftp, h2);
+      await fs.close(h2);
       throw err;
     }
     if (same) {
-      await sftpClose(sftp, h2);
+      await fs.close(h2);
       return;
     }
     // Finish the old file (bounded), then follow the new one from its start.
     for (let i = 0; i < 8; i++) {
-      const r = await this.poll(sftp);
+      const r = await this.poll(fs);
       if (!r.more) break;
     }
     const rest = this.cutter.flush();
     if (rest) this.events.lines(this, [rest]);
-    await sftpClose(sftp, h);
-    this.setHandle(sftp, h2);
+    await fs.close(h);
+    this.setHandle(fs, h2);
     this.restart();
     this.events.note(this, 'path now names a new file (rotated or recreated); following it from the start');
   }
 
-  private async sameFile(sftp: SFTPWrapper, h: Buffer): Promise<boolean> {
-    const size = await sftpFstatSize(sftp, h);
+  private async sameFile(fs: RemoteFs, h: RemoteHandle): Promise<boolean> {
+    const size = await fs.size(h);
     if (size < this.offset) return false;
     if (this.headLen === 0) return true;
-    const bytes = await sftpReadFully(sftp, h, this.headLen, 0);
+    const bytes = await readFully(fs, h, this.headLen, 0);
     return this.headMatches(bytes);
   }
 

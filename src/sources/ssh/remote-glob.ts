@@ -1,10 +1,12 @@
 /**
- * Remote globs (`/logs/*.log`, `/runs/job-*\/rank?.log`, `rank[0-7].log`) expanded by SFTP
+ * Remote globs (`/logs/*.log`, `/runs/job-*\/rank?.log`, `rank[0-7].log`) expanded by
  * readdir, one directory level per wildcard segment. Shell-like: `*`, `?`, `[abc]`, `[a-z]`,
- * `[!x]`/`[^x]`, `\` escapes; a wildcard never matches a leading `.`. No shell is involved.
+ * `[!x]`/`[^x]`, `\` escapes; a wildcard never matches a leading `.`. Directories are listed
+ * through the node's RemoteFs (SFTP readdir, or a listing command whose output is only names);
+ * the pattern is matched here, never by a shell.
  */
-import type { SFTPWrapper } from 'ssh2';
-import { fileType, S_IFDIR, S_IFLNK, S_IFREG, sftpReaddir } from './sftp-ops.ts';
+import type { RemoteFs } from './remote-fs.ts';
+import { S_IFDIR, S_IFLNK, S_IFREG } from './sftp-ops.ts';
 import { starMatch } from './star-match.ts';
 
 type Token = { t: 'star' } | { t: 'any' } | { t: 'lit'; c: string } | { t: 'class'; neg: boolean; items: Array<[string, string]> };
@@ -109,7 +111,7 @@ export interface GlobResult {
  * Expand a remote path with wildcards into existing files (regular files or symlinks), sorted
  * naturally (`rank2` before `rank10`). Unreadable or missing directories contribute nothing.
  */
-export async function expandRemoteGlob(sftp: SFTPWrapper, pattern: string, limit = 1000): Promise<GlobResult> {
+export async function expandRemoteGlob(fs: RemoteFs, pattern: string, limit = 1000): Promise<GlobResult> {
   const absolute = pattern.startsWith('/');
   const segs = pattern.split('/').filter((s) => s !== '' && s !== '.');
   let current: string[] = [absolute ? '/' : ''];
@@ -126,18 +128,18 @@ export async function expandRemoteGlob(sftp: SFTPWrapper, pattern: string, limit
     for (const dir of current) {
       let list;
       try {
-        list = await sftpReaddir(sftp, dir === '' ? '.' : dir);
+        list = await fs.readdir(dir === '' ? '.' : dir);
       } catch {
         continue;
       }
       const names = list
         .filter((e) => {
-          if (e.filename === '.' || e.filename === '..' || e.filename.includes('/')) return false;
-          const type = fileType(e.attrs?.mode);
+          if (e.name === '.' || e.name === '..' || e.name.includes('/')) return false;
+          const type = e.type;
           if (last ? type !== S_IFREG && type !== S_IFLNK : type !== S_IFDIR && type !== S_IFLNK) return false;
-          return globMatch(e.filename, seg);
+          return globMatch(e.name, seg);
         })
-        .map((e) => e.filename)
+        .map((e) => e.name)
         .sort(collator.compare);
       for (const n of names) {
         if (next.length >= limit) {

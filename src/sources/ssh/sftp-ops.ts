@@ -26,9 +26,19 @@ export function sftpReason(err: unknown): string {
   }
 }
 
+/**
+ * Open for reading. sftp-server opens a directory without complaint (its reads then fail with a
+ * bare "Failure"), so an open handle that is a directory is closed and refused as one.
+ */
 export function sftpOpen(sftp: SFTPWrapper, path: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    sftp.open(path, 'r', (err, handle) => (err ? reject(err) : resolve(handle)));
+    sftp.open(path, 'r', (err, handle) => {
+      if (err) return reject(err);
+      sftp.fstat(handle, (statErr, st) => {
+        if (statErr || fileType(st.mode) !== S_IFDIR) return resolve(handle);
+        sftp.close(handle, () => reject(new Error('is a directory')));
+      });
+    });
   });
 }
 
@@ -52,19 +62,6 @@ export function sftpRead(sftp: SFTPWrapper, handle: Buffer, len: number, positio
       resolve(buf.subarray(0, bytesRead));
     });
   });
-}
-
-/** Read exactly `len` bytes at `position` unless EOF comes first. */
-export async function sftpReadFully(sftp: SFTPWrapper, handle: Buffer, len: number, position: number): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let got = 0;
-  while (got < len) {
-    const b = await sftpRead(sftp, handle, len - got, position + got);
-    if (b.length === 0) break;
-    parts.push(b);
-    got += b.length;
-  }
-  return parts.length === 1 ? parts[0]! : Buffer.concat(parts, got);
 }
 
 export function sftpClose(sftp: SFTPWrapper, handle: Buffer): Promise<void> {

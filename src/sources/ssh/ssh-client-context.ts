@@ -34,7 +34,7 @@ export async function loadSshClientContext(opts: { home?: string; localUser?: st
   const configPath = expandTilde(opts.sshConfigPath ?? join(home, '.ssh', 'config'), home);
   let config: SshConfig = EMPTY_SSH_CONFIG;
   try {
-    config = await loadSshConfig(configPath);
+    config = await loadSshConfig(configPath, { home, sshDir: join(home, '.ssh') });
   } catch {
     config = EMPTY_SSH_CONFIG;
   }

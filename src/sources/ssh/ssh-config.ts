@@ -1,9 +1,11 @@
 /**
  * A reader for `~/.ssh/config`: the file's syntax, enough of OpenSSH's to connect the way
  * `ssh host` would. Lines become options grouped into blocks (global, `Host` patterns, `Match`
- * arguments); `Keyword value`, `Keyword=value`, quoting and `\` escapes. `Include` is not
- * followed: it is ignored with a note, like a line that cannot be parsed. Parsing is pure;
- * `loadSshConfig` is the only IO.
+ * arguments); `Keyword value`, `Keyword=value`, quoting and `\` escapes. `Include` is followed
+ * as OpenSSH does (globs, several files per line, files without an absolute path relative to
+ * ~/.ssh, at most 16 levels deep): an Include inside a Host/Match block makes the included
+ * blocks conditional on that block too (`within`). Parsing is pure given the reader of included
+ * files; `loadSshConfig` (and the reader in ssh-config-include.ts) is the only IO.
  *
  * Related modules: ssh-host-resolve.ts (what a host resolves to: Host/Match, first value wins,
  * HostName, User, Port, IdentityFile, ProxyJump, StrictHostKeyChecking, UserKnownHostsFile),
@@ -11,11 +13,15 @@
  * local side: user, home, loaded config, identities).
  */
 import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { includeReader } from './ssh-config-include.ts';
 
 export interface SshConfigOption {
   /** Keyword, lower-cased (`hostname`, `identityfile`, …). */
   readonly key: string;
   readonly args: readonly string[];
+  /** The value as written (quotes kept): ProxyCommand is run from it, as OpenSSH does. */
+  readonly raw: string;
   readonly line: number;
 }
 
@@ -26,7 +32,23 @@ export interface SshConfigBlock {
   readonly patterns: readonly string[];
   readonly line: number;
   readonly options: SshConfigOption[];
+  /** The file the block is in (an included file), when not the top one. */
+  readonly file?: string;
+  /**
+   * Host/Match blocks an `Include` of this block sat in (outermost first): the block applies
+   * only when each of them does too (OpenSSH: an Include in an inactive block matches nothing).
+   */
+  readonly within?: readonly SshConfigBlock[];
 }
+
+/** One file an Include pattern named: its text, or why it could not be read. */
+export type IncludedFile = { readonly path: string; readonly text: string } | { readonly path: string; readonly error: string };
+
+/** Expands one Include argument (a path or glob, as written) into files, in glob order. */
+export type IncludeReader = (pattern: string) => readonly IncludedFile[];
+
+/** OpenSSH's READCONF_MAX_DEPTH. */
+const MAX_INCLUDE_DEPTH = 16;
 
 export interface SshConfig {
   readonly file?: string;
@@ -71,12 +93,26 @@ export function splitArgs(text: string): string[] | null {
   return out;
 }
 
-/** Parse config text. Never throws: problems become notes. */
-export function parseSshConfig(text: string, file?: string): SshConfig {
+/** Parse config text. Never throws: problems become notes. `include` reads Include'd files (none without it). */
+export function parseSshConfig(text: string, file?: string, include?: IncludeReader): SshConfig {
   const blocks: SshConfigBlock[] = [];
   const notes: string[] = [];
+  parseInto(text, file, [], 0, { blocks, notes, ...(include ? { include } : {}) });
+  return { ...(file !== undefined ? { file } : {}), blocks, notes };
+}
+
+interface ParseSink {
+  readonly blocks: SshConfigBlock[];
+  readonly notes: string[];
+  readonly include?: IncludeReader;
+}
+
+/** Parse one file's lines into `sink`, its blocks conditional on `within`. */
+function parseInto(text: string, file: string | undefined, within: readonly SshConfigBlock[], depth: number, sink: ParseSink): void {
+  const { blocks, notes } = sink;
   const where = (n: number): string => `${file ?? 'ssh config'}:${n}`;
-  let current: SshConfigBlock = { kind: 'global', patterns: [], line: 0, options: [] };
+  const extra = (): Partial<SshConfigBlock> => ({ ...(depth > 0 && file !== undefined ? { file } : {}), ...(within.length > 0 ? { within } : {}) });
+  let current: SshConfigBlock = { kind: 'global', patterns: [], line: 0, options: [], ...extra() };
   blocks.push(current);
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
@@ -97,22 +133,43 @@ export function parseSshConfig(text: string, file?: string): SshConfig {
     }
     if (key === 'host') {
       if (args.length === 0) notes.push(`${where(lineNo)}: Host without patterns`);
-      current = { kind: 'host', patterns: args, line: lineNo, options: [] };
+      current = { kind: 'host', patterns: args, line: lineNo, options: [], ...extra() };
       blocks.push(current);
     } else if (key === 'match') {
-      current = { kind: 'match', patterns: args, line: lineNo, options: [] };
+      current = { kind: 'match', patterns: args, line: lineNo, options: [], ...extra() };
       blocks.push(current);
     } else if (key === 'include') {
-      notes.push(`${where(lineNo)}: Include is not followed (${args.join(' ')}); put the hosts you need in this file`);
+      if (!sink.include) {
+        notes.push(`${where(lineNo)}: Include ${args.join(' ')} not read (no reader for included files)`);
+        continue;
+      }
+      if (depth + 1 > MAX_INCLUDE_DEPTH) {
+        notes.push(`${where(lineNo)}: Include nested more than ${MAX_INCLUDE_DEPTH} deep, not followed`);
+        continue;
+      }
+      // Included blocks hold only where the block holding the Include does.
+      const inner = current.kind === 'global' ? (current.within ?? []) : [...(current.within ?? []), current];
+      for (const pattern of args) {
+        for (const f of sink.include(pattern)) {
+          if ('error' in f) notes.push(`${where(lineNo)}: Include ${f.path}: ${f.error}, ignored`);
+          else parseInto(f.text, f.path, inner, depth + 1, sink);
+        }
+      }
+      // The rest of this block goes on after the included blocks, under the same condition.
+      current = { kind: current.kind, patterns: current.patterns, line: current.line, options: [], ...(current.file !== undefined ? { file: current.file } : {}), ...(current.within ? { within: current.within } : {}) };
+      blocks.push(current);
     } else {
-      current.options.push({ key, args, line: lineNo });
+      current.options.push({ key, args, raw: (m[2] ?? '').trim(), line: lineNo });
     }
   }
-  return { ...(file !== undefined ? { file } : {}), blocks, notes };
 }
 
-/** Read and parse a config file; a missing file is an empty config. */
-export async function loadSshConfig(path: string): Promise<SshConfig> {
+/**
+ * Read and parse a config file, following its Includes (relative ones under `sshDir`, by
+ * default the config file's own directory — ~/.ssh for ~/.ssh/config); a missing file is an
+ * empty config.
+ */
+export async function loadSshConfig(path: string, opts: { home?: string; sshDir?: string } = {}): Promise<SshConfig> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -120,5 +177,5 @@ export async function loadSshConfig(path: string): Promise<SshConfig> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { file: path, blocks: [], notes: [] };
     return { file: path, blocks: [], notes: [`${path}: cannot read (${(err as Error).message}), ignored`] };
   }
-  return parseSshConfig(text, path);
+  return parseSshConfig(text, path, includeReader({ sshDir: opts.sshDir ?? dirname(path), ...(opts.home !== undefined ? { home: opts.home } : {}) }));
 }

@@ -2,10 +2,12 @@
  * What `ssh alias` would use for one host, per a parsed ssh_config: Host blocks matched by
  * pattern, `Match host/originalhost/user/localuser/all` evaluated (other criteria: block ignored
  * with a note), first value wins, IdentityFile accumulates, `%` tokens and `~` expanded,
- * ProxyJump parsed (ProxyCommand noted, not run). Command-line overrides win. Pure.
+ * ProxyJump parsed, ProxyCommand expanded (`%h %p %r %n %%`; run by connect.ts). Blocks brought in
+ * by an Include inside a Host/Match block apply only where that block does. Command-line
+ * overrides win. Pure.
  */
 import { matchPatternList } from './pattern.ts';
-import type { SshConfig } from './ssh-config.ts';
+import type { SshConfig, SshConfigBlock } from './ssh-config.ts';
 import { expandTilde, expandTokens, type JumpSpec, parsePort, parseProxyJump } from './ssh-config-values.ts';
 
 /** What the config says about one host (after command-line overrides). */
@@ -20,6 +22,8 @@ export interface ResolvedHost {
   readonly identityFiles: readonly string[];
   /** ProxyJump chain, first hop first; empty for a direct connection. */
   readonly proxyJump: readonly JumpSpec[];
+  /** ProxyCommand with its tokens expanded (only when there is no ProxyJump): its stdio is the connection. */
+  readonly proxyCommand?: string;
   readonly strictHostKeyChecking?: string;
   readonly userKnownHostsFiles?: readonly string[];
   readonly notes: readonly string[];
@@ -37,6 +41,9 @@ export interface ResolveOverrides {
   /** ProxyJump given on the command line / cluster file (wins over the config). */
   readonly proxyJump?: string;
 }
+
+/** What %h, %r, %n may hold when they go into a ProxyCommand. */
+const SAFE_TOKEN = /^[A-Za-z0-9._:@%+\[\]-]+$/;
 
 interface MatchContext {
   alias: string;
@@ -83,30 +90,34 @@ function evalMatch(args: readonly string[], ctx: MatchContext): boolean | null {
  */
 export function resolveHost(config: SshConfig, alias: string, env: ResolveEnv, overrides: ResolveOverrides = {}): ResolvedHost {
   const notes: string[] = [...config.notes];
-  const where = (n: number): string => `${config.file ?? 'ssh config'}:${n}`;
+  const where = (file: string | undefined, n: number): string => `${file ?? config.file ?? 'ssh config'}:${n}`;
   const first = new Map<string, string[]>();
   const identity: string[] = [];
   const knownHosts: string[] = [];
   let proxyKind: 'jump' | 'command' | null = null;
   let proxyValue = '';
 
-  for (const block of config.blocks) {
-    if (block.kind === 'host') {
-      if (!matchPatternList(alias, block.patterns)) continue;
-    } else if (block.kind === 'match') {
-      const hn = first.get('hostname')?.[0];
-      const ok = evalMatch(block.patterns, {
-        alias,
-        hostName: hn ? expandTokens(hn, { h: alias }) : alias,
-        user: overrides.user ?? first.get('user')?.[0] ?? env.localUser,
-        localUser: env.localUser,
-      });
-      if (ok === null) {
-        notes.push(`${where(block.line)}: Match ${block.patterns.join(' ')} is not supported, block ignored`);
-        continue;
-      }
-      if (!ok) continue;
+  /** Does this block's own Host/Match line hold now? (A Match that cannot be evaluated: no, with a note.) */
+  const holds = (block: SshConfigBlock): boolean => {
+    if (block.kind === 'host') return matchPatternList(alias, block.patterns);
+    if (block.kind === 'global') return true;
+    const hn = first.get('hostname')?.[0];
+    const ok = evalMatch(block.patterns, {
+      alias,
+      hostName: hn ? expandTokens(hn, { h: alias }) : alias,
+      user: overrides.user ?? first.get('user')?.[0] ?? env.localUser,
+      localUser: env.localUser,
+    });
+    if (ok === null) {
+      const msg = `${where(block.file, block.line)}: Match ${block.patterns.join(' ')} is not supported, block ignored`;
+      if (!notes.includes(msg)) notes.push(msg);
+      return false;
     }
+    return ok;
+  };
+
+  for (const block of config.blocks) {
+    if (!(block.within ?? []).every(holds) || !holds(block)) continue;
     for (const opt of block.options) {
       if (opt.args.length === 0) continue;
       if (opt.key === 'identityfile') {
@@ -116,7 +127,7 @@ export function resolveHost(config: SshConfig, alias: string, env: ResolveEnv, o
       } else if (opt.key === 'proxyjump' || opt.key === 'proxycommand') {
         if (proxyKind === null) {
           proxyKind = opt.key === 'proxyjump' ? 'jump' : 'command';
-          proxyValue = opt.args.join(' ');
+          proxyValue = opt.key === 'proxyjump' ? opt.args.join(' ') : opt.raw;
         }
       } else if (!first.has(opt.key)) {
         first.set(opt.key, [...opt.args]);
@@ -161,8 +172,19 @@ export function resolveHost(config: SshConfig, alias: string, env: ResolveEnv, o
     } catch (err) {
       notes.push(`${alias}: ${(err as Error).message}; connecting directly`);
     }
-  } else if (proxyKind === 'command' && proxyValue.toLowerCase() !== 'none') {
-    notes.push(`${alias}: ProxyCommand is not supported (use ProxyJump); connecting directly`);
+  }
+  let proxyCommand: string | undefined;
+  if (jumpText === undefined && proxyKind === 'command' && proxyValue.toLowerCase() !== 'none') {
+    // The command is the user's own; only these names go into it, and never with shell syntax
+    // in them (as OpenSSH 9.6 refuses too): a host name from a cluster file cannot inject.
+    const unsafe = [hostName, user, alias].find((v) => !SAFE_TOKEN.test(v));
+    if (unsafe !== undefined) {
+      notes.push(`${alias}: ProxyCommand not run: "${unsafe}" has characters that are not allowed in a host or user name; connecting directly`);
+    } else {
+      proxyCommand = expandTokens(proxyValue, { h: hostName, p: String(port), r: user, n: alias }, (t) =>
+        notes.push(`${alias}: token ${t} not supported in ProxyCommand, left as written`),
+      );
+    }
   }
 
   const strict = first.get('stricthostkeychecking')?.[0];
@@ -173,6 +195,7 @@ export function resolveHost(config: SshConfig, alias: string, env: ResolveEnv, o
     port,
     identityFiles,
     proxyJump,
+    ...(proxyCommand !== undefined ? { proxyCommand } : {}),
     ...(strict !== undefined ? { strictHostKeyChecking: strict.toLowerCase() } : {}),
     ...(knownHosts.length > 0 ? { userKnownHostsFiles: knownHosts.map(expandPath) } : {}),
     notes,

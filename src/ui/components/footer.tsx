@@ -32,7 +32,7 @@ export function Footer({ prompt, sort, mode, totals, problems }: FooterProps) {
     <Text wrap="truncate-end" color={t.color('muted')}>
       ? help · q quit · s sort:{sort} · {keys}p freeze · w warmup · / filter │ {totals.lines} lines · {totals.files} files
       {totals.dropped ? ` · ${totals.dropped} dropped` : ''}
-      {problems ? ` · ${problems} problems` : ''}
+      {problems ? ` · ${problems} problem${problems === 1 ? '' : 's'} (!)` : ''}
     </Text>
   );
 }

@@ -4,14 +4,20 @@ import type { RunView, SessionSnapshot } from '../../session/types.ts';
 import { fmtDuration, fmtPct, fmtRate, fmtStep, fmtTimes } from '../format.ts';
 import { elapsedMs, ibAlert, transportLabel, transportMatters } from '../selectors.ts';
 import { useTheme, type Tone } from '../theme.ts';
+import { coverage, coverageText } from '../selectors.ts';
 
 const PHASE_TONE: Record<RunView['phase'], Tone> = { warmup: 'warn', measuring: 'ok', done: 'info', stalled: 'bad', failed: 'bad' };
 
-/** `resnet50 · oneflow · amp · 2 nodes × 8 GPUs · batch 128/GPU`. */
-export function identityText(r: RunView): string {
+/**
+ * `resnet50 · oneflow · amp · 2 nodes × 8 GPUs · batch 128/GPU`. `reportingNodes`: while some
+ * named source is missing, how many of the run's nodes report (the log's node count is what the
+ * job was launched with, not what is watched: `2 nodes (1 reporting) × 8 GPUs`).
+ */
+export function identityText(r: RunView, reportingNodes?: number): string {
   const parts = [r.model ?? 'model ?', r.framework ?? r.format ?? 'framework ?'];
   if (r.precision) parts.push(r.precision);
-  parts.push(`${r.num_nodes ?? '?'} node${r.num_nodes === 1 ? '' : 's'} × ${r.gpu_num_per_node ?? '?'} GPU${r.gpu_num_per_node === 1 ? '' : 's'}`);
+  const short = reportingNodes !== undefined && r.num_nodes !== null && reportingNodes < r.num_nodes ? ` (${reportingNodes} reporting)` : '';
+  parts.push(`${r.num_nodes ?? '?'} node${r.num_nodes === 1 ? '' : 's'}${short} × ${r.gpu_num_per_node ?? '?'} GPU${r.gpu_num_per_node === 1 ? '' : 's'}`);
   if (r.batch_size_per_device !== null) parts.push(`batch ${r.batch_size_per_device}/GPU`);
   else if (r.global_batch_size) parts.push(`global batch ${r.global_batch_size}`);
   if (r.tensor_model_parallel_size || r.pipeline_model_parallel_size) parts.push(`tp${r.tensor_model_parallel_size ?? 1} pp${r.pipeline_model_parallel_size ?? 1}`);
@@ -21,6 +27,13 @@ export function identityText(r: RunView): string {
 
 export function Header({ snapshot, run, paused, width }: { snapshot: SessionSnapshot; run: RunView | undefined; paused: boolean; width: number }) {
   const t = useTheme();
+  const cov = coverage(snapshot);
+  const covText = coverageText(cov);
+  const covLine = covText ? (
+    <Text color={t.color('warn')} wrap="truncate-end">
+      {visible(covText)}
+    </Text>
+  ) : null;
   const badge = paused ? (
     <Text color={t.color('warn')} bold inverse={t.styled}>
       {' PAUSED '}
@@ -28,12 +41,13 @@ export function Header({ snapshot, run, paused, width }: { snapshot: SessionSnap
   ) : null;
   if (!run) {
     return (
-      <Box width={width}>
+      <Box flexDirection="column" width={width}>
         <Text wrap="truncate-end">
           {badge}
           {paused ? ' ' : ''}
           <Text bold>dlperf-top</Text> · {fmtDuration(elapsedMs(snapshot))} · waiting for log lines…
         </Text>
+        {covLine}
       </Box>
     );
   }
@@ -51,7 +65,7 @@ export function Header({ snapshot, run, paused, width }: { snapshot: SessionSnap
         <Text color={t.color(PHASE_TONE[run.phase])} bold>
           {run.phase}
         </Text>{' '}
-        {fmtDuration(elapsedMs(snapshot))} │ <Text bold>{identityText(run)}</Text>
+        {fmtDuration(elapsedMs(snapshot))} │ <Text bold>{identityText(run, covText ? run.nodes.length : undefined)}</Text>
       </Text>
       <Text wrap="truncate-end">
         {rate}
@@ -61,6 +75,7 @@ export function Header({ snapshot, run, paused, width }: { snapshot: SessionSnap
         {transportMatters(run) ? ' · transport: ' : ''}
         {transportMatters(run) ? <Text color={t.color(run.transport === 'socket' ? 'bad' : run.transport === 'suspected_socket' ? 'warn' : 'accent')}>{transportLabel(run.transport)}</Text> : null}
       </Text>
+      {covLine}
       {alert ? (
         <Text color={t.color('bad')} bold wrap="truncate-end">
           !! InfiniBand fallback: NCCL on sockets — {visible(alert.node ?? '?')}: {visibleLog(alert.evidence)}

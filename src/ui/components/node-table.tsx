@@ -55,9 +55,12 @@ export function NodeTable({ rows, selected, focused, sort, maxRows, width }: Nod
       {visible.map((n) => {
         const isSel = n.source === selected;
         const all = nodeCells(n, cols, labels.get(n.source) ?? '');
-        // A source silent by design has no numbers: its note takes their place, not the flags' end.
-        const silent = n.note !== null && n.iteration === null;
-        const upTo = silent ? cols.findIndex((c) => c.id === 'iter') + 1 : cols.length;
+        // A named source without a line yet (its reason), or one silent by design (its note): no
+        // numbers, so the words take their place rather than the flags' end.
+        const noLine = n.run === null;
+        const note = noLine ? (n.reason ?? (n.state === 'connecting' ? 'connecting…' : 'no line yet')) : n.note;
+        const silent = noLine || (n.note !== null && n.iteration === null);
+        const upTo = silent ? cols.findIndex((c) => c.id === (noLine ? 'state' : 'iter')) + 1 : cols.length;
         const cells = all.slice(0, upTo > 0 ? upTo : cols.length);
         const badges = nodeBadges(n);
         return (
@@ -69,7 +72,7 @@ export function NodeTable({ rows, selected, focused, sort, maxRows, width }: Nod
                 {fitCell(c.text, cols[i]!)}
               </Text>
             ))}
-            {silent ? <Text color={t.color('muted')}>{` ${safeText(n.note!)}${badges.length ? ' ' : ''}`}</Text> : null}
+            {silent ? <Text color={t.color(noLine && n.state === 'error' ? 'bad' : 'muted')}>{` ${safeText(note ?? '')}${badges.length ? ' ' : ''}`}</Text> : null}
             {badges.map((b, i) => (
               <Text key={b} color={t.color(SEVERE.has(b) ? 'bad' : 'warn')} bold>
                 {i > 0 ? ' ' : ''}

@@ -13,6 +13,8 @@ export interface UiState {
   focused: string | null;
   /** Run picked with n/N in a live multi-run session; null: the most recently active run. */
   runKey: string | null;
+  /** The sources and problems view (`!`) is open. */
+  problems: boolean;
   /** Display paused on this snapshot (ingest goes on). */
   frozen: SessionSnapshot | null;
   showWarmup: boolean;
@@ -28,6 +30,8 @@ export interface UiState {
 export type UiAction =
   /** Next sort order; the row selected now (`keys`: rows in display order) stays selected. */
   | { type: 'cycleSort'; keys: readonly string[] }
+  /** `!`: open / close the sources and problems view. */
+  | { type: 'toggleProblems' }
   /** Move the selection by `delta` rows among `keys` (the rows in display order); tab wraps. */
   | { type: 'move'; delta: number; keys: readonly string[]; wrap?: boolean }
   | { type: 'toggleFocus'; keys: readonly string[] }
@@ -49,6 +53,7 @@ export type UiAction =
 export const initialUiState: UiState = {
   sort: 'node',
   selected: null,
+  problems: false,
   focused: null,
   runKey: null,
   frozen: null,
@@ -74,6 +79,8 @@ function step(keys: readonly string[], current: string | null, delta: number): s
 
 export function uiReducer(state: UiState, action: UiAction): UiState {
   switch (action.type) {
+    case 'toggleProblems':
+      return { ...state, problems: !state.problems, help: false };
     case 'cycleSort': {
       const i = SORT_KEYS.indexOf(state.sort);
       return { ...state, sort: SORT_KEYS[(i + 1) % SORT_KEYS.length]!, selected: effectiveSelection(state, action.keys) };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSshConfig } from '../../../src/sources/ssh/ssh-config.ts';
+import { type IncludeReader, parseSshConfig } from '../../../src/sources/ssh/ssh-config.ts';
 import { parseProxyJump } from '../../../src/sources/ssh/ssh-config-values.ts';
 import { resolveHost } from '../../../src/sources/ssh/ssh-host-resolve.ts';
 import { matchPatternList, wildcardMatch } from '../../../src/sources/ssh/pattern.ts';
@@ -39,8 +39,37 @@ Host *
 describe('ssh config', () => {
   const cfg = parseSshConfig(CONFIG, '/home/me/.ssh/config');
 
-  it('notes Include instead of following it', () => {
-    expect(cfg.notes.join('\n')).toMatch(/Include is not followed/);
+  it('without a reader, says the Include was not read', () => {
+    expect(cfg.notes.join('\n')).toMatch(/Include ~\/\.ssh\/config\.d\/\* not read/);
+  });
+
+  it('follows Include in place: earlier values win, a Host block makes the included blocks conditional', () => {
+    const files: Record<string, string> = {
+      'site/*': 'Host gpu-*\n  User site\n',
+      'bastion.inc': 'HostName 10.9.9.9\nHost never-matches-alone\n  Port 4444\n',
+      'loop': 'Include loop\n',
+    };
+    const seen: string[] = [];
+    const reader: IncludeReader = (pattern) => {
+      seen.push(pattern);
+      if (pattern === 'unreadable') return [{ path: '/x/unreadable', error: 'permission denied' }];
+      const text = files[pattern];
+      return text === undefined ? [] : [{ path: `/inc/${pattern}`, text }];
+    };
+    const c = parseSshConfig(
+      'Include site/*\nHost bastion\n  Include bastion.inc\n  Port 2200\nHost *\n  User fallback\n  Port 22\nInclude unreadable\nInclude loop\n',
+      '/home/me/.ssh/config',
+      reader,
+    );
+    expect(resolveHost(c, 'gpu-1', env).user).toBe('site');
+    const b = resolveHost(c, 'bastion', env);
+    expect(b.hostName).toBe('10.9.9.9');
+    expect(b.port).toBe(2200); // the rest of the Host block still applies after the Include
+    // A Host block inside an included file holds only where the including block holds too.
+    expect(resolveHost(c, 'never-matches-alone', env).port).toBe(22);
+    expect(c.notes.join('\n')).toMatch(/Include \/x\/unreadable: permission denied, ignored/);
+    expect(c.notes.join('\n')).toMatch(/nested more than 16 deep/);
+    expect(seen.filter((p) => p === 'loop')).toHaveLength(16);
   });
 
   it('first match wins, patterns with ? and negation, tokens in HostName and IdentityFile', () => {
@@ -83,12 +112,25 @@ describe('ssh config', () => {
     expect(r).toMatchObject({ hostName: 'h', user: 'me', port: 22, identityFiles: [], proxyJump: [] });
   });
 
-  it('Match all applies, unsupported Match is ignored with a note, ProxyCommand noted', () => {
-    const c = parseSshConfig('Match exec "true"\n  User x\nMatch all\n  User y\nHost *\n  ProxyCommand nc %h %p\n');
+  it('Match all applies, unsupported Match is ignored with a note', () => {
+    const c = parseSshConfig('Match exec "true"\n  User x\nMatch all\n  User y\n');
     const r = resolveHost(c, 'h', env);
     expect(r.user).toBe('y');
     expect(r.notes.join('\n')).toMatch(/Match exec.*not supported/);
-    expect(r.notes.join('\n')).toMatch(/ProxyCommand is not supported/);
+  });
+
+  it('ProxyCommand: kept as written (quotes too), %h %p %r %n expanded; ProxyJump first wins; unsafe names refused', () => {
+    const c = parseSshConfig('Host gw-*\n  HostName %h.site\n  User u1\n  ProxyCommand ssh -W "%h:%p" -l %r bastion # %n %%\nHost *\n  ProxyJump j\n');
+    const r = resolveHost(c, 'gw-1', env);
+    expect(r.proxyCommand).toBe('ssh -W "gw-1.site:22" -l u1 bastion # gw-1 %');
+    expect(r.proxyJump).toEqual([]);
+    // A ProxyJump on the command line wins over the config's ProxyCommand.
+    expect(resolveHost(c, 'gw-1', env, { proxyJump: 'other' }).proxyCommand).toBeUndefined();
+    expect(resolveHost(c, 'plain', env).proxyJump).toEqual([{ host: 'j' }]);
+    const bad = resolveHost(c, 'gw-$(touch x)', env);
+    expect(bad.proxyCommand).toBeUndefined();
+    expect(bad.notes.join('\n')).toMatch(/ProxyCommand not run/);
+    expect(resolveHost(parseSshConfig('Host *\n  ProxyCommand none\n'), 'h', env).proxyCommand).toBeUndefined();
   });
 
   it('%u %d %p %n %% tokens', () => {

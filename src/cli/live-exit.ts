@@ -1,0 +1,45 @@
+/**
+ * What `live` says about its named sources outside the NDJSON stream: a stderr line per change of
+ * a source's state in headless mode, and the `--exit-when-done` verdict (a named source that
+ * never delivered a line, or ended in error, fails the run: exit 5, README "Exit codes").
+ */
+import type { SourceView } from '../session/source-registry.ts';
+import type { SessionStore } from '../session/store.ts';
+import { visible } from '../shared/sanitize.ts';
+import { EXIT } from './errors.ts';
+
+/** `dlperf-top: source nodns:/x.log (node nodns): error: cannot resolve host`. */
+export function sourceStateLine(v: SourceView): string {
+  const node = v.source.startsWith(`${v.node}:`) ? '' : ` (node ${visible(v.node)})`;
+  const why = v.reason ? `: ${visible(v.reason)}` : v.reporting ? '' : ': no line yet';
+  return `dlperf-top: source ${visible(v.source)}${node} is ${v.state}${why}\n`;
+}
+
+const missingText = (v: SourceView): string => `${visible(v.source)} (${v.state}${v.reason ? `: ${visible(v.reason)}` : v.reporting ? '' : ', no line'})`;
+
+export interface ExitVerdict {
+  code: number;
+  /** Sources that never delivered a line or are in error, as the final snapshot lists them. */
+  missing: SourceView[];
+  /** The stderr line naming them (empty when none). */
+  message: string;
+}
+
+export function exitVerdict(store: SessionStore): ExitVerdict {
+  const missing = store.sources.missing();
+  if (missing.length === 0) return { code: EXIT.ok, missing, message: '' };
+  const never = missing.filter((v) => !v.reporting).length;
+  const total = store.sources.size;
+  const what = never === missing.length ? `never delivered a line` : `never delivered a line or ended in error`;
+  return {
+    code: EXIT.inputErrors,
+    missing,
+    message: `dlperf-top: ${missing.length} of ${total} source${total === 1 ? '' : 's'} ${what}: ${missing.map(missingText).join('; ')}\n`,
+  };
+}
+
+/** Nothing more will come without the user: every named source is in error (and none reports). */
+export function allSourcesFailed(store: SessionStore): boolean {
+  const views = store.sources.views(() => undefined);
+  return views.length > 0 && views.every((v) => !v.reporting && v.state === 'error');
+}

@@ -1,0 +1,265 @@
+/**
+ * SSH as users configure it, against real OpenSSH servers (test/helpers/sshd.ts): ~/.ssh/config
+ * `Include` (globs, relative to ~/.ssh, conditional inside a Host block), `ProxyCommand` (its
+ * stdio is the connection), and a server without the sftp subsystem read over short exec
+ * commands — every line exactly once, through a server kill. Fails, never skips, without sshd.
+ */
+import { appendFileSync, mkdirSync, readFileSync, truncateSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SourceEvent, SourceStatus } from '../../../src/sources/types.ts';
+import { createSshSource, type SshSourceOptions, type SshTarget } from '../../../src/sources/ssh/ssh-tail.ts';
+import { createSshFixture, type SshFixture } from '../../helpers/sshd.ts';
+import { resolveSshHosts } from '../../../src/launch/backends/ssh-hosts.ts';
+import { HostConn } from '../../../src/launch/backends/ssh-host-conn.ts';
+
+type LineEv = Extract<SourceEvent, { type: 'line' }>;
+
+class Collector {
+  readonly events: SourceEvent[] = [];
+  readonly emit = (evs: SourceEvent[]): void => {
+    this.events.push(...evs);
+  };
+  lines(file: string): LineEv[] {
+    return this.events.filter((e): e is LineEv => e.type === 'line' && e.file === file);
+  }
+  texts(file: string): string[] {
+    return this.lines(file).map((l) => l.text);
+  }
+  statuses(node: string, file = ''): SourceStatus[] {
+    return this.events.filter((e): e is SourceStatus => e.type === 'status' && e.node === node && e.file === file);
+  }
+  states(node: string): string[] {
+    return this.statuses(node).map((s) => s.state);
+  }
+  async until(cond: () => boolean, timeoutMs: number, what: string | (() => string)): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (!cond()) {
+      if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+}
+
+function fileLines(path: string): string[] {
+  const parts = readFileSync(path, 'utf8').split('\n');
+  parts.pop();
+  return parts;
+}
+
+let fx: SshFixture;
+let home: string;
+
+function source(c: Collector, targets: SshTarget[], extra: Partial<SshSourceOptions> = {}) {
+  return createSshSource({
+    emit: c.emit,
+    now: Date.now,
+    targets,
+    home,
+    knownHostsPath: fx.knownHostsPath,
+    identityFiles: [fx.clientKeyPath],
+    agent: false,
+    pollMs: 50,
+    rescanMs: 300,
+    identityCheckMs: 1000,
+    reconnect: { initialMs: 100, maxMs: 400 },
+    ...extra,
+  });
+}
+
+beforeAll(async () => {
+  fx = await createSshFixture();
+  home = join(fx.dir, 'home');
+  mkdirSync(join(home, '.ssh', 'config.d'), { recursive: true });
+});
+afterAll(async () => {
+  await fx?.dispose();
+});
+
+describe('SSH configured as users do, and servers without SFTP', () => {
+  it('follows a server without the sftp subsystem over exec: every line once, through a kill mid-stream', async () => {
+    const s = await fx.startSshd({ sftp: false, shellHome: home });
+    const dir = join(fx.dir, 'nosftp');
+    mkdirSync(dir);
+    // A name a shell would act on, to show the path is only ever one quoted word.
+    const files = [join(dir, 'rank0.log'), join(dir, "rank 1; touch PWNED $(touch PWNED2) 'q'.log")];
+    for (const f of files) writeFileSync(f, 'first 1\nfirst 2\n');
+    const c = new Collector();
+    const src = source(c, [{ node: 'n', host: '127.0.0.1', port: s.port, paths: [`${dir}/rank*.log`] }]);
+    await src.start();
+    const streaming = c.statuses('n').find((st) => st.state === 'streaming');
+    expect(streaming?.message).toMatch(/server has no SFTP subsystem; reading over exec/);
+    const lab = (f: string): string => `127.0.0.1:${f}`;
+
+    let writing = true;
+    let n = 0;
+    const writer = (async () => {
+      while (writing) {
+        for (const f of files) {
+          const line = `line ${n} of ${f.length} ${'x'.repeat(n % 50)}\n`;
+          // Often half a line first: the reader must hold the partial line.
+          if (n % 3 === 0) {
+            appendFileSync(f, line.slice(0, 5));
+            await new Promise((r) => setTimeout(r, 5));
+            appendFileSync(f, line.slice(5));
+          } else {
+            appendFileSync(f, line);
+          }
+        }
+        n++;
+        await new Promise((r) => setTimeout(r, 15));
+      }
+    })();
+    try {
+      await c.until(() => c.lines(lab(files[0]!)).length >= 20, 15_000, 'lines over exec');
+      const before = c.states('n').length;
+      await s.stop(); // kills every session mid-stream
+      await c.until(() => c.states('n').slice(before).includes('reconnecting'), 10_000, 'reconnecting');
+      await new Promise((r) => setTimeout(r, 300));
+      await s.start();
+      await c.until(() => c.states('n').slice(before).includes('streaming'), 10_000, 'streaming again');
+      const resumed = c.lines(lab(files[0]!)).length;
+      await c.until(() => c.lines(lab(files[0]!)).length >= resumed + 20, 10_000, 'more lines after the restart');
+    } finally {
+      writing = false;
+      await writer;
+    }
+    for (const f of files) {
+      await c.until(
+        () => c.lines(lab(f)).length >= fileLines(f).length,
+        15_000,
+        () => `${f}: ${c.lines(lab(f)).length}/${fileLines(f).length}`,
+      );
+      expect(c.texts(lab(f))).toEqual(fileLines(f));
+      expect(c.lines(lab(f)).map((l) => l.lineNo)).toEqual(fileLines(f).map((_, i) => i + 1));
+    }
+    await src.stop();
+    expect(c.states('n').at(-1)).toBe('ended');
+    // Short commands only: nothing left running on the node, no shell ran the path's text.
+    await c.until(() => s.sessionPids().length === 0, 5000, () => `sessions to exit (${s.sessionPids().join(', ')})`);
+    expect(s.log()).not.toMatch(/subsystem 'sftp'/);
+    expect(s.log()).toMatch(/Starting session: command/);
+    for (const p of ['PWNED', 'PWNED2']) {
+      expect(existsSync(join(dir, p))).toBe(false);
+      expect(existsSync(join(home, p))).toBe(false);
+    }
+  });
+
+  it('over exec, a truncated file is read again from the start and a glob picks up new files', async () => {
+    const s = await fx.startSshd({ sftp: false, shellHome: home });
+    const dir = join(fx.dir, 'nosftp-trunc');
+    mkdirSync(dir);
+    const f = join(dir, 'a.log');
+    writeFileSync(f, 'old 1\nold 2\n');
+    const c = new Collector();
+    const src = source(c, [{ node: 'n', host: '127.0.0.1', port: s.port, paths: [`${dir}/*.log`] }]);
+    await src.start();
+    const lab = `127.0.0.1:${f}`;
+    await c.until(() => c.lines(lab).length === 2, 10_000, 'first lines');
+    truncateSync(f, 0);
+    writeFileSync(f, 'new 1\n');
+    writeFileSync(join(dir, 'b.log'), 'b 1\n');
+    await c.until(() => c.texts(lab).includes('new 1') && c.texts(`127.0.0.1:${join(dir, 'b.log')}`).length === 1, 10_000, 'lines after truncation');
+    expect(c.texts(lab)).toEqual(['old 1', 'old 2', 'new 1']);
+    expect(c.lines(lab).map((l) => l.lineNo)).toEqual([1, 2, 1]);
+    expect(c.statuses('n', lab).some((st) => /truncated/.test(st.message ?? ''))).toBe(true);
+    await src.stop();
+  });
+
+  it('over exec, 16 files of one node stay within MaxSessions (commands run a few at a time)', async () => {
+    const s = await fx.startSshd({ sftp: false, shellHome: home });
+    const dir = join(fx.dir, 'nosftp-many');
+    mkdirSync(dir);
+    const paths = Array.from({ length: 16 }, (_, i) => join(dir, `rank${i}.log`));
+    paths.forEach((p, i) => writeFileSync(p, `rank ${i} a\nrank ${i} b\n`));
+    const c = new Collector();
+    const src = source(c, [{ node: 'n', host: '127.0.0.1', port: s.port, paths: [`${dir}/rank*.log`] }]);
+    await src.start();
+    await c.until(() => paths.every((p) => c.lines(`127.0.0.1:${p}`).length === 2), 15_000, 'lines of 16 files');
+    paths.forEach((p, i) => appendFileSync(p, `rank ${i} c\n`));
+    await c.until(() => paths.every((p) => c.lines(`127.0.0.1:${p}`).length === 3), 15_000, 'appended lines');
+    paths.forEach((p, i) => expect(c.texts(`127.0.0.1:${p}`)).toEqual([`rank ${i} a`, `rank ${i} b`, `rank ${i} c`]));
+    await src.stop();
+    expect(s.log()).not.toMatch(/no more sessions|open failed/i);
+    expect(c.events.filter((e) => e.type === 'problem')).toEqual([]);
+  });
+
+  it('says why when the server has no SFTP and refuses commands too', async () => {
+    const s = await fx.startSshd({ sftp: false, shellHome: home, extraConfig: ['ForceCommand /bin/false'] });
+    const c = new Collector();
+    const src = source(c, [{ node: 'n', host: '127.0.0.1', port: s.port, paths: ['/tmp/x.log'] }], { authRetryMs: 60_000 });
+    await src.start();
+    const err = c.statuses('n').find((st) => st.state === 'error');
+    expect(err?.message).toMatch(/server has no SFTP subsystem, and commands cannot run there .*retrying in 60 s/);
+    await src.stop();
+  });
+
+  it('follows Include (glob, relative to ~/.ssh; conditional inside a Host block) and runs ProxyCommand', async () => {
+    const a = await fx.startSshd();
+    const b = await fx.startSshd();
+    const dir = join(fx.dir, 'inc');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'a.log'), 'via include\n');
+    writeFileSync(join(dir, 'b.log'), 'via proxy\n');
+    const ssh = join(home, '.ssh');
+    writeFileSync(
+      join(ssh, 'config'),
+      [
+        'Include config.d/*.conf',
+        'Host proxied',
+        '  Include proxied.inc', // applies only to `proxied`
+        'Host *',
+        '  Port 1', // would break both hosts if the included values did not come first
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(join(ssh, 'config.d', '10-cluster.conf'), `Host inc-node\n  HostName 127.0.0.1\n  Port ${a.port}\n  User ${fx.user}\n`);
+    writeFileSync(join(ssh, 'config.d', 'ignored.txt'), 'Host inc-node\n  Port 2\n');
+    writeFileSync(join(ssh, 'proxied.inc'), `HostName 127.0.0.1\nPort ${b.port}\nProxyCommand ${fx.relayCommand()}\n`);
+    const c = new Collector();
+    const src = source(c, [
+      { node: 'inc', host: 'inc-node', paths: [join(dir, 'a.log')] },
+      { node: 'px', host: 'proxied', paths: [join(dir, 'b.log')] },
+    ]);
+    await src.start();
+    await c.until(() => c.texts(`inc-node:${join(dir, 'a.log')}`).join() === 'via include', 10_000, 'line through the Include');
+    await c.until(() => c.texts(`proxied:${join(dir, 'b.log')}`).join() === 'via proxy', 10_000, 'line through the ProxyCommand');
+    expect(c.statuses('px').find((st) => st.state === 'streaming')?.message).toMatch(/port \d+ via ProxyCommand/);
+    // The relay ran with %h %p expanded.
+    expect(readFileSync(fx.relayLogPath, 'utf8')).toContain(`127.0.0.1 ${b.port}`);
+    expect(c.events.filter((e) => e.type === 'problem')).toEqual([]);
+    await src.stop();
+    await c.until(() => a.sessionPids().length === 0 && b.sessionPids().length === 0, 5000, 'sessions to exit');
+  });
+
+  it('a ProxyCommand that fails is reported with its exit status and last stderr line', async () => {
+    writeFileSync(join(home, '.ssh', 'config'), `Host broken\n  HostName 127.0.0.1\n  ProxyCommand sh -c 'echo "bastion says no" >&2; exit 7'\n`);
+    const c = new Collector();
+    const src = source(c, [{ node: 'br', host: 'broken', paths: ['/tmp/x.log'] }]);
+    await src.start();
+    const r = c.statuses('br').find((st) => st.state === 'reconnecting');
+    expect(r?.message).toMatch(/ProxyCommand exited with status 7 \(bastion says no\)/);
+    await src.stop();
+  });
+
+  it("the launcher's SSH resolves the same way: an Include'd host reached through its ProxyCommand", async () => {
+    const s = await fx.startSshd();
+    const ssh = join(home, '.ssh');
+    writeFileSync(join(ssh, 'config'), 'Include config.d/launch-*\n');
+    writeFileSync(join(ssh, 'config.d', 'launch-site'), `Host launch-node\n  HostName 127.0.0.1\n  Port ${s.port}\n  ProxyCommand ${fx.relayCommand()}\n`);
+    const notes: string[] = [];
+    const [host] = await resolveSshHosts([{ name: 'launch-node', host: 'launch-node' }], { home, knownHostsPath: fx.knownHostsPath, identityFiles: [fx.clientKeyPath] }, (m) => notes.push(m));
+    expect(notes).toEqual([]);
+    expect(host!.hops).toHaveLength(1);
+    expect(host!.hops[0]!.proxyCommand).toContain(`127.0.0.1 ${s.port}`);
+    const conn = new HostConn(host!, {}, undefined);
+    try {
+      await conn.open();
+      const r = await conn.exec('echo launched', 10_000);
+      expect(r).toEqual({ code: 0, out: 'launched\n' });
+    } finally {
+      await conn.close();
+    }
+    expect(readFileSync(fx.relayLogPath, 'utf8')).toContain(`127.0.0.1 ${s.port}`);
+  });
+});

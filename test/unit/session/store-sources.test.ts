@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { RunSet } from '../../../src/metrics/run-set.ts';
+import { localSourceSpecs, remoteSourceSpecs } from '../../../src/pipeline/live-sources.ts';
+import { SessionStore, type StoreEvent } from '../../../src/session/store.ts';
+import { problemRows } from '../../../src/ui/selectors.ts';
+
+const T0 = 1_700_000_000_000;
+
+describe('SessionStore with named sources', () => {
+  it('a row per named source from the first snapshot; totals count sources and reporting ones', async () => {
+    const clock = { now: T0 };
+    const sources = [...(await localSourceSpecs(['logs/node1/train.log', 'logs/README.md'], '/nonexistent')), ...remoteSourceSpecs([{ node: 'n2', host: 'n2', paths: ['/l/x.log'] }])];
+    const store = new SessionStore({ runSet: new RunSet(), now: () => clock.now, clock: 'wall', sources });
+    const events: StoreEvent[] = [];
+    store.onEvent((e) => events.push(e));
+    const first = store.flush();
+    expect(first.nodes.map((n) => [n.source, n.state, n.run])).toEqual([
+      ['logs/node1/train.log', 'connecting', null],
+      ['logs/README.md', 'connecting', null],
+      ['n2:/l/x.log', 'connecting', null],
+    ]);
+    expect(first.totals).toMatchObject({ sources: 3, reporting: 0 });
+
+    clock.now += 100;
+    store.ingest([
+      { type: 'status', node: 'node1', file: 'logs/node1/train.log', state: 'streaming', time: clock.now },
+      { type: 'line', node: 'node1', file: 'logs/node1/train.log', offset: 0, lineNo: 1, text: 'model = resnet50', time: clock.now },
+      // A file that is not a log by its name: its source does not vanish, it says why.
+      { type: 'line', node: 'local', file: 'logs/README.md', offset: 0, lineNo: 1, text: '# notes', time: clock.now },
+      { type: 'line', node: 'local', file: 'logs/README.md', offset: 8, lineNo: 2, text: 'more', time: clock.now },
+      { type: 'status', node: 'n2', file: '', state: 'error', message: 'Host [n2]:22 is not in /k: its ssh-ed25519 key fingerprint is SHA256:xyz. Refusing', time: clock.now },
+    ]);
+    const s = store.flush();
+    expect(s.totals).toMatchObject({ sources: 3, reporting: 1, dropped: 2 });
+    expect(s.nodes.map((n) => [n.source, n.state, n.run === null, n.reason])).toEqual([
+      ['logs/node1/train.log', 'streaming', false, null],
+      ['logs/README.md', 'error', true, 'not a training log by its name (README, manifest, archive, image…)'],
+      ['n2:/l/x.log', 'error', true, 'host key not in known_hosts: SHA256:xyz; refusing (--accept-new adds it)'],
+    ]);
+    expect(s.problems.filter((p) => p.file === 'logs/README.md')).toHaveLength(1);
+    // One event per source change; the file that is itself a named source is announced as the source only.
+    const states = events.filter((e) => e.kind === 'state' || e.kind === 'source');
+    expect(states.map((e) => (e.kind === 'source' ? `source ${e.view.source} ${e.view.state}` : `file ${e.file} ${e.state}`))).toEqual([
+      'source logs/node1/train.log streaming',
+      'source logs/README.md error',
+      'source n2:/l/x.log error',
+    ]);
+  });
+
+  it('the problems view lists a problem of a source once: on its row, with time, state and the words of the source', () => {
+    const clock = { now: T0 };
+    const store = new SessionStore({ runSet: new RunSet(), now: () => clock.now, clock: 'wall', sources: remoteSourceSpecs([{ node: 'g', host: 'g', paths: ['/l/missing.log'] }]) });
+    clock.now += 1500;
+    store.ingest([
+      { type: 'status', node: 'g', file: '', state: 'streaming', message: 'connected to u@g port 22', time: clock.now },
+      { type: 'problem', problem: { input: 'g', file: 'g:/l/missing.log', kind: 'unreadable', message: 'no such file on g yet; looking again every 5 s' }, time: clock.now },
+      { type: 'problem', problem: { input: 'g', file: '/home/u/.ssh/config', kind: 'skipped', message: 'Include not followed' }, time: clock.now },
+    ]);
+    const rows = problemRows(store.flush());
+    expect(rows.map((r) => [r.time! - T0, r.label, r.source, r.reason, r.detail])).toEqual([
+      [1500, 'waiting', 'g:/l/missing.log', 'no such file (waiting for it to appear)', 'no such file on g yet; looking again every 5 s'],
+      [1500, 'skipped', 'g: /home/u/.ssh/config', 'Include not followed', undefined],
+    ]);
+  });
+});
