@@ -54,7 +54,7 @@ import { onLocalFs } from './local/filesystem-kind.ts';
 import { ReadScheduler } from './local/read-scheduler.ts';
 import { LinkWatchers } from './local/link-watchers.ts';
 import { budgetFor, OpenFiles, softFileLimit } from './local/open-files.ts';
-import { describeError, errCode } from './local/fs-facts.ts';
+import { isResourceLimit, LimitProblems, limitsText } from './local/limit-problems.ts';
 
 export type { LocalSourceOptions } from './local/source-options.ts';
 
@@ -116,14 +116,12 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
   // Bounded descriptors (local/open-files.ts): idle files are closed, and reopened on change.
   const soft = softFileLimit();
   const openFiles = new OpenFiles<FileTailer>(opts.maxOpenFiles ?? budgetFor(soft), soft);
-  /** Resource-limit problems already reported (per file or directory), and how many were left unsaid. */
-  const limitSeen = new Set<string>();
-  const MAX_LIMIT_PROBLEMS = 20;
-
   const emit = (events: SourceEvent[]): void => {
     if (finished || events.length === 0) return;
     opts.emit(events);
   };
+
+  const limits = new LimitProblems(emit, opts.now, () => limitsText(soft, tailers.size, openFiles.budget));
 
   const ctx: TailContext = {
     emit,
@@ -141,7 +139,7 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
     trailingCheckMs: 0,
     openFiles,
     idleCloseMs: opts.idleCloseMs ?? 10_000,
-    resourceLimit: (display, e) => resourceProblem(display, `cannot open ${display}`, e),
+    resourceLimit: (display, e) => limits.report(display, `cannot open ${display}`, e),
     // Polled files are on filesystems without events (NFS, Lustre): their reads stay async.
     ...(mode === true
       ? {}
@@ -287,27 +285,8 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
   const problem = (input: string, message: string): void =>
     emit([{ type: 'problem', problem: { input, kind: 'unreadable', message }, time: opts.now() }]);
 
-  /**
-   * Out of descriptors (EMFILE/ENFILE) or memory: said once per file or directory (the first
-   * MAX_LIMIT_PROBLEMS, then once that more are affected), never a silently shorter list.
-   */
-  function resourceProblem(where: string, what: string, e: unknown): void {
-    if (limitSeen.has(where)) return;
-    limitSeen.add(where);
-    if (limitSeen.size > MAX_LIMIT_PROBLEMS + 1) return;
-    const code = errCode(e) ?? 'error';
-    const limits = `soft limit ${soft === null ? 'unknown' : soft === Infinity ? 'unlimited' : soft} open files, ${tailers.size} files matched, at most ${openFiles.budget} open at once`;
-    const message =
-      limitSeen.size > MAX_LIMIT_PROBLEMS
-        ? `${code}: more files and directories hit the same limit (${limits}); they are retried at every check`
-        : `${what}: ${describeError(e)} (${limits}); retrying at the next check`;
-    emit([{ type: 'problem', problem: { input: where, kind: 'unreadable', message }, time: opts.now() }]);
-  }
-
-  /** A directory could not be listed while walking a pattern: resource limits are problems, never silence. */
   const walkError = (dir: string, e: unknown): void => {
-    const code = errCode(e);
-    if (code === 'EMFILE' || code === 'ENFILE' || code === 'ENOMEM') resourceProblem(displayPath(dir, cwd), `cannot list ${displayPath(dir, cwd)}`, e);
+    if (isResourceLimit(e)) limits.report(displayPath(dir, cwd), `cannot list ${displayPath(dir, cwd)}`, e);
   };
 
   let starting: Promise<void> | null = null;

@@ -52,7 +52,7 @@ export function nodeColumns(rows: readonly NodeView[], width: number, sort: Sort
   const any = (get: (n: NodeView) => unknown) => rows.some((n) => get(n) !== null && get(n) !== undefined);
   const basis = rows.find((n) => n.deviation_of !== null)?.deviation_of ?? null;
   const mark = (k: SortKey, label: string) => (sort === k ? `${label}▾` : label);
-  const stateW = width >= 110 ? 12 : 10;
+  const stateW = width >= 110 ? 13 : 10; // 'reconnecting' whole where there is room
   const specs: Spec[] = [
     { id: 'node', title: mark('node', 'node'), width: 8, align: 'left', drop: 0 },
     { id: 'source', title: 'source', width: 12, align: 'left', drop: 3 },
