@@ -2,6 +2,7 @@
  * The replay fast path (`speed: 'max'` at creation): no index and no timelines; the inputs are
  * streamed once, file after file, exactly like `summarize()`.
  */
+import { parseDateTimeUs, trailingEpochSeconds } from '../formats/timestamps.ts';
 import { pathInfo } from '../metrics/path-identity.ts';
 import { enumerateInputs, readLines } from '../sources/inputs.ts';
 import type { SourceEvent } from '../sources/types.ts';
@@ -46,6 +47,15 @@ export async function playFast(e: ReplayEngineBase): Promise<void> {
     for await (const batch of readLines(f, node, (p) => e.report({ ...p, input: p.input ?? f.input }))) {
       while (e.clock.paused && !e.stopped) await e.clock.wait(Infinity);
       if (e.stopped) break;
+      // Before any log clock was read, the first lines would be stamped 0 (1970: "never 1970" in
+      // spec/ndjson.md, and a 51-year line age on screen): take the batch's first clock instead.
+      if (e.position === 0) {
+        const first = firstClockMs(batch);
+        if (first !== null) {
+          e.position = first;
+          if (e.fastStart === 0) e.fastStart = first;
+        }
+      }
       const t = e.position;
       const events: SourceEvent[] = new Array(batch.length);
       for (let k = 0; k < batch.length; k++) {
@@ -62,4 +72,16 @@ export async function playFast(e: ReplayEngineBase): Promise<void> {
     e.endFiles([{ path: f.path, node }]);
   }
   await leaveRun();
+}
+
+/** The first log time (ms) a line of the batch carries: a date-time (dllogger, logging) or OneFlow's trailing Unix time. */
+function firstClockMs(batch: readonly { text: string }[]): number | null {
+  for (let i = 0; i < batch.length && i < 5000; i++) {
+    const text = batch[i]!.text;
+    const us = parseDateTimeUs(text);
+    if (us !== undefined) return us / 1000;
+    const s = trailingEpochSeconds(text);
+    if (s !== undefined) return s * 1000;
+  }
+  return null;
 }
