@@ -106,7 +106,9 @@ export class TimedPlayEngine extends ReplayEngineBase {
         await this.feed(cursor, this.clock.due(), { instant: false, ...(max ? { maxLines: this.opts.maxLinesPerStep ?? 20000 } : {}) });
         const head = cursor.peek() ?? (await cursor.fill());
         if (!head) break;
-        this.position = max ? this.position : Math.max(this.position, this.clock.position());
+        // The clock ran on while `fill()` was awaited: the screen's "now" never passes the next line
+        // not yet fed (else the stall rule sees a gap the log does not have).
+        this.position = max ? this.position : Math.max(this.position, Math.min(this.clock.position(), head.time));
         this.store.tick();
         this.updateInfo();
         let delay: number;
