@@ -74,7 +74,7 @@ describe('named sources that fail, with the real binary', () => {
     sessions.push(s);
     const quoted = args.map((a) => `'${a}'`).join(' ');
     s.start(`SSH_AUTH_SOCK= node bin/dlperf-top.mjs live ${quoted}`, cols, rows);
-    const screen = await s.waitFor((x) => /closed .*connection refused, retry in/.test(x) && /nodns .*cannot resolve host/.test(x) && /good .*live/.test(x), 20_000);
+    const screen = await s.waitFor((x) => /closed .*connection refused, retry in/.test(x) && /nodns .*cannot resolve host/.test(x) && /good .*(streaming|ended)/.test(x), 20_000);
     expect(screen).toMatch(/1 of 3 nodes reporting · 2 missing: (closed|nodns) \(/);
     // The run's identity says how many of its nodes report (the log was launched on 2).
     expect(screen).toContain('2 nodes (1 reporting) × 8 GPUs');
