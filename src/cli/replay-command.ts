@@ -24,10 +24,11 @@ Options:
   --interval S        snapshot period in seconds of log time for --headless (default 1; 0.05 to 86400)
   --window [FMT=]A:B, --parser FMT, --method M, --baseline X   as for 'live' and 'summary'
 
-Keys: space pause, + / - speed, ← / → seek 10 s (shift: 1 min), n / N next / previous run,
-      e end of run, ? help, q quit.
+Keys: space pause, + / - speed, ← / → seek 10 s (shift: 1 min; ← at 0:00: previous run),
+      n / N next / previous run, r pick a run, e end of the run (held there until n, N, ← or
+      space), / search the log, tab move the cursor, ? help, q quit.
 At the end of each run and of the archive the screen shows the final numbers, which are the
-numbers 'summary' prints for the same input.
+numbers 'summary' prints for the same input; q leaves them on the terminal.
 `;
 
 export async function replayCommand(argv: string[], io: Io): Promise<number> {

@@ -30,6 +30,10 @@ export class ReplayEngineBase {
   runs: IndexedRun[] = [];
   cur = -1;
   request: Request | null = null;
+  /** Stopped at the end of a run, its final numbers on screen, until a key moves on (`e`). */
+  held = false;
+  /** `space` while held: play on with the next run. */
+  releaseHold = false;
   loop: Promise<void> | null = null;
   indexed = false;
   nextCheckpoint = Infinity;
@@ -100,6 +104,7 @@ export class ReplayEngineBase {
         end: r?.end ?? 0,
         pacing: r?.pacing ?? 'clock',
         finished: this.finished,
+        ...(this.held ? { held: true } : {}),
       };
     }
     this.store.replay = info;

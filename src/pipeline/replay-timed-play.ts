@@ -6,7 +6,7 @@ import type { SourceEvent } from '../sources/types.ts';
 import type { LineCursor } from './replay-cursor.ts';
 import { ReplayEngineBase } from './replay-engine-base.ts';
 import { openRun } from './replay-sources.ts';
-import type { IndexedRun, Request } from './replay-types.ts';
+import type { IndexedRun, NextPlay, Request } from './replay-types.ts';
 
 export class TimedPlayEngine extends ReplayEngineBase {
   takeRequest(): Request | null {
@@ -15,14 +15,29 @@ export class TimedPlayEngine extends ReplayEngineBase {
     return r;
   }
 
-  async playFrom(index: number, startPos?: number): Promise<void> {
-    let i = index;
-    let pos = startPos;
-    while (i >= 0 && i < this.runs.length && !this.stopped) {
-      i = await this.playRun(i, pos);
-      pos = undefined;
-    }
+  async playFrom(index: number, startPos?: number, hold = false): Promise<void> {
+    let next: NextPlay | null = { index, ...(startPos !== undefined ? { startPos } : {}), hold };
+    while (next && next.index >= 0 && next.index < this.runs.length && !this.stopped) next = await this.playRun(next.index, next.startPos, next.hold === true);
     if (!this.stopped && this.runs.length > 0) this.cur = Math.min(Math.max(this.cur, 0), this.runs.length - 1);
+  }
+
+  /**
+   * Where a run request leads from run `i`; null: nowhere (the run itself, or before the first).
+   * Past the last run the list is over. At max speed a run reached this way is held at its end:
+   * it has played in an instant, and its final numbers are what there is to see.
+   */
+  resolveNav(req: Extract<Request, { kind: 'goto' | 'step' }>, i: number): NextPlay | null {
+    const last = this.runs.length - 1;
+    const hold = this.clock.speed === 'max' && !this.clock.paused;
+    if (req.kind === 'goto') {
+      if (req.index < 0 || req.index === i) return null;
+      return req.index > last ? { index: this.runs.length } : { index: req.index, hold };
+    }
+    if (req.delta === 0) return null;
+    if (req.delta > 0 && i >= last) return { index: this.runs.length };
+    const index = Math.min(last, Math.max(0, i + req.delta));
+    if (index === i) return null;
+    return req.atEnd ? { index, startPos: this.runs[index]!.end, hold: true } : { index, hold };
   }
 
   resetRun(run: IndexedRun): void {
@@ -40,8 +55,8 @@ export class TimedPlayEngine extends ReplayEngineBase {
     this.nextCheckpoint = run.start + k * cp;
   }
 
-  /** Play run `i`; returns the index of the run to play next. */
-  async playRun(i: number, startPos?: number): Promise<number> {
+  /** Play run `i` (held at its end when `hold`); returns where to play next (null: stop). */
+  async playRun(i: number, startPos?: number, hold = false): Promise<NextPlay | null> {
     const run = this.runs[i]!;
     if (this.cur >= 0 && this.cur !== i) {
       const prev = this.runs[this.cur];
@@ -57,11 +72,11 @@ export class TimedPlayEngine extends ReplayEngineBase {
     this.setCheckpointAfter(run.start - 1e-9, run);
     let cursor = openRun(this, run);
     this.updateInfo();
-    let next = i + 1;
+    let next: NextPlay = { index: i + 1 };
     try {
       if (startPos !== undefined && startPos > run.start) await this.jumpTo(cursor, run, startPos);
       for (;;) {
-        if (this.stopped) return -1;
+        if (this.stopped) return null;
         const req = this.takeRequest();
         if (req) {
           if (req.kind === 'seek') {
@@ -76,21 +91,15 @@ export class TimedPlayEngine extends ReplayEngineBase {
           }
           if (req.kind === 'toEnd') {
             await this.feed(cursor, Infinity, { instant: true });
+            hold = true;
             break;
           }
-          // goto
-          const target = req.index;
-          if (target === i || target < 0 || target >= this.runs.length) {
-            if (target >= this.runs.length) {
-              // next past the last run: finish this one
-              await this.feed(cursor, Infinity, { instant: true });
-              next = this.runs.length;
-              break;
-            }
-            continue;
-          }
+          const to = this.resolveNav(req, i);
+          if (!to) continue;
+          // Leaving: this run is finished at once (its final numbers stay in the store).
           await this.feed(cursor, Infinity, { instant: true });
-          next = target;
+          next = to;
+          hold = false;
           break;
         }
         const max = this.clock.speed === 'max' && !this.clock.paused;
@@ -113,9 +122,41 @@ export class TimedPlayEngine extends ReplayEngineBase {
     } finally {
       await cursor.close();
     }
-    if (this.stopped) return -1;
+    if (this.stopped) return null;
     await this.complete(run, i);
-    return next;
+    return hold ? this.holdAt(run, i) : next;
+  }
+
+  /**
+   * Stay at the end of run `i` (its final numbers, = summary's) until a key moves on: `n`/`N`/the
+   * run picker go to that run, `←` replays the run from 10 s before its end, space plays on.
+   */
+  async holdAt(run: IndexedRun, i: number): Promise<NextPlay | null> {
+    this.held = true;
+    this.releaseHold = false;
+    this.publish();
+    try {
+      for (;;) {
+        if (this.stopped) return null;
+        const req = this.takeRequest();
+        if (!req) {
+          if (this.releaseHold) return { index: i + 1 };
+          await this.clock.wait(Infinity);
+          continue;
+        }
+        if (req.kind === 'toEnd') continue;
+        if (req.kind === 'seek') {
+          if (req.target >= run.end) continue;
+          return { index: i, startPos: Math.max(run.start, req.target) };
+        }
+        const to = this.resolveNav(req, i);
+        if (to) return to;
+      }
+    } finally {
+      this.held = false;
+      this.releaseHold = false;
+      this.updateInfo();
+    }
   }
 
   /** Feed everything up to `target` at once (seek, `from`) and move the clock there. */

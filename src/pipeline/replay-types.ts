@@ -102,7 +102,23 @@ export interface IndexedRun {
   reported: boolean;
 }
 
-export type Request = { kind: 'seek'; target: number } | { kind: 'toEnd' } | { kind: 'goto'; index: number };
+/**
+ * A navigation request, taken by the playing loop between steps. `step` moves relative to the run
+ * playing when it is taken, so keys pressed before it is taken add up (`nnn`: three runs);
+ * `atEnd`: show that run at its end, held (`←` at 0:00 goes to the previous run's final numbers).
+ */
+export type Request =
+  | { kind: 'seek'; target: number }
+  | { kind: 'toEnd' }
+  | { kind: 'goto'; index: number }
+  | { kind: 'step'; delta: number; atEnd?: boolean };
+
+/** Where playing goes next: run `index` (≥ the run count: the list is over), from `startPos`, held at its end. */
+export interface NextPlay {
+  index: number;
+  startPos?: number;
+  hold?: boolean;
+}
 
 export const byPath = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
 export const fileKey = (input: string, path: string) => `${input}\u0000${path}`;

@@ -28,7 +28,16 @@ import type { ReplayControls } from '../session/controls.ts';
 import { playFast } from './replay-fast.ts';
 import { buildIndex } from './replay-index.ts';
 import { TimedPlayEngine } from './replay-timed-play.ts';
-import { ABSOLUTE_FROM_S, type Replay, type ReplayOptions, type Request } from './replay-types.ts';
+import { ABSOLUTE_FROM_S, type NextPlay, type Replay, type ReplayOptions, type Request } from './replay-types.ts';
+
+/** `←` this close to a run's start (shown as 0:00) goes to the previous run. */
+const AT_START_MS = 1000;
+
+/** A request arriving before the loop took the previous one: run steps add up, otherwise the newer wins. */
+function merge(prev: Request | null, req: Request): Request {
+  if (prev?.kind === 'step' && req.kind === 'step') return { kind: 'step', delta: prev.delta + req.delta, ...(prev.atEnd || req.atEnd ? { atEnd: true } : {}) };
+  return req;
+}
 
 // The public surface stays here: importers keep using `pipeline/replay.ts`.
 export { ABSOLUTE_FROM_S, DEFAULT_MEMORY_CAP_BYTES, type Replay, type ReplayOptions } from './replay-types.ts';
@@ -42,6 +51,13 @@ class ReplayEngine extends TimedPlayEngine {
   api(): Replay {
     const controls: ReplayControls = {
       togglePause: () => {
+        if (this.held) {
+          // Held at a run's end: space plays on with the next run.
+          this.releaseHold = true;
+          if (this.clock.paused) this.clock.togglePause();
+          this.clock.wake();
+          return;
+        }
         if (this.clock.speed === 'max') this.clock.seekTo(this.position);
         this.clock.togglePause();
         this.publish();
@@ -57,10 +73,18 @@ class ReplayEngine extends TimedPlayEngine {
       },
       seek: (ms: number) => {
         if (!Number.isFinite(ms) || ms === 0) return;
-        this.navigate({ kind: 'seek', target: this.position + ms });
+        // Seeks not taken yet add up (`←←` in one chunk: 20 s).
+        const from = this.request?.kind === 'seek' ? this.request.target : this.position;
+        const run = this.runs[this.cur];
+        if (ms < 0 && run && !this.held && from - run.start < AT_START_MS) {
+          // Back from 0:00: the previous run, at its end.
+          this.navigate({ kind: 'step', delta: -1, atEnd: true });
+          return;
+        }
+        this.navigate({ kind: 'seek', target: from + ms });
       },
-      nextRun: () => this.navigate({ kind: 'goto', index: this.cur + 1 }),
-      prevRun: () => this.navigate({ kind: 'goto', index: Math.max(0, this.cur - 1) }),
+      nextRun: () => this.navigate({ kind: 'step', delta: 1 }),
+      prevRun: () => this.navigate({ kind: 'step', delta: -1 }),
       toEnd: () => this.navigate({ kind: 'toEnd' }),
       goToRun: (index: number) => this.navigate({ kind: 'goto', index }),
     };
@@ -122,7 +146,7 @@ class ReplayEngine extends TimedPlayEngine {
   navigate(req: Request): void {
     if (this.stopped) return;
     if (this.loop) {
-      this.request = req;
+      this.request = merge(this.request, req);
       this.clock.wake();
       return;
     }
@@ -141,19 +165,15 @@ class ReplayEngine extends TimedPlayEngine {
         this.position = this.runs[this.cur]?.end ?? this.position;
       }
       if (this.stopped || this.runs.length === 0) return;
-      let index: number;
-      let startPos: number | undefined;
-      if (req.kind === 'goto') {
-        index = Math.min(Math.max(0, req.index), this.runs.length - 1);
-        if (index === this.cur && req.index > this.cur) return; // nextRun past the last run
-      } else if (req.kind === 'seek') {
+      let next: NextPlay | null;
+      if (req.kind === 'goto' || req.kind === 'step') next = this.resolveNav(req, this.cur);
+      else if (req.kind === 'seek') {
         const r = this.runs[this.cur];
-        if (!r || req.target >= r.end) return;
-        index = this.cur;
-        startPos = Math.max(r.start, req.target);
-      } else return;
+        next = r && req.target < r.end ? { index: this.cur, startPos: Math.max(r.start, req.target) } : null;
+      } else next = null; // toEnd: the list is over, its last run is at its end already
+      if (!next || next.index >= this.runs.length) return;
       this.finished = false;
-      await this.playFrom(index, startPos);
+      await this.playFrom(next.index, next.startPos, next.hold === true);
       this.finish();
     })();
     this.loop = loop;

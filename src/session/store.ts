@@ -3,6 +3,7 @@ import { Ring } from '../metrics/rolling.ts';
 import { SourceRegistry, type NamedSourceSpec, type SourceView } from './source-registry.ts';
 import type { RunSet } from '../metrics/run-set.ts';
 import type { NodeState, SourceEvent } from '../sources/types.ts';
+import { TailSet, TAIL_CHARS, TAIL_LINES } from './log-tail.ts';
 import { buildSnapshot, SnapshotCache, type SnapshotContext } from './snapshot.ts';
 import { quietVerdict } from './node-rules.ts';
 import type { PlanProgress } from './plan-progress.ts';
@@ -15,8 +16,10 @@ export interface StoreOptions {
   clock: 'wall' | 'replay';
   /** Snapshots are published at most this often, however fast lines arrive. @default 100 */
   publishEveryMs?: number;
-  /** Recent raw lines kept per file for the log pane. @default 200 */
+  /** Recent raw lines kept per file for the log pane (scroll, search). @default 2000 */
   tailLines?: number;
+  /** …and at most this many characters of their text per file (all files together: 16 MiB, see log-tail.ts). @default 256 KiB */
+  tailChars?: number;
   /** Speedup baseline: samples/s of one GPU, from --baseline. */
   baselinePerGpu?: number;
   /** A node is quiet after this long without a line, stale after `staleMs`. */
@@ -59,7 +62,7 @@ export class SessionStore {
   readonly status = new Map<string, NodeStatus>();
   /** Node-level states (SSH connections report with an empty file). */
   readonly nodeStatus = new Map<string, NodeStatus>();
-  readonly tails = new Map<string, Ring<LogLine>>();
+  readonly tails: TailSet;
   readonly flagLog = new Ring<FlagEntry>(500);
   readonly problems = new Ring<TimedProblem>(200);
   readonly tracks = new Map<string, FileTrack>();
@@ -82,6 +85,7 @@ export class SessionStore {
     this.sources = new SourceRegistry(opts.sources ?? [], this.startedAt);
     this.sources.flush(this.startedAt);
     this.stall = new StallWatch(opts.stallFactor ?? 5);
+    this.tails = new TailSet(opts.tailLines ?? TAIL_LINES, opts.tailChars ?? TAIL_CHARS);
     this.snapshot = this.build();
   }
 
@@ -126,9 +130,7 @@ export class SessionStore {
         this.runSet.line(t, e);
         this.totals.lines++;
         this.totals.bytes += e.text.length + 1;
-        let tail = this.tails.get(e.file);
-        if (!tail) this.tails.set(e.file, (tail = new Ring<LogLine>(this.opts.tailLines ?? 200)));
-        tail.push({ lineNo: e.lineNo, text: e.text, time: e.time });
+        this.tails.push(e.file, { lineNo: e.lineNo, text: e.text, time: e.time });
         const st = this.status.get(e.file);
         if (st && st.state !== 'streaming' && st.state !== 'reconnecting') this.setState(e.node, e.file, 'streaming', e.time);
       } else if (e.type === 'status') {

@@ -107,6 +107,8 @@ export interface ReplayInfo {
   /** Set when the log has no clock and pacing comes from its reported step times. */
   pacing: 'clock' | 'step-times' | 'line-order';
   finished: boolean;
+  /** Held at the end of the run (its final numbers) until `n`, `N`, `←` or space; absent when not. */
+  held?: boolean;
 }
 
 export interface SessionSnapshot {

@@ -13,6 +13,8 @@ export interface LayoutInput {
   runCount: number;
   /** The log pane is wanted even when space is short (a node is focused, or a filter is open). */
   logForced: boolean;
+  /** The log pane has the cursor: it gets up to half the free rows before the lists grow. */
+  logActive?: boolean;
   /** Rows of the sweep board when it is shown instead of the chart (0 or absent: the chart). */
   boardCount?: number;
 }
@@ -67,12 +69,48 @@ export function computeLayout(i: LayoutInput): Layout {
   grow('flagRows', Math.min(i.flagCount, 3));
   grow('runRows', Math.min(i.runCount, 3));
   if (free - cost() >= 5 || l.logRows > 0) grow('logRows', 6);
+  if (i.logActive) grow('logRows', Math.max(6, Math.floor(free / 2)));
+  // Then the lists that are cut get what they need (all their rows: the board first), the chart a
+  // useful height, and only what is left goes to the log pane: a 70-row terminal shows every run, not 8.
   grow('boardRows', board);
-  grow('nodeRows', Math.min(i.nodeCount, 32));
+  grow('nodeRows', i.nodeCount);
+  grow('runRows', i.runCount);
+  grow('flagRows', Math.min(i.flagCount, 16));
   grow('chartRows', chartMax(8));
-  grow('flagRows', Math.min(i.flagCount, 8));
-  grow('runRows', Math.min(i.runCount, 8));
   grow('chartRows', chartMax(14));
-  if (l.logRows > 0 || free - cost() >= 5) grow('logRows', 200);
+  if (l.logRows > 0 || free - cost() >= 5) grow('logRows', 1000);
   return l;
+}
+
+/** A piece of a one-line status: its text, and how readily it goes when the line is too long (higher: first). */
+export interface Piece {
+  text: string;
+  drop: number;
+}
+
+/**
+ * The pieces that fit in `width` columns, joined by `sep`: whole pieces are left out, most
+ * droppable first, rather than the line being cut mid-word at the terminal edge.
+ */
+export function fitPieces(pieces: readonly Piece[], width: number, sep = ' · '): Piece[] {
+  const kept = pieces.filter((p) => p.text !== '');
+  const len = (ps: readonly Piece[]) => ps.reduce((a, p) => a + [...p.text].length, 0) + sep.length * Math.max(0, ps.length - 1);
+  while (kept.length > 1 && len(kept) > width) {
+    let worst = 0;
+    for (let i = 1; i < kept.length; i++) if (kept[i]!.drop > kept[worst]!.drop) worst = i;
+    if (kept[worst]!.drop <= 0) break;
+    kept.splice(worst, 1);
+  }
+  return kept;
+}
+
+/** `logs/ngc/pytorch/4n8g/r50_b256_amp_5` → `…/4n8g/r50_b256_amp_5` when longer than `width`: the end tells runs apart. */
+export function shortRunName(name: string, width: number): string {
+  if (name.length <= width) return name;
+  const parts = name.split('/');
+  for (let k = 1; k < parts.length; k++) {
+    const s = `…/${parts.slice(k).join('/')}`;
+    if (s.length <= width) return s;
+  }
+  return `…${name.slice(name.length - Math.max(1, width - 1))}`;
 }

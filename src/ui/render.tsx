@@ -2,6 +2,7 @@ import { render } from 'ink';
 import type { ReplayControls } from '../session/controls.ts';
 import type { SessionStore } from '../session/store.ts';
 import { App } from './app.tsx';
+import { exitLines } from './exit-text.ts';
 import { colorsOff } from './theme.ts';
 
 export interface RunTuiOptions {
@@ -17,6 +18,8 @@ export interface RunTuiOptions {
   noColor?: boolean;
   /** Close the screen when this settles (a launch sweep that finished). */
   until?: Promise<unknown>;
+  /** Print the final numbers to the restored screen on exit. @default true (on a TTY) */
+  printOnExit?: boolean;
 }
 
 const ALT_SCREEN_ON = '\u001b[?1049h\u001b[H';
@@ -25,7 +28,8 @@ const SHOW_CURSOR = '\u001b[?25h';
 
 /**
  * Show the session on the terminal until the user quits (`q`, Ctrl-C, SIGINT/SIGTERM), then
- * unmount, restore the terminal (main screen, cursor, cooked mode) and resolve. Does not exit
+ * unmount, restore the terminal (main screen, cursor, cooked mode), print the final numbers there
+ * and resolve. Does not exit
  * the process: the caller owns the exit code.
  */
 export async function runTui(opts: RunTuiOptions): Promise<void> {
@@ -56,5 +60,14 @@ export async function runTui(opts: RunTuiOptions): Promise<void> {
     process.off('SIGHUP', onSignal);
     instance.cleanup();
     if (tty) stdout.write(SHOW_CURSOR + ALT_SCREEN_OFF);
+    // The alternate screen is gone with everything on it: leave the final numbers on the normal
+    // screen, where they stay in the scrollback (also after a run that failed).
+    if (tty && opts.printOnExit !== false) {
+      try {
+        stdout.write(exitLines(opts.store.flush(), stdout.columns || 80).join('\n') + '\n');
+      } catch {
+        // the terminal went away (SIGHUP): nothing to print on
+      }
+    }
   }
 }

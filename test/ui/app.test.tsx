@@ -2,7 +2,7 @@ import { cleanup, render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../src/ui/app.tsx';
 import { KEY_HELP } from '../../src/ui/use-keymap.ts';
-import { KEYS, waitForFrame, waitForText } from './render-tui.tsx';
+import { frameLines, KEYS, waitForFrame, waitForText } from './render-tui.tsx';
 import { createFixture, SOCKET_LINE, trainLine, twoNodeRun } from './session-fixture.ts';
 
 afterEach(() => cleanup());
@@ -69,13 +69,13 @@ describe('App (live)', () => {
     expect(selectedRow(f)).toBe('node1');
   });
 
-  it('moves the selection with arrows and tab, and focuses with enter', async () => {
+  it('moves the selection with arrows, and focuses with enter', async () => {
     const { r } = setup();
     await waitForText(r.lastFrame, 'node2');
     expect(selectedRow(r.lastFrame()!)).toBe('node1');
-    r.stdin.write(KEYS.tab);
+    r.stdin.write(KEYS.down);
     await waitForFrame(r.lastFrame, (f) => selectedRow(f) === 'node2');
-    r.stdin.write(KEYS.tab); // wraps
+    r.stdin.write(KEYS.up);
     await waitForFrame(r.lastFrame, (f) => selectedRow(f) === 'node1');
     r.stdin.write(KEYS.up); // stops at the top
     r.stdin.write(KEYS.down);
@@ -85,30 +85,34 @@ describe('App (live)', () => {
     expect(f).toContain(SOCKET_LINE);
   });
 
-  it('shows every key in the help overlay, and closes it with any key', async () => {
+  it('shows every key in the help overlay (paged at 24 rows), and closes it with any other key', async () => {
     const { r } = setup();
     await waitForText(r.lastFrame, 'node2');
     r.stdin.write('?');
-    const f = await waitForText(r.lastFrame, 'dlperf-top keys (live)');
-    for (const k of KEY_HELP.filter((k) => k.mode !== 'replay')) expect(f).toContain(k.action);
+    const f = await waitForText(r.lastFrame, 'dlperf-top keys (live) · page 1/2');
     expect(f).not.toContain('node1 ');
+    expect(frameLines(f).length).toBeLessThanOrEqual(23);
+    r.stdin.write(KEYS.down);
+    const g = await waitForText(r.lastFrame, 'page 2/2');
+    for (const k of KEY_HELP.filter((k) => k.mode !== 'replay')) expect(f + g).toContain(k.action);
+    expect(f + g).not.toContain('seek 60 s'); // replay keys are not listed in live mode
     r.stdin.write('x');
     await waitForText(r.lastFrame, 'node1');
   });
 
-  it('filters the log pane with / (enter applies, esc clears)', async () => {
+  it('filters the log pane with & (enter applies, esc clears)', async () => {
     const { r } = setup();
     await waitForText(r.lastFrame, 'node2');
     r.stdin.write(KEYS.enter); // focus node1: the log pane shows even at 24 rows
     await waitForText(r.lastFrame, 'log node1:/logs/oneflow.log');
-    r.stdin.write('/');
+    r.stdin.write('&');
     await waitForText(r.lastFrame, 'enter: apply');
     r.stdin.write('iter 16');
     r.stdin.write('x');
     r.stdin.write(KEYS.backspace);
-    await waitForText(r.lastFrame, '/iter 16');
+    await waitForText(r.lastFrame, 'filter &iter 16');
     r.stdin.write(KEYS.enter);
-    const f = await waitForText(r.lastFrame, 'filter "iter 16" (1/');
+    const f = await waitForText(r.lastFrame, 'filter "iter 16" 1/');
     const logLines = f.split('\n').filter((l) => l.includes('train: epoch'));
     expect(logLines).toHaveLength(1);
     expect(logLines[0]).toContain('iter 160,');

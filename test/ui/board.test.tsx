@@ -13,7 +13,7 @@ import { createReplay } from '../../src/pipeline/replay.ts';
 import { SessionStore } from '../../src/session/store.ts';
 import { App } from '../../src/ui/app.tsx';
 import { boardLines } from '../../src/ui/board-text.ts';
-import { frameLines, renderTui, waitForFrame, waitForText, widest } from './render-tui.tsx';
+import { frameLines, KEYS, renderTui, waitForFrame, waitForText, widest } from './render-tui.tsx';
 
 afterEach(() => cleanup());
 
@@ -166,7 +166,14 @@ describe('node columns and state rules', () => {
     const r = render(<App store={store} mode="live" onQuit={() => {}} />);
     store.flush();
     r.stdin.write('?');
-    const f = await waitForText(r.lastFrame, 'node states');
+    // the vocabulary ends the help: its last page at 24 rows
+    let pages = await waitForText(r.lastFrame, 'dlperf-top keys');
+    for (let i = 0; i < 3 && !r.lastFrame()!.includes('node states'); i++) {
+      const before = r.lastFrame();
+      r.stdin.write(KEYS.down);
+      pages += await waitForFrame(r.lastFrame, (x) => x !== before);
+    }
+    const f = pages + (await waitForText(r.lastFrame, 'node states'));
     expect(f).toContain('connecting · waiting · streaming · quiet · stale · reconnecting · ended · error');
     expect(f).toContain('warmup · measuring · done · stalled · failed');
     expect(f).toContain('scaling board');

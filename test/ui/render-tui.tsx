@@ -95,4 +95,4 @@ export const waitForText = (get: () => string | undefined, ...texts: string[]) =
 export const frameLines = (frame: string) => frame.replace(/\n$/, '').split('\n');
 export const widest = (frame: string) => Math.max(0, ...frameLines(frame).map((l) => stringWidth(l)));
 
-export const KEYS = { up: '\u001b[A', down: '\u001b[B', right: '\u001b[C', left: '\u001b[D', shiftRight: '\u001b[1;2C', shiftLeft: '\u001b[1;2D', tab: '\t', shiftTab: '\u001b[Z', enter: '\r', esc: '\u001b', backspace: '\u007f' };
+export const KEYS = { up: '\u001b[A', down: '\u001b[B', right: '\u001b[C', left: '\u001b[D', shiftRight: '\u001b[1;2C', shiftLeft: '\u001b[1;2D', tab: '\t', shiftTab: '\u001b[Z', enter: '\r', esc: '\u001b', backspace: '\u007f', pageUp: '\u001b[5~', pageDown: '\u001b[6~', home: '\u001b[H', end: '\u001b[F' };

@@ -125,9 +125,11 @@ describe('replay mode', () => {
     await waitForFrame(() => String(calls.length), (n) => n === '10');
     expect(calls).toEqual(['togglePause', 'faster', 'slower', 'seek(-10000)', 'seek(10000)', 'seek(-60000)', 'seek(60000)', 'nextRun', 'prevRun', 'toEnd']);
     r.stdin.write('?');
-    const help = await waitForText(r.lastFrame, 'dlperf-top keys (replay)');
-    expect(help).toContain('seek back / forward 60 s');
-    expect(help).toContain('jump to the end of the run');
+    const page1 = await waitForText(r.lastFrame, 'dlperf-top keys (replay)');
+    r.stdin.write(KEYS.down);
+    const help = page1 + (await waitForText(r.lastFrame, 'page 2/'));
+    expect(help).toContain('seek 60 s');
+    expect(help).toContain('end of the run: hold final numbers');
   });
 });
 

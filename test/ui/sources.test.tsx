@@ -70,7 +70,7 @@ describe('named sources on screen', () => {
     await waitForFrame(tui.lastFrame, (x) => !/^problems \(/m.test(x) && x.includes('node▾'));
     tui.stdin.write('?');
     const help = await waitForText(tui.lastFrame, 'dlperf-top keys');
-    expect(help).toMatch(/^!\s+problems: every source not reporting/m);
+    expect(help).toMatch(/^\s*!\s+problems: every source not reporting/m);
   });
 });
 

@@ -53,10 +53,42 @@ export function Header({ snapshot, run, paused, width }: { snapshot: SessionSnap
   }
   const alert = ibAlert(run);
   const unit = run.throughput_unit ?? 'samples/s';
-  const rate =
-    run.throughput_instant !== null || run.throughput_rolling_median !== null
-      ? `throughput ${fmtRate(run.throughput_instant)} ${unit} (median ${fmtRate(run.throughput_rolling_median)})`
-      : `step ${fmtStep(run.step_time_s)}`;
+  const hasRate = run.throughput_instant !== null || run.throughput_rolling_median !== null;
+  const tLabel = transportLabel(run.transport);
+  // The second line in three widths: the words shorten before any figure goes (80 columns keep
+  // final, speedup, efficiency and transport), rather than the line being cut at the edge.
+  const forms = [
+    {
+      rate: hasRate ? `throughput ${fmtRate(run.throughput_instant)} ${unit} (median ${fmtRate(run.throughput_rolling_median)})` : `step ${fmtStep(run.step_time_s)}`,
+      final: `final ${fmtRate(run.throughput)} ${unit}`,
+      speedup: 'speedup ',
+      eff: 'efficiency ',
+      transport: `transport: ${tLabel}`,
+    },
+    {
+      rate: hasRate ? `${fmtRate(run.throughput_instant)} ${unit} (median ${fmtRate(run.throughput_rolling_median)})` : `step ${fmtStep(run.step_time_s)}`,
+      final: `final ${fmtRate(run.throughput)}`,
+      speedup: 'speedup ',
+      eff: 'eff ',
+      transport: run.transport === 'not_visible' ? 'transport not visible' : tLabel,
+    },
+    {
+      rate: hasRate ? `${fmtRate(run.throughput_instant)}/s` : `step ${fmtStep(run.step_time_s)}`,
+      final: `final ${fmtRate(run.throughput)}`,
+      speedup: 'speedup ',
+      eff: 'eff ',
+      transport: run.transport === 'not_visible' ? 'no transport' : tLabel,
+    },
+  ];
+  const parts = (f: (typeof forms)[number]) => ({
+    rate: f.rate,
+    final: run.throughput !== null ? ` · ${f.final}` : '',
+    speedup: run.speedup !== null ? ` · ${f.speedup}${fmtTimes(run.speedup)}` : '',
+    eff: run.scaling_efficiency !== null ? ` · ${f.eff}${fmtPct(run.scaling_efficiency, false)}` : '',
+    transport: transportMatters(run) ? ` · ${f.transport}` : '',
+  });
+  const fits = (f: (typeof forms)[number]) => Object.values(parts(f)).join('').length <= width;
+  const line = parts(forms.find(fits) ?? forms[forms.length - 1]!);
   return (
     <Box flexDirection="column" width={width}>
       <Text wrap="truncate-end">
@@ -68,12 +100,12 @@ export function Header({ snapshot, run, paused, width }: { snapshot: SessionSnap
         {fmtDuration(elapsedMs(snapshot))} │ <Text bold>{identityText(run, covText ? run.nodes.length : undefined)}</Text>
       </Text>
       <Text wrap="truncate-end">
-        {rate}
-        {run.throughput !== null ? <Text bold> · final {fmtRate(run.throughput)} {unit}</Text> : null}
-        {run.speedup !== null ? ` · speedup ${fmtTimes(run.speedup)}` : ''}
-        {run.scaling_efficiency !== null ? ` · efficiency ${fmtPct(run.scaling_efficiency, false)}` : ''}
-        {transportMatters(run) ? ' · transport: ' : ''}
-        {transportMatters(run) ? <Text color={t.color(run.transport === 'socket' ? 'bad' : run.transport === 'suspected_socket' ? 'warn' : 'accent')}>{transportLabel(run.transport)}</Text> : null}
+        {line.rate}
+        {line.final ? <Text bold>{line.final}</Text> : null}
+        {line.speedup}
+        {line.eff}
+        {line.transport ? ' · ' : ''}
+        {line.transport ? <Text color={t.color(run.transport === 'socket' ? 'bad' : run.transport === 'suspected_socket' ? 'warn' : 'accent')}>{line.transport.slice(3)}</Text> : null}
       </Text>
       {covLine}
       {alert ? (

@@ -290,15 +290,27 @@ describe('timed replay (fake clock)', () => {
     await expectSummaryNumbers(p.final, [dir]);
   });
 
-  it('toEnd feeds the rest of the run at once', async () => {
+  it('toEnd feeds the rest of the run at once and holds its end until nextRun', async () => {
+    let held: SessionSnapshot | null = null;
     const p = await play([dir], {
       runPattern: /2n8g|1n8g/,
       onCp: ({ n, replay }) => {
-        if (n === 1) replay.controls.toEnd();
+        if (n === 1) {
+          replay.controls.toEnd();
+          // Held: the run's final numbers stay on screen; the next run does not start by itself.
+          void until(() => replay.store.replay?.held === true).then(() => {
+            held = replay.store.flush();
+            replay.controls.nextRun();
+          });
+        }
       },
     });
     const cps0 = p.snaps.filter((s) => !s.end && s.run === 0);
     expect(cps0).toHaveLength(2);
+    expect(held!.replay!.runIndex).toBe(0);
+    expect(held!.replay!.position).toBe(held!.replay!.end);
+    expect(held!.runs.find((r) => r.key === held!.replay!.runNames[0])!.phase).toBe('done');
+    expect(p.final.replay!.held).toBeUndefined();
     await expectSummaryNumbers(p.final, [dir], (x) => x.includes('2n8g') || x.includes('1n8g'));
   });
 

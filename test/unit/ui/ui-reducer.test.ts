@@ -63,18 +63,18 @@ describe('uiReducer', () => {
   });
 
   it('edits the filter prompt: type, backspace, apply; cancel clears', () => {
-    const typed = run([{ type: 'openPrompt' }, { type: 'promptInput', text: 'iter' }, { type: 'promptInput', text: ' 4x' }, { type: 'promptBackspace' }]);
+    const typed = run([{ type: 'openPrompt', kind: 'filter' }, { type: 'promptInput', text: 'iter' }, { type: 'promptInput', text: ' 4x' }, { type: 'promptBackspace' }]);
     expect(typed.prompt).toBe('iter 4');
     expect(typed.filter).toBe('');
     const applied = uiReducer(typed, { type: 'promptApply' });
     expect(applied).toMatchObject({ filter: 'iter 4', prompt: null });
-    expect(uiReducer(applied, { type: 'openPrompt' }).prompt).toBe('iter 4');
-    expect(run([{ type: 'openPrompt' }, { type: 'promptCancel' }], applied)).toMatchObject({ filter: '', prompt: null });
+    expect(uiReducer(applied, { type: 'openPrompt', kind: 'filter' }).prompt).toBe('iter 4');
+    expect(run([{ type: 'openPrompt', kind: 'filter' }, { type: 'promptCancel' }], applied)).toMatchObject({ filter: '', prompt: null });
     expect(uiReducer(initialUiState, { type: 'promptInput', text: 'x' })).toBe(initialUiState);
   });
 
   it('esc closes help first, then clears the filter, then drops the focus', () => {
-    const s = run([{ type: 'toggleFocus', keys }, { type: 'openPrompt' }, { type: 'promptInput', text: 'x' }, { type: 'promptApply' }, { type: 'toggleHelp' }]);
+    const s = run([{ type: 'toggleFocus', keys }, { type: 'openPrompt', kind: 'filter' }, { type: 'promptInput', text: 'x' }, { type: 'promptApply' }, { type: 'toggleHelp' }]);
     const a = uiReducer(s, { type: 'escape' });
     expect(a).toMatchObject({ help: false, filter: 'x', focused: 'a' });
     const b = uiReducer(a, { type: 'escape' });
@@ -88,7 +88,12 @@ describe('uiReducer', () => {
     const s = run([{ type: 'move', delta: 1, keys }, { type: 'cycleRun', delta: 1, keys: ['r1', 'r2'], current: 'r1' }]);
     expect(s).toMatchObject({ runKey: 'r2', selected: null });
     expect(uiReducer(s, { type: 'cycleRun', delta: 1, keys: ['r1', 'r2'], current: 'r2' }).runKey).toBe('r1');
-    expect(uiReducer(s, { type: 'cycleRun', delta: -1, keys: ['r1', 'r2'], current: null }).runKey).toBe('r2');
+    // relative to the run picked before, not to the one the screen showed when the key came
+    // (keys of one chunk: `nn` moves two runs)
+    const three = ['r1', 'r2', 'r3'];
+    const two = run([{ type: 'cycleRun', delta: 1, keys: three, current: 'r1' }, { type: 'cycleRun', delta: 1, keys: three, current: 'r1' }]);
+    expect(two.runKey).toBe('r3');
+    expect(uiReducer(initialUiState, { type: 'cycleRun', delta: -1, keys: ['r1', 'r2'], current: null }).runKey).toBe('r2');
   });
 
   it('is pure: never mutates the state it is given', () => {

@@ -1,0 +1,117 @@
+import type { LogLine } from './types.ts';
+
+/** Default bound of a file's retained tail, in lines. */
+export const TAIL_LINES = 2000;
+/** Default bound of a file's retained tail, in characters of log text (whichever bound is hit first). */
+export const TAIL_CHARS = 256 * 1024;
+/** Default bound of all the session's tails together, in characters of log text. */
+export const TAILS_TOTAL_CHARS = 16 * 1024 * 1024;
+/** What an idle file keeps when the session's bound is reached. */
+const IDLE_KEEP_LINES = 200;
+
+/**
+ * A file's most recent raw lines for the log pane (scroll, search), bounded twice: at most
+ * `maxLines` lines and `maxChars` characters of text, the oldest dropped first. The character
+ * bound keeps a log of very long lines (a JSON dump per step) from holding megabytes per file.
+ */
+export class LogTail {
+  private items: LogLine[] = [];
+  private head = 0;
+  private chars = 0;
+
+  constructor(
+    readonly maxLines = TAIL_LINES,
+    readonly maxChars = TAIL_CHARS,
+  ) {}
+
+  /** Add a line; returns the change in retained characters. */
+  push(line: LogLine): number {
+    const before = this.chars;
+    this.items.push(line);
+    this.chars += line.text.length;
+    this.trim(this.maxLines, this.maxChars);
+    return this.chars - before;
+  }
+
+  /** Drop the oldest lines until at most `lines` lines and `chars` characters are kept; returns the characters dropped. */
+  trim(lines: number, chars = Infinity): number {
+    const before = this.chars;
+    while (this.size > lines || (this.chars > chars && this.size > 1)) {
+      this.chars -= this.items[this.head]!.text.length;
+      this.head++;
+    }
+    // Compact once the dropped prefix is as large as what is kept (amortised O(1) per push).
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return before - this.chars;
+  }
+
+  get retainedChars(): number {
+    return this.chars;
+  }
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  /** Oldest first. */
+  toArray(): LogLine[] {
+    return this.items.slice(this.head);
+  }
+}
+
+/**
+ * Every file's tail, bounded as a whole too: past `totalChars`, the files written longest ago
+ * (a finished run's) are cut back to their last 200 lines, then dropped, until the session is
+ * under the bound again. The files being written keep their full tails.
+ */
+export class TailSet {
+  /** In order of last write, oldest first (a write moves a file to the end). */
+  private readonly tails = new Map<string, LogTail>();
+  private total = 0;
+
+  constructor(
+    readonly maxLines = TAIL_LINES,
+    readonly maxChars = TAIL_CHARS,
+    readonly totalChars = TAILS_TOTAL_CHARS,
+  ) {}
+
+  push(file: string, line: LogLine): void {
+    let tail = this.tails.get(file);
+    if (tail) this.tails.delete(file);
+    else tail = new LogTail(this.maxLines, this.maxChars);
+    this.tails.set(file, tail);
+    this.total += tail.push(line);
+    if (this.total > this.totalChars) this.shed(file);
+  }
+
+  private shed(keep: string): void {
+    for (const pass of [IDLE_KEEP_LINES, 0]) {
+      for (const [file, tail] of this.tails) {
+        if (this.total <= this.totalChars) return;
+        if (file === keep) continue;
+        this.total -= tail.trim(pass);
+        if (tail.size === 0) this.tails.delete(file);
+      }
+    }
+    // Only the file being written is left: its own bound applies.
+  }
+
+  get(file: string): LogTail | undefined {
+    return this.tails.get(file);
+  }
+
+  delete(file: string): void {
+    const t = this.tails.get(file);
+    if (!t) return;
+    this.total -= t.retainedChars;
+    this.tails.delete(file);
+  }
+
+  /** Characters of log text retained by every tail together. */
+  get retainedChars(): number {
+    return this.total;
+  }
+}
