@@ -44,7 +44,15 @@ const CLASSES: readonly ReasonClass[] = [
   { test: /ETIMEDOUT|Timed out while waiting for handshake/, words: (m) => `connection timed out${retryOf(m)}` },
   { test: /no way to authenticate/, words: (m) => `no key to authenticate with (no agent, no identity file)${retryOf(m)}` },
   { test: /authentication as .* failed/, words: (m) => `authentication failed (key refused)${retryOf(m)}` },
-  { test: /no SFTP subsystem|SFTP subsystem/i, words: () => 'server has no SFTP subsystem' },
+  {
+    test: /no SFTP subsystem|SFTP subsystem|SFTP did not start/i,
+    words: (m) => {
+      const head = /SFTP did not start/.test(m) ? 'SFTP did not start' : 'server has no SFTP subsystem';
+      if (/refused exec/.test(m)) return `${head}, exec refused too${retryOf(m)}`;
+      if (/commands cannot run there/.test(m)) return `${head}, and its shell lacks tail/head/wc${retryOf(m)}`;
+      return /reading over exec/.test(m) ? `${head}; reading over exec` : head;
+    },
+  },
   { test: /no file matches/, words: () => 'glob matched nothing yet' },
   { test: /no such file|waiting for the file to appear|ENOENT/i, words: () => 'no such file (waiting for it to appear)' },
   { test: /is a directory|EISDIR|not a regular file/i, words: (m) => (/not a regular file/.test(m) ? 'not a regular file' : 'is a directory') },

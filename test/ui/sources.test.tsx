@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { RunSet } from '../../src/metrics/run-set.ts';
-import { localSourceSpecs } from '../../src/pipeline/live-sources.ts';
+import { localSourceSpecs, remoteSourceSpecs } from '../../src/pipeline/live-sources.ts';
 import { SessionStore } from '../../src/session/store.ts';
 import type { SourceEvent } from '../../src/sources/types.ts';
 import { App } from '../../src/ui/app.tsx';
@@ -64,7 +64,7 @@ describe('named sources on screen', () => {
     tui.stdin.write('!');
     const p = await waitForFrame(tui.lastFrame, (x) => /^problems \(2\)/m.test(x));
     expect(p).toMatch(/\+0:03 unreadable logs\n +watching logs: EMFILE: too many open files/);
-    expect(p).toMatch(/\+0:00 waiting logs\/node2\/oneflow\.log\n +no such file \(waiting for it to appear\) — waiting for the file to appear/);
+    expect(p).toMatch(/\+0:00 waiting logs\/node2\/oneflow\.log\n +no such file \(waiting for it to appear\)\n +waiting for the file to appear/);
     expect(p).toMatch(/^sources \(2, 1 reporting\)\n +streaming +logs\/node1\/oneflow\.log 8 lines\n +waiting +logs\/node2\/oneflow\.log no such file/m);
     tui.stdin.write('x');
     await waitForFrame(tui.lastFrame, (x) => !/^problems \(/m.test(x) && x.includes('node▾'));
@@ -110,5 +110,24 @@ describe('a hostile source name', () => {
       expect(frame.replace(/\u001b\[[0-9;]*m/g, '')).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
       expect(frame).toContain('pwned');
     }
+  });
+});
+
+describe('a long reason in the problems view', () => {
+  it('is wrapped, never cut: the whole fingerprint is on screen at 80 columns', async () => {
+    const clock = { now: T0 };
+    const sources = remoteSourceSpecs([{ node: 'n1', host: 'n1', paths: ['/logs/x.log'] }]);
+    const store = new SessionStore({ runSet: new RunSet(), now: () => clock.now, clock: 'wall', sources });
+    const fp = 'SHA256:tAc2RcimZIjkHdxzGai4ivJ2Eg4xZvx9dN4n3WWGuzU';
+    const message = `WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED for n1 ([10.0.0.1]:22)! The ssh-ed25519 host key for n1 differs from the one in /home/u/.ssh/known_hosts (line 3). The fingerprint of the key sent by the remote host is ${fp}. Refusing to connect.`;
+    store.ingest([{ type: 'status', node: 'n1', file: '', state: 'error', message, time: clock.now }]);
+    store.flush();
+    tui = renderTui(<App store={store} mode="live" onQuit={() => {}} />, { columns: 80, rows: 24 });
+    await waitForText(tui.lastFrame, 'n1');
+    tui.stdin.write('!');
+    const p = await waitForFrame(tui.lastFrame, (x) => /^problems \(1\)/m.test(x));
+    const joined = frameLines(p).map((l) => l.trim()).join(' ');
+    expect(joined).toContain(`host key changed: ${fp} (known_hosts line 3); refusing`);
+    expect(widest(p)).toBeLessThanOrEqual(80);
   });
 });

@@ -81,7 +81,12 @@ export class NodeFiles {
           if (due) await f.checkIdentity(fs, this.ctx.now());
         } catch (err) {
           if (abandoned() || this.ctx.stopped() || this.fs !== fs) return;
-          this.reporter.problem(f.label, 'unreadable', `read failed (${printable(sftpReason(err))}); will open it again`);
+          // sftp-server opens a directory without complaint; its reads then fail with a bare "Failure".
+          const isDir = await fs.readdir(f.path).then(
+            () => true,
+            () => false,
+          );
+          this.reporter.problem(f.label, 'unreadable', isDir ? 'cannot open: is a directory' : `read failed (${printable(sftpReason(err))}); will open it again`);
           await f.close(fs).catch(() => {});
         }
       }),

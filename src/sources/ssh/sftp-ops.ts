@@ -26,19 +26,9 @@ export function sftpReason(err: unknown): string {
   }
 }
 
-/**
- * Open for reading. sftp-server opens a directory without complaint (its reads then fail with a
- * bare "Failure"), so an open handle that is a directory is closed and refused as one.
- */
 export function sftpOpen(sftp: SFTPWrapper, path: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    sftp.open(path, 'r', (err, handle) => {
-      if (err) return reject(err);
-      sftp.fstat(handle, (statErr, st) => {
-        if (statErr || fileType(st.mode) !== S_IFDIR) return resolve(handle);
-        sftp.close(handle, () => reject(new Error('is a directory')));
-      });
-    });
+    sftp.open(path, 'r', (err, handle) => (err ? reject(err) : resolve(handle)));
   });
 }
 

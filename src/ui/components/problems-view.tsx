@@ -4,6 +4,9 @@ import type { SourceView } from '../../session/source-registry.ts';
 import type { ProblemRow } from '../selectors.ts';
 import { useTheme } from '../theme.ts';
 
+const INDENT = 8;
+const hasDetail = (r: ProblemRow): boolean => r.detail !== undefined && r.detail !== r.reason;
+
 const srcText = (v: SourceView): string => {
   const many = v.kind === 'glob' || v.kind === 'directory' || v.kind === 'remote-glob';
   const files = many && !(v.reason ?? '').startsWith('following') ? `${v.files} file${v.files === 1 ? '' : 's'}` : '';
@@ -13,15 +16,20 @@ const srcText = (v: SourceView): string => {
 /**
  * The sources and problems of the session (`!`): every named source on one line (state, source,
  * files followed, reason), then every problem newest first — the named sources that are not
- * reporting or not well and each problem a source reported — two lines each (time, state or
- * kind, source; then the reason and the source's own words) so reasons stay readable at 80 columns.
+ * reporting or not well and each problem a source reported: time, state or kind and source on
+ * one line, the reason under it, wrapped, never cut (a fingerprint is read whole at 80 columns),
+ * and the source's own words on one more line when they say more.
  */
 export function ProblemsView({ rows, sources, header, timeOf, maxRows, width }: { rows: readonly ProblemRow[]; sources: readonly SourceView[]; header: string | null; timeOf: (t: number | null) => string; maxRows: number; width: number }) {
   const t = useTheme();
   // The roster takes at most a third of the screen; the problems the rest.
   const roster = sources.length ? Math.min(sources.length, Math.max(1, Math.floor(maxRows / 3) - 2)) : 0;
   const rosterLines = sources.length ? 1 + roster + (sources.length > roster ? 1 : 0) : 0;
-  const fit = Math.max(1, Math.floor((maxRows - 3 - rosterLines) / 2));
+  const room = Math.max(1, width - INDENT);
+  const heightOf = (r: ProblemRow) => 1 + Math.max(1, Math.ceil(visible(r.reason).length / room)) + (hasDetail(r) ? 1 : 0);
+  let budget = maxRows - 3 - rosterLines;
+  let fit = 0;
+  while (fit < rows.length && (fit === 0 || heightOf(rows[fit]!) <= budget)) budget -= heightOf(rows[fit++]!);
   const shown = rows.slice(0, fit);
   return (
     <Box flexDirection="column" width={width}>
@@ -53,11 +61,16 @@ export function ProblemsView({ rows, sources, header, timeOf, maxRows, width }: 
             </Text>{' '}
             {visible(r.source)}
           </Text>
-          <Text wrap="truncate-end">
-            {'        '}
-            {visible(r.reason)}
-            {r.detail && r.detail !== r.reason ? <Text color={t.color('muted')}> — {visible(r.detail)}</Text> : null}
-          </Text>
+          <Box paddingLeft={INDENT} width={width}>
+            <Text wrap="wrap">{visible(r.reason)}</Text>
+          </Box>
+          {hasDetail(r) ? (
+            <Box paddingLeft={INDENT} width={width}>
+              <Text color={t.color('muted')} wrap="truncate-end">
+                {visible(r.detail!)}
+              </Text>
+            </Box>
+          ) : null}
         </Box>
       ))}
       {rows.length > shown.length ? <Text color={t.color('muted')}>  +{rows.length - shown.length} more (NDJSON and stderr in --headless list them all)</Text> : null}

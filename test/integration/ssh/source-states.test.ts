@@ -151,4 +151,23 @@ describe('named sources that never deliver a line', () => {
     expect(last.sources!.find((s) => s.source === 'closed:/var/log/x.log')).toMatchObject({ reporting: false, reason: expect.stringMatching(/^connection refused/) });
     live.store.dispose();
   }, 30_000);
+
+  it('a server without the SFTP subsystem says so on its row, then streams over exec', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'dlperf-nosftp-home-'));
+    const nosftp = await fx.startSshd({ sftp: false, shellHome: home });
+    const cfg = join(fx.dir, 'ssh_config_nosftp');
+    writeFileSync(cfg, `Host nosftp\n  HostName 127.0.0.1\n  Port ${nosftp.port}\n  User ${fx.user}\n  IdentityFile ${fx.clientKeyPath}\n`);
+    const live = await createLive({ sources: [`nosftp:${dir}/ok.log`], sshConfigPath: cfg, knownHostsPath: fx.knownHostsPath, ssh: { agent: false } });
+    const seen: string[] = [];
+    live.store.onEvent((e) => {
+      if (e.kind === 'source') seen.push(`${e.view.state}: ${e.view.reason ?? ''}`);
+    });
+    await live.start();
+    const nodes = await until(live, (ns) => ns.some((n) => n.source === `nosftp:${dir}/ok.log` && n.lines > 0), 10_000);
+    expect(nodes.find((n) => n.source === `nosftp:${dir}/ok.log`)).toMatchObject({ state: 'streaming', lines: 1 });
+    expect(seen).toContain('connecting: server has no SFTP subsystem; reading over exec');
+    await live.stop();
+    live.store.dispose();
+    rmSync(home, { recursive: true, force: true });
+  }, 30_000);
 });

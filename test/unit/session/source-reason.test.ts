@@ -17,6 +17,10 @@ describe('reasonOf: a few words for a source row', () => {
     ['Host [127.0.0.1]:2 is not in /k/kh: its ssh-ed25519 key fingerprint is SHA256:Zz9. Refusing to connect to an unknown host.', 'host key not in known_hosts: SHA256:Zz9; refusing (--accept-new adds it)'],
     ['Host key for h is REVOKED (/k line 2): ssh-ed25519 key fingerprint SHA256:Q. Refusing to connect.', 'host key revoked: SHA256:Q; refusing'],
     ['cannot start the SFTP subsystem: Unable to start subsystem: sftp', 'server has no SFTP subsystem'],
+    // ssh/node-tail.ts openRemoteFs (the exec fallback)
+    ['server has no SFTP subsystem; reading over exec', 'server has no SFTP subsystem; reading over exec'],
+    ['server has no SFTP subsystem, and the server refused exec too (Unable to exec); retrying in 60 s', 'server has no SFTP subsystem, exec refused too, retry in 60 s'],
+    ['server has no SFTP subsystem, and commands cannot run there (sh with tail, head and wc is needed: x); retrying in 60 s', 'server has no SFTP subsystem, and its shell lacks tail/head/wc, retry in 60 s'],
     ['no such file on good yet; looking again every 5 s', 'no such file (waiting for it to appear)'],
     ['waiting for the file to appear', 'no such file (waiting for it to appear)'],
     ['no file matches /logs/*.log yet; looking again every 5 s', 'glob matched nothing yet'],
