@@ -42,6 +42,8 @@ export interface GroupReport extends Partial<RunIdentity> {
   runs_found: number;
   /** Added: repeats the sweep implies (the most repeats any sibling configuration has, or the highest repeat index). */
   runs_expected: number;
+  /** The same number under the name spec/ndjson.md's groups use (both kept: scripts read either). */
+  repeats_expected: number;
   /** Added: the aggregate (per --aggregate) that speedups are computed from. */
   throughput: number | null;
   aggregate: Aggregate;
@@ -148,6 +150,7 @@ export function aggregate(runs: RunReport[], opts: AggregateOptions = {}): Group
       runs: vals.length,
       runs_found: members.length,
       runs_expected: members.length,
+      repeats_expected: members.length,
       throughput: r2(aggregateOf(vals, how)),
       aggregate: how,
       median_throughput: r2(med),
@@ -193,6 +196,7 @@ export function aggregate(runs: RunReport[], opts: AggregateOptions = {}): Group
       if (g.num_nodes && g.gpu_num_per_node) g.scaling_efficiency = g.speedup / (g.num_nodes * g.gpu_num_per_node);
     }
     g.runs_expected = Math.max(g.runs_found, siblingsMax.get(siblingKey(g as RunIdentity)) ?? 0);
+    g.repeats_expected = g.runs_expected;
     const missing = g.runs_expected - g.runs;
     if (missing > 0) {
       g.flags.push({
