@@ -7,39 +7,11 @@
 import { appendFileSync, mkdirSync, readFileSync, truncateSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SourceEvent, SourceStatus } from '../../../src/sources/types.ts';
 import { createSshSource, type SshSourceOptions, type SshTarget } from '../../../src/sources/ssh/ssh-tail.ts';
 import { createSshFixture, type SshFixture } from '../../helpers/sshd.ts';
+import { Collector } from '../../helpers/ssh-events.ts';
 import { resolveSshHosts } from '../../../src/launch/backends/ssh-hosts.ts';
 import { HostConn } from '../../../src/launch/backends/ssh-host-conn.ts';
-
-type LineEv = Extract<SourceEvent, { type: 'line' }>;
-
-class Collector {
-  readonly events: SourceEvent[] = [];
-  readonly emit = (evs: SourceEvent[]): void => {
-    this.events.push(...evs);
-  };
-  lines(file: string): LineEv[] {
-    return this.events.filter((e): e is LineEv => e.type === 'line' && e.file === file);
-  }
-  texts(file: string): string[] {
-    return this.lines(file).map((l) => l.text);
-  }
-  statuses(node: string, file = ''): SourceStatus[] {
-    return this.events.filter((e): e is SourceStatus => e.type === 'status' && e.node === node && e.file === file);
-  }
-  states(node: string): string[] {
-    return this.statuses(node).map((s) => s.state);
-  }
-  async until(cond: () => boolean, timeoutMs: number, what: string | (() => string)): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (!cond()) {
-      if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-}
 
 function fileLines(path: string): string[] {
   const parts = readFileSync(path, 'utf8').split('\n');
