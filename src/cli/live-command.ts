@@ -182,7 +182,7 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
       } else nd.snapshot();
       nd.detach();
     } else {
-      const { runTui } = await import('../ui/render.tsx');
+      const { runTui } = await (await import('../ui/load.ts')).loadTui();
       await runTui({ store, mode: 'live' });
       await live.stop();
       await starting;

@@ -80,7 +80,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       case 'launch': {
         const { launchCommand } = await import('../launch/index.ts');
         const present = async (store: import('../session/store.ts').SessionStore, controls: { done: Promise<unknown> }) => {
-          const { runTui } = await import('../ui/render.tsx');
+          const { runTui } = await (await import('../ui/load.ts')).loadTui();
           await runTui({ store, mode: 'live', until: controls.done });
         };
         return await launchCommand(rest, io, io.isTTY ? { present } : {});

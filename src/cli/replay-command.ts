@@ -116,7 +116,7 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   const replay = createReplay(common);
-  const { runTui } = await import('../ui/render.tsx');
+  const { runTui } = await (await import('../ui/load.ts')).loadTui();
   const done = replay.run().catch((e: unknown) => {
     problems.push(`replay stopped: ${(e as Error).message}`);
     return { runs: 0 };

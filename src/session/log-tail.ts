@@ -88,9 +88,13 @@ export class TailSet {
   }
 
   private shed(keep: string): void {
+    // Shed to 7/8 of the budget, not just under it: each shed walks the files (1,024 streams all
+    // under IDLE_KEEP_LINES: every one of them), and shedding only to the bound made that walk
+    // happen on every line pushed once the budget was reached (O(files) per line).
+    const target = Math.floor((this.totalChars * 7) / 8);
     for (const pass of [IDLE_KEEP_LINES, 0]) {
       for (const [file, tail] of this.tails) {
-        if (this.total <= this.totalChars) return;
+        if (this.total <= target) return;
         if (file === keep) continue;
         this.total -= tail.trim(pass);
         if (tail.size === 0) this.tails.delete(file);

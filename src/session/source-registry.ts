@@ -11,6 +11,7 @@
  */
 import type { InputProblem } from '../core/types.ts';
 import type { NodeState } from '../sources/types.ts';
+import { FirstByRank } from './first-by-rank.ts';
 import { isWaitingReason, reasonOf } from './source-reason.ts';
 
 export type NamedSourceKind = 'file' | 'glob' | 'directory' | 'remote-file' | 'remote-glob';
@@ -67,8 +68,13 @@ const LIVELINESS: readonly NodeState[] = ['streaming', 'quiet', 'stale', 'reconn
 class Entry {
   view: SourceView;
   nodeReport: FileReport | null = null;
+  /** Read-only outside Entry: changed through setFile / deleteFile / addReporting, which keep the counts below. */
   readonly files = new Map<string, FileReport>();
   readonly reporting = new Set<string>();
+  /** How many labels `followed()` counts, kept as reports come (derive runs on every report about any of a glob's files). */
+  private followedCount = 0;
+  /** Reporting labels by liveliness, in reporting order: the liveliest one without a scan. */
+  private readonly lively = new FirstByRank(LIVELINESS.length);
   /** Stopped (or deleted) before any line: the last state and reason before that are kept. */
   ended = false;
 
@@ -82,21 +88,45 @@ class Entry {
 
   /** Files this source follows: open (streaming status) or delivering lines; the pattern's own label is not one. */
   private followed(): number {
-    let n = 0;
-    for (const [label, r] of this.files) if (label !== this.spec.source && (this.reporting.has(label) || (r.state !== undefined && UP.has(r.state)))) n++;
-    for (const label of this.reporting) if (!this.files.has(label)) n++;
-    return n;
+    return this.followedCount;
+  }
+
+  private counted(label: string): boolean {
+    const r = this.files.get(label);
+    if (r === undefined) return this.reporting.has(label);
+    return label !== this.spec.source && (this.reporting.has(label) || (r.state !== undefined && UP.has(r.state)));
+  }
+
+  /** Keeps followedCount and the liveliness index right across one change to `label`. */
+  private change(label: string, apply: () => void): void {
+    const before = this.counted(label);
+    apply();
+    this.followedCount += Number(this.counted(label)) - Number(before);
+    if (this.reporting.has(label)) this.lively.set(label, LIVELINESS.indexOf(this.files.get(label)?.state ?? 'streaming'));
+  }
+
+  setFile(label: string, r: FileReport): void {
+    this.change(label, () => this.files.set(label, r));
+  }
+
+  deleteFile(label: string): void {
+    this.change(label, () => this.files.delete(label));
+  }
+
+  addReporting(label: string): void {
+    this.change(label, () => this.reporting.add(label));
   }
 
   derive(): { state: NodeState; reason: string | null; message?: string; files: number } {
     const files = this.followed();
     const count = `following ${files} file${files === 1 ? '' : 's'}`;
     if (this.reporting.size > 0) {
+      // The liveliest reporting file, the first to report among equals; none livelier than `ended`: ended, no file's words.
       let best: { state: NodeState; r?: FileReport } = { state: 'ended' };
-      for (const label of this.reporting) {
-        const r = this.files.get(label);
-        const st = r?.state ?? 'streaming';
-        if (LIVELINESS.indexOf(st) < LIVELINESS.indexOf(best.state)) best = { state: st, ...(r ? { r } : {}) };
+      const first = this.lively.first();
+      if (first && first.rank < LIVELINESS.indexOf('ended')) {
+        const r = this.files.get(first.key);
+        best = { state: LIVELINESS[first.rank]!, ...(r ? { r } : {}) };
       }
       const why = best.state === 'streaming' ? null : reasonOf(best.r?.message);
       const reason = this.multi ? (why ? `${count}; ${why}` : count) : why;
@@ -194,16 +224,16 @@ export class SourceRegistry {
       this.dirty.add(e);
       if (state === 'ended' && !e.reporting.has(file)) {
         // A pattern now matching says `ended` on its own label; a file stopped before its first line keeps its reason.
-        if (file === e.spec.source && e.spec.kind !== 'file' && e.spec.kind !== 'remote-file') e.files.delete(file);
+        if (file === e.spec.source && e.spec.kind !== 'file' && e.spec.kind !== 'remote-file') e.deleteFile(file);
         else e.ended = true;
         continue;
       }
       // A glob's file opening means the glob matches now (the SSH source only stops repeating "no file matches").
-      if (file !== e.spec.source && UP.has(state)) e.files.delete(e.spec.source);
+      if (file !== e.spec.source && UP.has(state)) e.deleteFile(e.spec.source);
       const prev = e.files.get(file);
       // A file that opens (or a pattern that now matches) is over its earlier problem.
       const problem = state === 'streaming' || state === 'ended' ? undefined : prev?.problem;
-      e.files.set(file, { state, time, ...(message !== undefined ? { message } : {}), ...(problem !== undefined ? { problem } : {}) });
+      e.setFile(file, { state, time, ...(message !== undefined ? { message } : {}), ...(problem !== undefined ? { problem } : {}) });
       this.dirty.add(e);
     }
   }
@@ -212,7 +242,7 @@ export class SourceRegistry {
     const file = p.file ?? p.input;
     for (const e of this.ownersOf(p.input, file)) {
       const prev = e.files.get(file);
-      e.files.set(file, { ...(prev ?? {}), problem: p.message, time });
+      e.setFile(file, { ...(prev ?? {}), problem: p.message, time });
       this.dirty.add(e);
     }
   }
@@ -221,7 +251,7 @@ export class SourceRegistry {
   line(node: string, file: string): void {
     for (const e of this.ownersOf(node, file)) {
       if (e.reporting.has(file)) continue;
-      e.reporting.add(file);
+      e.addReporting(file);
       this.dirty.add(e);
     }
   }

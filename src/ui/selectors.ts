@@ -62,6 +62,12 @@ function byNull<T>(get: (x: T) => number | null, dir: 1 | -1): (a: T, b: T) => n
   };
 }
 
+// `localeCompare(b, undefined, { numeric: true })` and `localeCompare(b)` with one collator each:
+// localeCompare with options builds a collator per call, and this sort runs on every snapshot
+// (5,000 rows: ~120,000 comparisons).
+const NUMERIC = new Intl.Collator(undefined, { numeric: true }).compare;
+const PLAIN = new Intl.Collator().compare;
+
 /**
  * Rows in display order: by node name; throughput (fastest first); deviation (slowest first);
  * last-line age (quietest first). Ties fall back to node, then source, so the order is stable.
@@ -69,7 +75,7 @@ function byNull<T>(get: (x: T) => number | null, dir: 1 | -1): (a: T, b: T) => n
 export function sortNodes(nodes: readonly NodeView[], sort: SortKey): NodeView[] {
   // Named sources without a line yet come last (every other order puts their nulls last too), so
   // the selection (chart, log) starts on a node that has numbers.
-  const byName = (a: NodeView, b: NodeView) => Number(a.run === null) - Number(b.run === null) || a.node.localeCompare(b.node, undefined, { numeric: true }) || a.source.localeCompare(b.source);
+  const byName = (a: NodeView, b: NodeView) => Number(a.run === null) - Number(b.run === null) || NUMERIC(a.node, b.node) || PLAIN(a.source, b.source);
   const primary =
     sort === 'throughput' ? byNull(rate, -1) : sort === 'deviation' ? byNull<NodeView>(slowness, -1) : sort === 'age' ? byNull<NodeView>((n) => n.last_line_age_s, -1) : () => 0;
   return [...nodes].sort((a, b) => primary(a, b) || byName(a, b));

@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { useRef } from 'react';
 import type { NodeView } from '../../session/types.ts';
 import { visible as safeText } from '../../shared/sanitize.ts';
 import { distinctSources, fitCell, nodeCells, nodeColumns } from '../node-columns.ts';
@@ -19,6 +20,21 @@ export interface NodeTableProps {
 }
 
 /**
+ * distinctSources for the rows' sources, reused while the sources and the width are the same:
+ * it sanitises and splits every path (5,000 on a big glob) and the rows are rebuilt at every
+ * snapshot although the sources rarely change. Its hooks run before any early return.
+ */
+function useSourceLabels(rows: readonly NodeView[], width: number): Map<string, string> {
+  const memo = useRef<{ sources: string[]; width: number; labels: Map<string, string> } | null>(null);
+  const m = memo.current;
+  if (m && m.width === width && m.sources.length === rows.length && rows.every((r, i) => r.source === m.sources[i])) return m.labels;
+  const sources = rows.map((r) => r.source);
+  const labels = distinctSources(sources, width);
+  memo.current = { sources, width, labels };
+  return labels;
+}
+
+/**
  * One row per source of the run: columns that tell nodes apart (node-columns.ts), the row of a
  * node slower than the others coloured on its deviation, badges, and why a source shows no
  * iterations when that is by design.
@@ -27,6 +43,8 @@ export function NodeTable({ rows, selected, focused, sort, maxRows, width }: Nod
   const t = useTheme();
   const cols = nodeColumns(rows, width, sort);
   const head = '  ' + cols.map((c) => fitCell(c.title, c)).join('') + 'flags';
+  const srcCol = cols.find((c) => c.id === 'source');
+  const labels = useSourceLabels(rows, (srcCol?.width ?? 12) - 1);
   if (rows.length === 0) {
     return (
       <Box flexDirection="column" width={width}>
@@ -37,11 +55,6 @@ export function NodeTable({ rows, selected, focused, sort, maxRows, width }: Nod
       </Box>
     );
   }
-  const srcCol = cols.find((c) => c.id === 'source');
-  const labels = distinctSources(
-    rows.map((r) => r.source),
-    (srcCol?.width ?? 12) - 1,
-  );
   const sel = Math.max(0, rows.findIndex((r) => r.source === selected));
   const shown = Math.max(1, maxRows);
   const start = Math.min(Math.max(0, sel - shown + 1), Math.max(0, rows.length - shown));
