@@ -114,15 +114,27 @@ export class RemoteFile {
     const h = this.handleFor(fs);
     if (!h) return { bytes: 0, more: false };
     if (knownSize === undefined && fs.sizeAndRead) return this.pollOnce(fs, h);
-    const size = knownSize ?? (await fs.size(h));
+    const before = this.offset;
+    let size = knownSize ?? (await fs.size(h));
+    // A size taken before another read moved the position is stale: a "shrink" it shows would
+    // read the file again from the start (every line twice). Ask again, or leave it to the next poll.
+    if (this.offset !== before) return { bytes: 0, more: true };
+    if (size < this.offset && knownSize !== undefined) {
+      size = await fs.size(h);
+      if (this.offset !== before) return { bytes: 0, more: true };
+    }
     if (size < this.offset) {
       this.events.note(this, `file shrank from ${this.offset} to ${size} bytes (truncated); reading it again from the start`);
       this.restart();
     }
     if (size <= this.offset) return { bytes: 0, more: false };
     const want = Math.min(size - this.offset, this.maxReadBytes);
-    const buf = await fs.read(h, want, this.offset);
+    const at = this.offset;
+    const buf = await fs.read(h, want, at);
     if (buf.length === 0) return { bytes: 0, more: false };
+    // Another read of this file (an overlapping poll, an identity check's catch-up) moved the
+    // position while this one was in flight: these bytes are no longer the next ones; dropped.
+    if (this.offset !== at) return { bytes: 0, more: true };
     this.consume(buf);
     return { bytes: buf.length, more: size > this.offset };
   }
@@ -133,7 +145,9 @@ export class RemoteFile {
    * any more: dropped, and the next poll reads from the start.
    */
   private async pollOnce(fs: RemoteFs, h: RemoteHandle): Promise<{ bytes: number; more: boolean }> {
-    const { size, bytes } = await fs.sizeAndRead!(h, this.offset, this.maxReadBytes);
+    const at = this.offset;
+    const { size, bytes } = await fs.sizeAndRead!(h, at, this.maxReadBytes);
+    if (this.offset !== at) return { bytes: 0, more: true }; // another read moved the position meanwhile
     if (size < this.offset) {
       this.events.note(this, `file shrank from ${this.offset} to ${size} bytes (truncated); reading it again from the start`);
       this.restart();
