@@ -1,5 +1,8 @@
 /** Events of an SSH source, collected for tests; `until` waits (event-driven, with a slow fallback tick) for a condition. */
+import { readFileSync } from 'node:fs';
+import { createSshSource, type SshSourceOptions, type SshTarget } from '../../src/sources/ssh/ssh-tail.ts';
 import type { SourceEvent, SourceStatus } from '../../src/sources/types.ts';
+import type { SshFixture } from './sshd.ts';
 
 export type LineEv = Extract<SourceEvent, { type: 'line' }>;
 
@@ -48,4 +51,28 @@ export class Collector {
       check();
     });
   }
+}
+
+/** The complete lines of a local file (text after the last newline left out). */
+export function fileLines(path: string): string[] {
+  const parts = readFileSync(path, 'utf8').split('\n');
+  parts.pop();
+  return parts;
+}
+
+/** An SSH source against the test sshd, with the fast timings the SSH tests use. */
+export function testSshSource(fx: SshFixture, c: Collector, targets: SshTarget[], extra: Partial<SshSourceOptions> = {}) {
+  return createSshSource({
+    emit: c.emit,
+    now: Date.now,
+    targets,
+    knownHostsPath: fx.knownHostsPath,
+    identityFiles: [fx.clientKeyPath],
+    agent: false,
+    pollMs: 50,
+    rescanMs: 300,
+    identityCheckMs: 1000,
+    reconnect: { initialMs: 100, maxMs: 400 },
+    ...extra,
+  });
 }

@@ -114,27 +114,15 @@ export class RemoteFile {
     const h = this.handleFor(fs);
     if (!h) return { bytes: 0, more: false };
     if (knownSize === undefined && fs.sizeAndRead) return this.pollOnce(fs, h);
-    const before = this.offset;
-    let size = knownSize ?? (await fs.size(h));
-    // A size taken before another read moved the position is stale: a "shrink" it shows would
-    // read the file again from the start (every line twice). Ask again, or leave it to the next poll.
-    if (this.offset !== before) return { bytes: 0, more: true };
-    if (size < this.offset && knownSize !== undefined) {
-      size = await fs.size(h);
-      if (this.offset !== before) return { bytes: 0, more: true };
-    }
+    const size = knownSize ?? (await fs.size(h));
     if (size < this.offset) {
       this.events.note(this, `file shrank from ${this.offset} to ${size} bytes (truncated); reading it again from the start`);
       this.restart();
     }
     if (size <= this.offset) return { bytes: 0, more: false };
     const want = Math.min(size - this.offset, this.maxReadBytes);
-    const at = this.offset;
-    const buf = await fs.read(h, want, at);
+    const buf = await fs.read(h, want, this.offset);
     if (buf.length === 0) return { bytes: 0, more: false };
-    // Another read of this file (an overlapping poll, an identity check's catch-up) moved the
-    // position while this one was in flight: these bytes are no longer the next ones; dropped.
-    if (this.offset !== at) return { bytes: 0, more: true };
     this.consume(buf);
     return { bytes: buf.length, more: size > this.offset };
   }
@@ -145,9 +133,7 @@ export class RemoteFile {
    * any more: dropped, and the next poll reads from the start.
    */
   private async pollOnce(fs: RemoteFs, h: RemoteHandle): Promise<{ bytes: number; more: boolean }> {
-    const at = this.offset;
-    const { size, bytes } = await fs.sizeAndRead!(h, at, this.maxReadBytes);
-    if (this.offset !== at) return { bytes: 0, more: true }; // another read moved the position meanwhile
+    const { size, bytes } = await fs.sizeAndRead!(h, this.offset, this.maxReadBytes);
     if (size < this.offset) {
       this.events.note(this, `file shrank from ${this.offset} to ${size} bytes (truncated); reading it again from the start`);
       this.restart();
@@ -190,7 +176,11 @@ export class RemoteFile {
     let same: boolean;
     try {
       if (this.headLen === 0) {
-        const [oldSize, newSize] = await Promise.all([fs.size(h), fs.size(h2)]);
+        // The path's size first, then our handle's: the same file can only have grown in between,
+        // so "ours empty, the path's not" means another file. (Asked together, a write landing
+        // between the two answers made a file emptied by copytruncate look replaced: read twice.)
+        const newSize = await fs.size(h2);
+        const oldSize = await fs.size(h);
         same = !(oldSize === 0 && newSize > 0);
       } else {
         same = await this.sameFile(fs, h2);
@@ -207,6 +197,13 @@ export class RemoteFile {
     for (let i = 0; i < 8; i++) {
       const r = await this.poll(fs);
       if (!r.more) break;
+    }
+    // A copytruncate landing between the head check and the size check above looks like a new
+    // file; the catch-up just read the truncated file again under our own handle. Same head now:
+    // the same file, kept (switching would read it a second time).
+    if (await this.sameFile(fs, h2).catch(() => false)) {
+      await fs.close(h2);
+      return;
     }
     const rest = this.cutter.flush();
     if (rest) this.events.lines(this, [rest]);

@@ -7,37 +7,17 @@
 import { appendFileSync, mkdirSync, readFileSync, truncateSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSshSource, type SshSourceOptions, type SshTarget } from '../../../src/sources/ssh/ssh-tail.ts';
+import type { SshSourceOptions, SshTarget } from '../../../src/sources/ssh/ssh-tail.ts';
 import { createSshFixture, type SshFixture } from '../../helpers/sshd.ts';
-import { Collector } from '../../helpers/ssh-events.ts';
+import { Collector, fileLines, testSshSource } from '../../helpers/ssh-events.ts';
 import { resolveSshHosts } from '../../../src/launch/backends/ssh-hosts.ts';
 import { HostConn } from '../../../src/launch/backends/ssh-host-conn.ts';
 
-function fileLines(path: string): string[] {
-  const parts = readFileSync(path, 'utf8').split('\n');
-  parts.pop();
-  return parts;
-}
 
 let fx: SshFixture;
 let home: string;
 
-function source(c: Collector, targets: SshTarget[], extra: Partial<SshSourceOptions> = {}) {
-  return createSshSource({
-    emit: c.emit,
-    now: Date.now,
-    targets,
-    home,
-    knownHostsPath: fx.knownHostsPath,
-    identityFiles: [fx.clientKeyPath],
-    agent: false,
-    pollMs: 50,
-    rescanMs: 300,
-    identityCheckMs: 1000,
-    reconnect: { initialMs: 100, maxMs: 400 },
-    ...extra,
-  });
-}
+const source = (c: Collector, targets: SshTarget[], extra: Partial<SshSourceOptions> = {}) => testSshSource(fx, c, targets, { home, ...extra });
 
 beforeAll(async () => {
   fx = await createSshFixture();

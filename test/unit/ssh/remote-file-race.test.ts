@@ -1,47 +1,43 @@
 /**
- * Two reads of one remote file in flight at once (an overlapping poll, an identity check's
- * catch-up): a size or bytes taken before the other read moved the position are stale and must
- * not be used — a stale "shrink" read the file again from the start, every line twice (seen on
- * a loaded machine in the sshd copytruncate test).
+ * The identity check around a copytruncate must never take the same file for a new one (that
+ * read it again from the start, every new line twice; seen on a loaded machine in the sshd
+ * copytruncate test): neither when a write lands between its two size questions on a file just
+ * emptied, nor when the truncation lands between its head check and its look at the path.
  */
 import { describe, expect, it } from 'vitest';
 import type { CutLine } from '../../../src/sources/ssh/line-cutter.ts';
 import { RemoteFile } from '../../../src/sources/ssh/remote-file.ts';
-import type { RemoteFs, RemoteHandle } from '../../../src/sources/ssh/remote-fs.ts';
+import type { RemoteFs } from '../../../src/sources/ssh/remote-fs.ts';
 
-/** One in-memory file; `holdSize` makes the next size() answer with the size at call time, later. */
+/** One in-memory file behind every handle; `afterSize` runs once after the next size() answer. */
 function memFs() {
   let data = Buffer.alloc(0);
-  let held: Array<() => void> = [];
-  let hold = false;
-  const h: RemoteHandle = {};
+  let afterSize: (() => void) | null = null;
+  let beforeOpen: (() => void) | null = null;
   const fs: RemoteFs = {
     via: 'sftp',
-    open: async () => h,
-    size: (): Promise<number> => {
-      const now = data.length;
-      if (!hold) return Promise.resolve(now);
-      hold = false;
-      return new Promise((r) => held.push(() => r(now)));
+    open: async () => {
+      const f = beforeOpen;
+      beforeOpen = null;
+      f?.();
+      return {};
+    },
+    size: async () => {
+      const n = data.length;
+      const f = afterSize;
+      afterSize = null;
+      f?.(); // the writer appends right after this answer
+      return n;
     },
     read: async (_h, len, pos) => Buffer.from(data.subarray(pos, pos + len)),
     close: async () => {},
     readdir: async () => [],
   };
-  return {
-    fs,
-    set: (s: string) => (data = Buffer.from(s)),
-    holdNextSize: () => (hold = true),
-    release: () => {
-      const r = held;
-      held = [];
-      for (const f of r) f();
-    },
-  };
+  return { fs, set: (s: string) => (data = Buffer.from(s)), append: (s: string) => (data = Buffer.concat([data, Buffer.from(s)])), onNextSize: (f: () => void) => (afterSize = f), onNextOpen: (f: () => void) => (beforeOpen = f) };
 }
 
-describe('RemoteFile with overlapping reads', () => {
-  it('a size taken before another read restarted the file does not restart it again', async () => {
+describe('RemoteFile identity check right after a copytruncate', () => {
+  it('a line written between its two size questions does not make the same file look replaced', async () => {
     const m = memFs();
     const got: string[] = [];
     const notes: string[] = [];
@@ -49,20 +45,29 @@ describe('RemoteFile with overlapping reads', () => {
     m.set('line 1\nline 2\n');
     await f.open(m.fs, 0);
     await f.poll(m.fs);
-    expect(got).toEqual(['line 1', 'line 2']);
-    // copytruncate: emptied; a poll asks the size now (0) and its answer comes late.
-    m.set('');
-    m.holdNextSize();
-    const slow = f.poll(m.fs);
-    // Meanwhile the writer goes on and another poll sees the shrink and reads the new start.
-    m.set('line 3\n');
-    await f.poll(m.fs);
+    m.set(''); // copytruncate
+    await f.poll(m.fs); // sees the shrink; nothing to read yet
+    m.onNextSize(() => m.append('line 3\n'));
+    await f.checkIdentity(m.fs, 1000);
+    for (let i = 0; i < 3; i++) await f.poll(m.fs);
     expect(got).toEqual(['line 1', 'line 2', 'line 3']);
-    m.release();
-    await slow;
-    m.set('line 3\nline 4\n');
+    expect(notes.some((n) => /new file/.test(n))).toBe(false);
+  });
+
+  it('a copytruncate between its head check and its look at the path keeps the file (read once)', async () => {
+    const m = memFs();
+    const got: string[] = [];
+    const notes: string[] = [];
+    const f = new RemoteFile('/x.log', 'n:/x.log', { lines: (_f, ls: CutLine[]) => got.push(...ls.map((l) => l.text)), note: (_f, msg) => notes.push(msg) });
+    m.set('line 1\nline 2\n');
+    await f.open(m.fs, 0);
     await f.poll(m.fs);
-    expect(got).toEqual(['line 1', 'line 2', 'line 3', 'line 4']);
-    expect(notes.filter((n) => /truncated/.test(n))).toHaveLength(1);
+    // The head under our handle still matches; then, before the path is opened, copytruncate and a new line.
+    m.onNextOpen(() => m.set('line 3\n'));
+    await f.checkIdentity(m.fs, 1000);
+    for (let i = 0; i < 3; i++) await f.poll(m.fs);
+    expect(got).toEqual(['line 1', 'line 2', 'line 3']);
+    expect(notes.some((n) => /new file/.test(n))).toBe(false);
+    expect(notes.some((n) => /truncated/.test(n))).toBe(true);
   });
 });

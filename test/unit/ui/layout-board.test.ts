@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { computeLayout, type Layout, type LayoutInput } from '../../../src/ui/layout.ts';
+import { computeLayout } from '../../../src/ui/layout.ts';
+import { layoutLines } from '../../helpers/layout-lines.ts';
 
-/** Lines the screen takes for a layout, the board (title + heading + rows + "+N more") included. */
-const lines = (i: LayoutInput, l: Layout) =>
-  i.headerLines +
-  1 +
-  (l.boardRows ? 2 + l.boardRows + ((i.boardCount ?? 0) > l.boardRows ? 1 : 0) : 0) +
-  (l.nodeRows ? 1 + l.nodeRows + (i.nodeCount > l.nodeRows ? 1 : 0) : 0) +
-  (l.chartRows ? l.chartRows + 2 : 0) +
-  (l.flagRows ? 1 + l.flagRows + (i.flagCount > l.flagRows ? 1 : 0) : 0) +
-  (l.runRows ? 1 + l.runRows + (i.runCount > l.runRows ? 1 : 0) : 0) +
-  (l.logRows ? 1 + l.logRows : 0);
+const lines = layoutLines;
 
 describe('computeLayout with the board', () => {
   it('at 80×24: the whole 4-row board, the node table, flags; no chart; within 23 lines', () => {

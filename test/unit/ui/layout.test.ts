@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { computeLayout, type Layout, type LayoutInput } from '../../../src/ui/layout.ts';
+import { computeLayout } from '../../../src/ui/layout.ts';
+import { layoutLines } from '../../helpers/layout-lines.ts';
 
-const lines = (i: LayoutInput, l: Layout) =>
-  i.headerLines +
-  1 + // footer
-  (l.nodeRows ? 1 + l.nodeRows + (i.nodeCount > l.nodeRows ? 1 : 0) : 0) +
-  (l.chartRows ? l.chartRows + 2 : 0) +
-  (l.flagRows ? 1 + l.flagRows + (i.flagCount > l.flagRows ? 1 : 0) : 0) +
-  (l.runRows ? 1 + l.runRows + (i.runCount > l.runRows ? 1 : 0) : 0) +
-  (l.logRows ? 1 + l.logRows : 0);
+const lines = layoutLines;
 
 describe('computeLayout', () => {
   it('at 80×24 keeps header, node table, a compact chart and flags, within 23 lines', () => {
