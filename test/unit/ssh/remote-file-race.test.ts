@@ -36,15 +36,21 @@ function memFs() {
   return { fs, set: (s: string) => (data = Buffer.from(s)), append: (s: string) => (data = Buffer.concat([data, Buffer.from(s)])), onNextSize: (f: () => void) => (afterSize = f), onNextOpen: (f: () => void) => (beforeOpen = f) };
 }
 
+/** A file of two lines, opened and read. */
+async function followed() {
+  const m = memFs();
+  const got: string[] = [];
+  const notes: string[] = [];
+  const f = new RemoteFile('/x.log', 'n:/x.log', { lines: (_f, ls: CutLine[]) => got.push(...ls.map((l) => l.text)), note: (_f, msg) => notes.push(msg) });
+  m.set('line 1\nline 2\n');
+  await f.open(m.fs, 0);
+  await f.poll(m.fs);
+  return { m, f, got, notes };
+}
+
 describe('RemoteFile identity check right after a copytruncate', () => {
   it('a line written between its two size questions does not make the same file look replaced', async () => {
-    const m = memFs();
-    const got: string[] = [];
-    const notes: string[] = [];
-    const f = new RemoteFile('/x.log', 'n:/x.log', { lines: (_f, ls: CutLine[]) => got.push(...ls.map((l) => l.text)), note: (_f, msg) => notes.push(msg) });
-    m.set('line 1\nline 2\n');
-    await f.open(m.fs, 0);
-    await f.poll(m.fs);
+    const { m, f, got, notes } = await followed();
     m.set(''); // copytruncate
     await f.poll(m.fs); // sees the shrink; nothing to read yet
     m.onNextSize(() => m.append('line 3\n'));
@@ -55,13 +61,7 @@ describe('RemoteFile identity check right after a copytruncate', () => {
   });
 
   it('a copytruncate between its head check and its look at the path keeps the file (read once)', async () => {
-    const m = memFs();
-    const got: string[] = [];
-    const notes: string[] = [];
-    const f = new RemoteFile('/x.log', 'n:/x.log', { lines: (_f, ls: CutLine[]) => got.push(...ls.map((l) => l.text)), note: (_f, msg) => notes.push(msg) });
-    m.set('line 1\nline 2\n');
-    await f.open(m.fs, 0);
-    await f.poll(m.fs);
+    const { m, f, got, notes } = await followed();
     // The head under our handle still matches; then, before the path is opened, copytruncate and a new line.
     m.onNextOpen(() => m.set('line 3\n'));
     await f.checkIdentity(m.fs, 1000);
