@@ -130,6 +130,8 @@ export class ReplayEngineBase {
   }
 
   reportUnrecognized(key: string): void {
+    // Stopped (q, a closed pipe): the run was not read to its end, so nothing can be said of it.
+    if (this.stopped) return;
     const run = this.runSet.runs.get(key);
     if (!run || run.status() !== 'unrecognized') return;
     const source = run.primary()?.file ?? run.files[0]?.file ?? key;

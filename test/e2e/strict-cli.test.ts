@@ -123,6 +123,10 @@ describe('a closed pipe or a signal is a normal end', () => {
     const r = headOne(['replay', '--headless', DEMO]);
     expect(r.rc, r.err).toBe(0);
     expect(r.out).toMatch(/^\{"type":/);
+    // Stopped by the closed pipe mid-run: no verdict on the run it did not finish reading.
+    const m = headOne(['replay', '--headless', '--speed', 'max', DEMO]);
+    expect(m.rc, m.err).toBe(0);
+    expect(m.err).not.toMatch(/no line matched/);
     const rec = join(tmp, 'piped.tgz');
     const l = headOne(['live', '--headless', '--interval', '0.1', '--record', rec, LOGS]);
     expect(l.rc, l.err).toBe(0);
