@@ -6,9 +6,12 @@
  * a directory listing (a `for` loop over the names). The scripts are constant text run by
  * `sh -c SCRIPT sh ARG…`; paths and numbers arrive only as positional parameters, each one
  * single-quoted word (src/launch/quote.ts) for the login shell and then used as `"$1"`, which sh
- * never splits, globs or expands further. A handle is the path itself (no descriptor stays open
- * between commands), so a file rotated by rename is seen as rewritten: lines written to the old
- * file after the last poll are not read (SFTP keeps the old file open and reads them).
+ * never splits, globs or expands further. No descriptor stays open between commands, so a handle
+ * is a path and the inode it named when opened (`ls -diL`): every command on it checks the inode
+ * first, and when the path names another file now (rotated by rename: `x.log` → `x.log.1`, a new
+ * `x.log`) the handle follows its file to its new name in the same directory (`ls -aiL` there),
+ * as an SFTP handle keeps the old file. The tail then finishes the old file and reads the new one
+ * from 0 (remote-file.ts), every line once. A file gone from its directory reads as ended.
  * At most `maxChannels` commands run at once (sshd's MaxSessions is 10 by default); each has a
  * time limit and a bounded output.
  */
@@ -27,20 +30,31 @@ const EXIT_IS_DIR = 21;
 /** Paths per size query, in bytes: well inside the 32 KiB an SSH packet is sure to carry. */
 const MAX_ARGS_BYTES = 16 * 1024;
 
+const EXIT_MOVED = 5;
+
 const CHECK = '[ -e "$1" ] || [ -L "$1" ] || exit 2; [ -d "$1" ] && exit 21; [ -r "$1" ] || exit 3';
+/** `$i`: the inode `$1` names (digits only: `ls -di` may pad it with spaces). */
+const INODE = 'i=$(ls -diL -- "$1" 2>/dev/null) || exit 2; i=${i#"${i%%[0-9]*}"}; i=${i%%[!0-9]*}';
+/** The path still names the file of inode `$2`, else exit 5 (the handle then looks for it). */
+const SAME = `${CHECK}; ${INODE}; [ "$i" = "$2" ] || exit ${EXIT_MOVED}`;
 const SCRIPTS = {
-  open: `${CHECK}; exit 0`,
-  size: `${CHECK}; wc -c < "$1"`,
-  // $2 = first byte (1-based), $3 = most bytes. head ends the pipe; tail stops on SIGPIPE.
-  read: `${CHECK}; tail -c "+$2" -- "$1" | head -c "$3"`,
-  // One line per file: its size, or `-` when it cannot be read now.
-  sizes: 'for f; do if [ -r "$f" ] && [ ! -d "$f" ]; then s=$(wc -c < "$f") && echo $s || echo -; else echo -; fi; done',
+  open: `${CHECK}; ${INODE}; echo "$i"`,
+  size: `${SAME}; wc -c < "$1"`,
+  // $3 = first byte (1-based), $4 = most bytes. head ends the pipe; tail stops on SIGPIPE.
+  read: `${SAME}; tail -c "+$3" -- "$1" | head -c "$4"`,
+  // Pairs (path, inode); one line per file: its size, `m` when the path names another file now,
+  // `-` when it cannot be read now.
+  sizes:
+    'while [ $# -gt 1 ]; do f=$1; w=$2; shift 2; if [ -r "$f" ] && [ ! -d "$f" ]; then i=$(ls -diL -- "$f" 2>/dev/null) || { echo -; continue; }; ' +
+    'i=${i#"${i%%[0-9]*}"}; i=${i%%[!0-9]*}; if [ "$i" != "$w" ]; then echo m; else s=$(wc -c < "$f") && echo $s || echo -; fi; else echo -; fi; done',
   // The size on a line of its own, then the bytes: one command per poll.
-  sizeRead: `${CHECK}; s=$(wc -c < "$1") || exit 1; echo $s; tail -c "+$2" -- "$1" | head -c "$3"`,
+  sizeRead: `${SAME}; s=$(wc -c < "$1") || exit 1; echo $s; tail -c "+$3" -- "$1" | head -c "$4"`,
+  // Inode and name of every entry of a directory (where a renamed file went).
+  inodes: 'cd -- "$1" 2>/dev/null || exit 2; ls -aiL 2>/dev/null; exit 0',
   readdir:
     'cd -- "$1" 2>/dev/null || { [ -e "$1" ] && exit 3; exit 2; }; for f in * .*; do case $f in .|..) continue;; esac; ' +
     'if [ -d "$f" ]; then t=d; elif [ -f "$f" ]; then t=f; elif [ -L "$f" ]; then t=l; else continue; fi; printf "%s/%s\\0" "$t" "$f"; done',
-  probe: 'command -v tail >/dev/null && command -v head >/dev/null && command -v wc >/dev/null && echo dlperf-exec-ok',
+  probe: 'command -v tail >/dev/null && command -v head >/dev/null && command -v wc >/dev/null && command -v ls >/dev/null && echo dlperf-exec-ok',
 };
 
 /** An error shaped like an SFTP status error. */
@@ -61,8 +75,17 @@ interface RunResult {
   err: string;
 }
 
+/**
+ * A file as the exec reader holds it: the inode it had when opened, and the name it has now
+ * (`at`: the opened path until the file is renamed away from it). `gone`: no name in its
+ * directory holds it any more; it reads as ended (its last size, no bytes).
+ */
 interface PathHandle {
   readonly path: string;
+  readonly ino: string;
+  at: string;
+  gone: boolean;
+  lastSize: number;
 }
 
 export interface ExecFsOptions {
@@ -102,52 +125,100 @@ export class ExecFs implements RemoteFs {
   }
 
   async open(path: string): Promise<RemoteHandle> {
-    this.check(await this.run(SCRIPTS.open, [path], 0), path);
-    return { path } satisfies PathHandle;
+    const r = this.check(await this.run(SCRIPTS.open, [path], 64), path);
+    const ino = r.out.toString('latin1').trim();
+    if (!/^\d+$/.test(ino)) throw new ExecFsError(`unexpected inode "${ino.slice(0, 40)}"`);
+    return { path, ino, at: path, gone: false, lastSize: 0 } satisfies PathHandle;
+  }
+
+  /** Inode of the file a handle holds: two handles on the same inode hold the same file. */
+  identity(h: RemoteHandle): string | null {
+    return (h as PathHandle).ino ?? null;
+  }
+
+  /**
+   * Run a command on a handle's file; when its name names another file now (exit 5), find the
+   * file's new name in the same directory and run it there. `null`: the file is gone.
+   */
+  private async onFile(h: PathHandle, script: string, extra: readonly string[], maxOut: number): Promise<RunResult | null> {
+    for (let tries = 0; tries < 3 && !h.gone; tries++) {
+      const r = await this.run(script, [h.at, h.ino, ...extra], maxOut);
+      if (r.code !== EXIT_MOVED && !(r.code === EXIT_NO_SUCH_FILE && tries === 0)) return this.check(r, h.at);
+      if (!(await this.relocate(h))) break;
+    }
+    return null;
+  }
+
+  /** Where did the file go: the name in its directory that has its inode now (rename rotation). */
+  private async relocate(h: PathHandle): Promise<boolean> {
+    const slash = h.at.lastIndexOf('/');
+    const dir = slash < 0 ? '.' : slash === 0 ? '/' : h.at.slice(0, slash);
+    const r = await this.run(SCRIPTS.inodes, [dir], 16 * 1024 * 1024);
+    if (r.code === 0) {
+      for (const line of r.out.toString('utf8').split('\n')) {
+        const m = /^\s*(\d+) (.+)$/.exec(line);
+        if (!m || m[1] !== h.ino || m[2] === '.' || m[2] === '..') continue;
+        h.at = dir === '.' && slash < 0 ? m[2]! : `${dir === '/' ? '' : dir}/${m[2]}`;
+        return true;
+      }
+    }
+    h.gone = true;
+    return false;
   }
 
   async size(h: RemoteHandle): Promise<number> {
-    const { path } = h as PathHandle;
-    const r = this.check(await this.run(SCRIPTS.size, [path], 64), path);
+    const ph = h as PathHandle;
+    const r = await this.onFile(ph, SCRIPTS.size, [], 64);
+    if (r === null) return ph.lastSize;
     const n = Number(r.out.toString('utf8').trim());
     if (!Number.isSafeInteger(n) || n < 0) throw new ExecFsError(`unexpected size "${r.out.toString('utf8').trim().slice(0, 40)}"`);
+    ph.lastSize = n;
     return n;
   }
 
   async read(h: RemoteHandle, len: number, position: number): Promise<Buffer> {
     if (len <= 0) return Buffer.alloc(0);
-    const { path } = h as PathHandle;
-    const r = this.check(await this.run(SCRIPTS.read, [path, String(position + 1), String(len)], len), path);
-    return r.out;
+    const r = await this.onFile(h as PathHandle, SCRIPTS.read, [String(position + 1), String(len)], len);
+    return r === null ? Buffer.alloc(0) : r.out;
   }
 
   async sizes(handles: readonly RemoteHandle[]): Promise<Array<number | null>> {
     const out: Array<number | null> = [];
     // Several commands when the paths are long: an exec request has to fit in one SSH packet.
     for (let i = 0; i < handles.length; ) {
-      const batch: string[] = [];
+      const batch: PathHandle[] = [];
       let len = 0;
       while (i < handles.length && (batch.length === 0 || len < MAX_ARGS_BYTES)) {
-        const p = (handles[i++] as PathHandle).path;
-        batch.push(p);
-        len += Buffer.byteLength(p) + 3;
+        const h = handles[i++] as PathHandle;
+        batch.push(h);
+        len += Buffer.byteLength(h.at) + h.ino.length + 6;
       }
-      const r = this.check(await this.run(SCRIPTS.sizes, batch, batch.length * 24), batch[0]!);
+      const r = this.check(await this.run(SCRIPTS.sizes, batch.flatMap((h) => [h.at, h.ino]), batch.length * 24), batch[0]!.at);
       const lines = r.out.toString('latin1').split('\n');
       for (let k = 0; k < batch.length; k++) {
-        const n = Number(lines[k]?.trim());
-        out.push(lines[k] !== undefined && lines[k]!.trim() !== '-' && Number.isSafeInteger(n) && n >= 0 ? n : null);
+        const t = lines[k]?.trim();
+        const n = Number(t);
+        if (t === 'm') {
+          // Renamed away (or gone): the file's own size, where it is now.
+          out.push(await this.size(batch[k]!).catch(() => null));
+          continue;
+        }
+        const ok = t !== undefined && t !== '-' && t !== '' && Number.isSafeInteger(n) && n >= 0;
+        if (ok) batch[k]!.lastSize = n;
+        out.push(ok ? n : null);
       }
     }
     return out;
   }
 
   async sizeAndRead(h: RemoteHandle, position: number, len: number): Promise<{ size: number; bytes: Buffer }> {
-    const { path } = h as PathHandle;
-    const r = this.check(await this.run(SCRIPTS.sizeRead, [path, String(position + 1), String(Math.max(0, len))], len + 32), path);
+    const ph = h as PathHandle;
+    const r = await this.onFile(ph, SCRIPTS.sizeRead, [String(position + 1), String(Math.max(0, len))], len + 32);
+    if (r === null) return { size: Math.max(ph.lastSize, position), bytes: Buffer.alloc(0) };
     const nl = r.out.indexOf(0x0a);
     const size = Number(r.out.subarray(0, Math.max(0, nl)).toString('latin1').trim());
     if (nl < 0 || !Number.isSafeInteger(size) || size < 0) throw new ExecFsError(`unexpected size "${r.out.subarray(0, 40).toString('latin1')}"`);
+    ph.lastSize = size;
     return { size, bytes: r.out.subarray(nl + 1) };
   }
 

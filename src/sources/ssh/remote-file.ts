@@ -31,6 +31,8 @@ export class RemoteFile {
   private headLen = 0;
   private everOpened = false;
   private lastIdentityCheck = 0;
+  /** The file's identity where the reader knows one (exec: its inode), kept across reconnects. */
+  private identity: string | null = null;
 
   constructor(
     /** Remote path as sent to the server. */
@@ -72,6 +74,7 @@ export class RemoteFile {
   private setHandle(fs: RemoteFs, h: RemoteHandle): void {
     this.handle = h;
     this.owner = fs;
+    this.identity = fs.identity?.(h) ?? null;
   }
 
   /**
@@ -160,7 +163,10 @@ export class RemoteFile {
     // (a) Rewritten in place: the head under our own handle changed.
     if (this.headLen > 0) {
       const bytes = await readFully(fs, h, this.headLen, 0);
-      if (!this.headMatches(bytes)) {
+      // Nothing under a handle that knows its inode: the file was emptied (the next poll sees the
+      // shrink) or deleted (the path is checked below) — not rewritten.
+      const emptied = bytes.length === 0 && (fs.identity?.(h) ?? null) !== null;
+      if (!emptied && !this.headMatches(bytes)) {
         this.events.note(this, 'file was rewritten in place; reading it again from the start');
         this.restart();
         return;
@@ -175,7 +181,10 @@ export class RemoteFile {
     }
     let same: boolean;
     try {
-      if (this.headLen === 0) {
+      const id = fs.identity?.(h2) ?? null;
+      if (id !== null && this.identity !== null) {
+        same = id === this.identity;
+      } else if (this.headLen === 0) {
         // The path's size first, then our handle's: the same file can only have grown in between,
         // so "ours empty, the path's not" means another file. (Asked together, a write landing
         // between the two answers made a file emptied by copytruncate look replaced: read twice.)
@@ -216,6 +225,9 @@ export class RemoteFile {
   private async sameFile(fs: RemoteFs, h: RemoteHandle): Promise<boolean> {
     const size = await fs.size(h);
     if (size < this.offset) return false;
+    // An inode says it outright (exec): a new file that starts with the same header is another file.
+    const id = fs.identity?.(h) ?? null;
+    if (id !== null && this.identity !== null) return id === this.identity;
     if (this.headLen === 0) return true;
     const bytes = await readFully(fs, h, this.headLen, 0);
     return this.headMatches(bytes);

@@ -28,6 +28,11 @@ export interface RemoteFs {
   /** Size, then up to `len` bytes at `position`, in one round trip (where that saves one). */
   sizeAndRead?(h: RemoteHandle, position: number, len: number): Promise<{ size: number; bytes: Buffer }>;
   readdir(path: string): Promise<RemoteDirEntry[]>;
+  /**
+   * What tells files apart where the reader knows it (exec: the inode): two handles with the same
+   * identity hold the same file. Absent or null: the head bytes decide (remote-file.ts).
+   */
+  identity?(h: RemoteHandle): string | null;
 }
 
 /** Read exactly `len` bytes at `position` unless EOF comes first. */

@@ -4,7 +4,7 @@
  * stdio is the connection), and a server without the sftp subsystem read over short exec
  * commands — every line exactly once, through a server kill. Fails, never skips, without sshd.
  */
-import { appendFileSync, mkdirSync, readFileSync, truncateSync, writeFileSync, existsSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, truncateSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SshSourceOptions, SshTarget } from '../../../src/sources/ssh/ssh-tail.ts';
@@ -115,6 +115,37 @@ describe('SSH configured as users do, and servers without SFTP', () => {
     expect(c.texts(lab)).toEqual(['old 1', 'old 2', 'new 1']);
     expect(c.lines(lab).map((l) => l.lineNo)).toEqual([1, 2, 1]);
     expect(c.statuses('n', lab).some((st) => /truncated/.test(st.message ?? ''))).toBe(true);
+    await src.stop();
+  });
+
+  it('over exec, a log rotated by rename is finished, then the new file is read from its start: every line once', async () => {
+    const s = await fx.startSshd({ sftp: false, shellHome: home });
+    const dir = join(fx.dir, 'nosftp-rot');
+    mkdirSync(dir);
+    const f = join(dir, 'train.log');
+    writeFileSync(f, 'gen0 a\n');
+    const c = new Collector();
+    const src = source(c, [{ node: 'n', host: '127.0.0.1', port: s.port, paths: [f] }]);
+    await src.start();
+    const lab = `127.0.0.1:${f}`;
+    await c.until(() => c.lines(lab).length === 1, 10_000, 'first line');
+    const want = ['gen0 a'];
+    for (let g = 0; g < 3; g++) {
+      // A line before the rename, one written to the renamed file (its writer still holds it),
+      // then a new file at the path, longer than the offset read so far (read from that offset,
+      // it would come out cut mid-line).
+      appendFileSync(f, `gen${g} b\n`);
+      renameSync(f, `${f}.${g + 1}`);
+      appendFileSync(`${f}.${g + 1}`, `gen${g} c (after the rename)\n`);
+      const fresh = `gen${g + 1} a ${'n'.repeat(200)}`;
+      writeFileSync(f, `${fresh}\n`);
+      want.push(`gen${g} b`, `gen${g} c (after the rename)`, fresh);
+      await c.until(() => c.texts(lab).includes(fresh), 10_000, () => `generation ${g + 1}: ${JSON.stringify(c.texts(lab))}`);
+    }
+    await new Promise((r) => setTimeout(r, 1500)); // another identity check or two: nothing read twice
+    expect(c.texts(lab)).toEqual(want);
+    expect(c.lines(lab).map((l) => l.lineNo)).toEqual([1, 2, 3, 1, 2, 3, 1, 2, 3, 1]);
+    expect(c.statuses('n', lab).some((st) => /new file/.test(st.message ?? ''))).toBe(true);
     await src.stop();
   });
 
