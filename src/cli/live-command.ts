@@ -10,7 +10,7 @@ import { parserOption } from './known-sets.ts';
 import { outputArg } from './output-arg.ts';
 import { onStopSignals } from './output-guard.ts';
 import { visible } from '../shared/sanitize.ts';
-import { allSourcesFailed, exitVerdict, sourceStateLine } from './live-exit.ts';
+import { allSourcesFailed, exitVerdict, nothingToWaitFor, sourceStateLine } from './live-exit.ts';
 
 export const LIVE_HELP = `Usage: dlperf-top [live] SOURCE... [options]
 
@@ -39,6 +39,8 @@ Options:
                           (or every named source failed); exit 5 when a named source never
                           delivered a line or ended in error (stderr and the last snapshot name it)
   --idle S                quiet time that ends a run for --exit-when-done (default 5; 0.1 to 86400)
+  --missing-after S       --exit-when-done with no source delivering: stop waiting after S s
+                          (default 60; 0.1 to 86400); sources still retrying count as missing
 Keys on screen: ? help, q quit (see the help overlay for the rest).
 `;
 
@@ -78,6 +80,7 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
       interval: { type: 'string' },
       'exit-when-done': { type: 'boolean' },
       idle: { type: 'string' },
+      'missing-after': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     'live',
@@ -92,6 +95,7 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
   const headless = v.headless === true || !io.isTTY;
   const intervalMs = num('interval', v.interval, 1, INTERVAL_RANGE) * 1000;
   const idleMs = num('idle', v.idle, 5, { min: 0.1, max: 86_400, unit: 's' }) * 1000;
+  const missingAfterMs = num('missing-after', v['missing-after'], 60, { min: 0.1, max: 86_400, unit: 's' }) * 1000;
   const pollMs = v['poll-ms'] !== undefined ? num('poll-ms', v['poll-ms'], 500, { min: 10, max: 600_000, unit: 'ms' }) : undefined;
   const baseline = v.baseline !== undefined ? num('baseline', v.baseline, 1, { max: 1e9 }) : undefined;
   const parser = parserOption(v.parser);
@@ -154,9 +158,14 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
       const offStderr = store.onEvent((e) => {
         if (e.kind === 'source') io.stderr.write(sourceStateLine(e.view));
       });
+      // Ended on --missing-after (no source delivered, some still retrying): the verdict says so.
+      let gaveUp = false;
       await new Promise<void>((resolve) => {
         const timer = setInterval(() => {
-          const done = v['exit-when-done'] && started && (finishQuietRuns(store, idleMs) || (store.runSet.runs.size === 0 && allSourcesFailed(store)));
+          const quietRuns = v['exit-when-done'] && started && finishQuietRuns(store, idleMs);
+          const noRuns = v['exit-when-done'] && started && !quietRuns && nothingToWaitFor(store, missingAfterMs);
+          if (noRuns && !allSourcesFailed(store)) gaveUp = true;
+          const done = quietRuns || noRuns;
           nd.snapshot();
           if (done) {
             clearInterval(timer);
@@ -175,8 +184,8 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
       if (v['exit-when-done']) {
         // The final snapshot says which named sources fail the run (and why).
         store.flush();
-        const verdict = exitVerdict(store);
-        nd.snapshot({ exit: { code: verdict.code, missing: verdict.missing.map((m) => ({ source: m.source, node: m.node, state: m.state, reason: m.reason })) } });
+        const verdict = exitVerdict(store, gaveUp ? missingAfterMs / 1000 : undefined);
+        nd.snapshot({ exit: { code: verdict.code, missing: verdict.missing.map((m) => ({ source: m.source, node: m.node, state: m.state, reason: m.reason })), ...(gaveUp ? { gave_up_after_s: missingAfterMs / 1000 } : {}) } });
         if (verdict.message) io.stderr.write(verdict.message);
         exitCode = verdict.code;
       } else nd.snapshot();

@@ -25,16 +25,18 @@ export interface ExitVerdict {
   message: string;
 }
 
-export function exitVerdict(store: SessionStore): ExitVerdict {
+/** `gaveUpAfterS`: the session ended on `--missing-after` (said on the stderr line). */
+export function exitVerdict(store: SessionStore, gaveUpAfterS?: number): ExitVerdict {
   const missing = store.sources.missing();
   if (missing.length === 0) return { code: EXIT.ok, missing, message: '' };
   const never = missing.filter((v) => !v.reporting).length;
   const total = store.sources.size;
   const what = never === missing.length ? `never delivered a line` : `never delivered a line or ended in error`;
+  const gaveUp = gaveUpAfterS !== undefined ? ` (gave up after ${gaveUpAfterS} s: --missing-after)` : '';
   return {
     code: EXIT.inputErrors,
     missing,
-    message: `dlperf-top: ${missing.length} of ${total} source${total === 1 ? '' : 's'} ${what}: ${missing.map(missingText).join('; ')}\n`,
+    message: `dlperf-top: ${missing.length} of ${total} source${total === 1 ? '' : 's'} ${what}${gaveUp}: ${missing.map(missingText).join('; ')}\n`,
   };
 }
 
@@ -42,4 +44,15 @@ export function exitVerdict(store: SessionStore): ExitVerdict {
 export function allSourcesFailed(store: SessionStore): boolean {
   const views = store.sources.views(() => undefined);
   return views.length > 0 && views.every((v) => !v.reporting && v.state === 'error');
+}
+
+/**
+ * `--exit-when-done` with no run to wait for (no source delivered a line): the session ends once
+ * every named source failed, or once `missingAfterMs` passed since the start — a source still
+ * retrying then (connection refused, not in DNS, a file that never appears) counts as missing
+ * (exit 5) instead of holding a CI gate forever. With runs, their end decides (finishQuietRuns).
+ */
+export function nothingToWaitFor(store: SessionStore, missingAfterMs: number): boolean {
+  if (store.runSet.runs.size > 0 || store.sources.size === 0) return false;
+  return allSourcesFailed(store) || store.now() - store.startedAt >= missingAfterMs;
 }

@@ -39,6 +39,23 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
+/** `live --headless --exit-when-done --idle 1 …` with the test's ssh settings; killed after `killMs`. */
+function runLive(extra: string[], killMs: number): Promise<{ code: number | null; out: string; err: string }> {
+  const sshArgs = args.slice(0, 6);
+  const child = spawn(process.execPath, [BIN, 'live', '--headless', '--exit-when-done', '--idle', '1', ...sshArgs, ...extra], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SSH_AUTH_SOCK: '' } });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const kill = setTimeout(() => child.kill('SIGKILL'), killMs);
+  return new Promise((r) =>
+    child.on('close', (code) => {
+      clearTimeout(kill);
+      r({ code, out, err });
+    }),
+  );
+}
+
 describe('named sources that fail, with the real binary', () => {
   it('--exit-when-done exits 5 and names the sources that never delivered a line', async () => {
     const child = spawn(process.execPath, [BIN, 'live', '--headless', '--exit-when-done', '--idle', '1', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SSH_AUTH_SOCK: '' } });
@@ -65,6 +82,33 @@ describe('named sources that fail, with the real binary', () => {
     const events = lines.filter((l) => l.type === 'event' && l.event === 'state' && l.source === `nodns:${LOG}`);
     expect(events.some((e) => e.reason?.startsWith('cannot resolve host'))).toBe(true);
   }, 30_000);
+
+  it('--exit-when-done with no source delivering gives up after --missing-after: exit 5 naming each retrying source', async () => {
+    const nothere = join(tmp, 'not-written-yet.log');
+    const t0 = Date.now();
+    const { code, out, err } = await runLive(['--missing-after', '2', `closed:${LOG}`, `nodns:${LOG}`, nothere], 30_000);
+    expect(code, err).toBe(5);
+    // Bounded: the 2 s wait, not a hang (the test's own limit would kill it).
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(err).toMatch(/3 of 3 sources never delivered a line \(gave up after 2 s: --missing-after\): /);
+    expect(err).toMatch(/closed:\S+ \(reconnecting: connection refused, retry in [\d.]+ s\)/);
+    expect(err).toMatch(/nodns:\S+ \(reconnecting: cannot resolve host, retry in [\d.]+ s\)/);
+    expect(err).toMatch(/not-written-yet\.log \(waiting: no such file \(waiting for it to appear\)\)/);
+    const last = out.trim().split('\n').map((l) => JSON.parse(l)).at(-1);
+    expect(last.exit).toMatchObject({ code: 5, gave_up_after_s: 2 });
+    expect(last.exit.missing.map((m: { state: string }) => m.state).sort()).toEqual(['reconnecting', 'reconnecting', 'waiting']);
+  }, 40_000);
+
+  it('a source that appears within --missing-after is waited for: its run ends the session, exit 0', async () => {
+    const late = join(tmp, 'late.log');
+    const child = runLive(['--missing-after', '20', late], 40_000);
+    setTimeout(() => copyFileSync(join(ROOT, 'test/e2e/fixtures/tui-demo/node1.log'), late), 1500);
+    const { code, out, err } = await child;
+    expect(code, err).toBe(0);
+    const last = out.trim().split('\n').map((l) => JSON.parse(l)).at(-1);
+    expect(last.exit).toEqual({ code: 0, missing: [] });
+    expect(last.runs[0].throughput).toBeGreaterThan(0);
+  }, 45_000);
 
   it.each([
     [120, 40],
