@@ -17,7 +17,7 @@ import { Waiting } from './components/waiting.tsx';
 import { useSession } from './hooks/use-session.ts';
 import { useTerminalSize } from './hooks/use-terminal-size.ts';
 import { computeLayout } from './layout.ts';
-import { coverage, coverageText, currentRun, flagRows, flagTimeLabel, ibAlert, nodesOf, problemRows, runItems, sortNodes } from './selectors.ts';
+import { coverage, coverageText, currentRun, flagRows, flagTimeLabel, ibAlert, nodesOf, problemRows, runItems, sortNodes, sourceRows } from './selectors.ts';
 import { ProblemsView } from './components/problems-view.tsx';
 import { fmtOffset } from './format.ts';
 import { effectiveSelection, initialUiState, uiReducer, type Pane } from './state/ui-reducer.ts';
@@ -43,7 +43,12 @@ export function App({ store, mode, controls, onQuit, noColor = false }: AppProps
   const theme = useMemo(() => makeTheme(noColor), [noColor]);
 
   const run = currentRun(snapshot, state.runKey);
-  const nodes = useMemo(() => sortNodes(nodesOf(snapshot, run), state.sort), [snapshot, run, state.sort]);
+  // Rows with numbers (selectable); under them, pinned so that a long table never hides them, the
+  // named sources without a line yet (their reason) and the globs and directories whose files report.
+  const { nodes, pinned } = useMemo(() => {
+    const all = sortNodes(nodesOf(snapshot, run), state.sort);
+    return { nodes: all.filter((n) => n.run !== null), pinned: [...all.filter((n) => n.run === null), ...sourceRows(snapshot)] };
+  }, [snapshot, run, state.sort]);
   const rowKeys = useMemo(() => nodes.map((n) => n.source), [nodes]);
   const selected = effectiveSelection(state, rowKeys);
   const detailKey = state.focused !== null && rowKeys.includes(state.focused) ? state.focused : selected;
@@ -70,7 +75,8 @@ export function App({ store, mode, controls, onQuit, noColor = false }: AppProps
   const layout = computeLayout({
     rows,
     headerLines,
-    nodeCount: Math.max(1, nodes.length),
+    nodeCount: Math.max(1, nodes.length + pinned.length),
+    pinnedCount: pinned.length,
     flagCount: flags.length,
     runCount: showRuns ? runs.length : 0,
     logForced: state.focused !== null || state.prompt !== null || state.filter !== '' || state.search !== '' || state.pane === 'log',
@@ -128,7 +134,7 @@ export function App({ store, mode, controls, onQuit, noColor = false }: AppProps
           {replayBar ? <ReplayBar replay={snapshot.replay!} runDone={run?.phase === 'done'} width={columns} /> : null}
           {!waiting && boardShown && layout.boardRows > 0 ? <Board snapshot={snapshot} current={run} maxRows={layout.boardRows} width={columns} /> : null}
           {waiting ? <Waiting snapshot={snapshot} mode={mode} maxRows={Math.max(3, rows - 2 - headerLines)} width={columns} /> : null}
-          {waiting ? null : <NodeTable rows={nodes} selected={selected} focused={state.focused} sort={state.sort} maxRows={layout.nodeRows} width={columns} />}
+          {waiting ? null : <NodeTable rows={nodes} pinned={pinned} selected={selected} focused={state.focused} sort={state.sort} maxRows={layout.nodeRows} width={columns} />}
           {!waiting && !boardShown && layout.chartRows > 0 ? <Chart model={chart} nodeLabel={chart.empty || !detail || detail.source === run?.source ? null : detail.node} showWarmup={state.showWarmup} width={columns} /> : null}
           {layout.flagRows > 0 ? <FlagsPanel rows={allFlags} run={flagsRun} maxRows={layout.flagRows} timeOf={(f) => flagTimeLabel(snapshot, f, run)} width={columns} /> : null}
           {showRuns && layout.runRows > 0 ? (

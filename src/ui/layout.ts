@@ -8,6 +8,8 @@ export interface LayoutInput {
   /** Header lines (identity, throughput, alert, replay bar). */
   headerLines: number;
   nodeCount: number;
+  /** Of nodeCount, the rows pinned under the table (named sources without numbers): a few are kept even when space is short. */
+  pinnedCount?: number;
   flagCount: number;
   /** Runs in the run list (0: no run list). */
   runCount: number;
@@ -57,7 +59,7 @@ export function computeLayout(i: LayoutInput): Layout {
   };
   // minimums, most important first
   grow('boardRows', Math.min(board, 4));
-  grow('nodeRows', Math.min(i.nodeCount, 2));
+  grow('nodeRows', Math.min(i.nodeCount, 2 + Math.min(i.pinnedCount ?? 0, 3)));
   grow('chartRows', chartMax(2));
   grow('flagRows', Math.min(i.flagCount, 1));
   if (i.logForced) grow('logRows', 4);

@@ -49,6 +49,45 @@ export function nodesOf(s: SessionSnapshot, run: RunView | undefined): NodeView[
   return run ? s.nodes.filter((n) => n.run === run.key || n.run === null) : s.nodes;
 }
 
+const MULTI = new Set(['glob', 'directory', 'remote-glob']);
+
+/**
+ * A row per named glob or directory whose files report: the source itself (state, how many files
+ * it follows, why), kept on screen under the node table when its files are rows of their own (a
+ * source that has not reported is a placeholder row of the snapshot already). Not a node: no
+ * numbers, not selectable.
+ */
+export function sourceRows(s: SessionSnapshot): NodeView[] {
+  const out: NodeView[] = [];
+  for (const v of s.sources ?? []) {
+    if (!v.reporting || !MULTI.has(v.kind)) continue;
+    out.push({
+      node: v.node,
+      source: v.source,
+      run: null,
+      state: v.state,
+      reason: v.reason ?? `following ${v.files} file${v.files === 1 ? '' : 's'}`,
+      note: null,
+      bytes: v.bytes,
+      lines: v.lines,
+      last_line_age_s: null,
+      iteration: null,
+      phase: null,
+      throughput_instant: null,
+      throughput_rolling_median: null,
+      step_time_s: null,
+      compute_time_s: null,
+      data_time_s: null,
+      deviation: null,
+      deviation_of: null,
+      arrival_lag_s: null,
+      flags: [],
+      series: [],
+    });
+  }
+  return out;
+}
+
 const rate = (n: NodeView) => n.throughput_rolling_median ?? n.throughput_instant ?? (n.step_time_s ? 1 / n.step_time_s : null);
 
 function byNull<T>(get: (x: T) => number | null, dir: 1 | -1): (a: T, b: T) => number {

@@ -93,6 +93,43 @@ describe('a glob on screen', () => {
   });
 });
 
+describe('a glob in the node table', () => {
+  async function globSession(files: number) {
+    const clock = { now: T0 };
+    const sources = await localSourceSpecs(['logs/oneflow/2n8g/*/*.log', 'other/*.log'], '/work-nonexistent');
+    const store = new SessionStore({ runSet: new RunSet(), now: () => clock.now, clock: 'wall', sources });
+    store.ingest([{ type: 'status', node: 'local', file: 'other/*.log', state: 'connecting', message: 'no file matches other/*.log yet; waiting', time: clock.now }]);
+    const lines = [...HEADER, ...[20, 40].map((i) => trainLine(i, 4000 + i, 1597933942 + i))];
+    for (let k = 0; k < files; k++) {
+      const f = `logs/oneflow/2n8g/node${k}/resnet50_b128_fp32_1.log`;
+      store.ingest([{ type: 'status', node: `n${k}`, file: f, state: 'streaming', time: clock.now }]);
+      store.ingest(lines.map((text, j) => ({ type: 'line' as const, node: `n${k}`, file: f, offset: 0, lineNo: j + 1, text, time: clock.now })));
+    }
+    store.flush();
+    return store;
+  }
+
+  it.each([
+    [120, 40, 3],
+    [80, 24, 3],
+    [80, 24, 40],
+  ])('%i×%i, %i files: the glob keeps a row of its own (state, files followed) once its files are rows', async (columns, rows, files) => {
+    const store = await globSession(files);
+    tui = renderTui(<App store={store} mode="live" onQuit={() => {}} />, { columns, rows });
+    const f = await waitForText(tui.lastFrame, 'node▾', 'following');
+    const lines = frameLines(f);
+    // (Its pattern may be cut in the middle at 80 columns.)
+    expect(lines.find((l) => l.includes('following'))).toMatch(/^ {2}local\s+logs\/\S*\*\.log\s+streaming\s+following \d+ files$/);
+    expect(f).toContain(`following ${files} files`);
+    // The glob that matches nothing has its row with its reason too.
+    expect(lines.find((l) => l.includes('other/*.log') && !l.includes('missing'))).toMatch(/waiting\s+glob matched nothing yet/);
+    // Cut lists say so; the glob row stays under them.
+    if (files > 10) expect(f).toMatch(/\+\d+ more/);
+    expect(widest(f)).toBeLessThanOrEqual(columns);
+    expect(frameLines(f).length).toBeLessThan(rows);
+  });
+});
+
 describe('a hostile source name', () => {
   it('is shown visible (escapes as text) in its row, the header and the problems view', async () => {
     const clock = { now: T0 };

@@ -7,6 +7,7 @@ import { nodeBadges } from '../selectors.ts';
 import type { SortKey } from '../state/ui-reducer.ts';
 import { useTheme } from '../theme.ts';
 
+const NO_ROWS: readonly NodeView[] = [];
 const SEVERE = new Set(['IB!', 'OOM', 'NaN', 'CRASH', 'STALL']);
 
 export interface NodeTableProps {
@@ -17,6 +18,8 @@ export interface NodeTableProps {
   /** Data rows that fit. */
   maxRows: number;
   width: number;
+  /** Rows of named globs and directories (selectors.ts sourceRows): always shown, under the others, never selected. */
+  pinned?: readonly NodeView[];
 }
 
 /**
@@ -39,13 +42,16 @@ function useSourceLabels(rows: readonly NodeView[], width: number): Map<string, 
  * node slower than the others coloured on its deviation, badges, and why a source shows no
  * iterations when that is by design.
  */
-export function NodeTable({ rows, selected, focused, sort, maxRows, width }: NodeTableProps) {
+export function NodeTable({ rows, selected, focused, sort, maxRows, width, pinned = NO_ROWS }: NodeTableProps) {
   const t = useTheme();
   const cols = nodeColumns(rows, width, sort);
   const head = '  ' + cols.map((c) => fitCell(c.title, c)).join('') + 'flags';
   const srcCol = cols.find((c) => c.id === 'source');
-  const labels = useSourceLabels(rows, (srcCol?.width ?? 12) - 1);
-  if (rows.length === 0) {
+  const labels = useSourceLabels(pinned.length ? [...rows, ...pinned] : rows, (srcCol?.width ?? 12) - 1);
+  // Pinned source rows get what the nodes leave, and at least half the rows (one node row kept).
+  const pinRoom = rows.length ? Math.max(1, Math.min(maxRows - 1, Math.max(maxRows - rows.length, Math.floor(maxRows / 2)))) : Math.max(1, maxRows);
+  const pins = pinned.slice(0, pinRoom);
+  if (rows.length === 0 && pins.length === 0) {
     return (
       <Box flexDirection="column" width={width}>
         <Text wrap="truncate-end" bold>
@@ -56,7 +62,7 @@ export function NodeTable({ rows, selected, focused, sort, maxRows, width }: Nod
     );
   }
   const sel = Math.max(0, rows.findIndex((r) => r.source === selected));
-  const shown = Math.max(1, maxRows);
+  const shown = Math.max(1, maxRows - pins.length);
   const start = Math.min(Math.max(0, sel - shown + 1), Math.max(0, rows.length - shown));
   const visible = rows.slice(start, start + shown);
   const hidden = rows.length - visible.length;
@@ -65,8 +71,9 @@ export function NodeTable({ rows, selected, focused, sort, maxRows, width }: Nod
       <Text wrap="truncate-end" bold>
         {head}
       </Text>
-      {visible.map((n) => {
-        const isSel = n.source === selected;
+      {[...visible, ...pins].map((n, i) => {
+        const isPin = i >= visible.length;
+        const isSel = !isPin && n.source === selected;
         const all = nodeCells(n, cols, labels.get(n.source) ?? '');
         // A named source without a line yet (its reason), or one silent by design (its note): no
         // numbers, so the words take their place rather than the flags' end.
@@ -77,7 +84,7 @@ export function NodeTable({ rows, selected, focused, sort, maxRows, width }: Nod
         const cells = all.slice(0, upTo > 0 ? upTo : cols.length);
         const badges = nodeBadges(n);
         return (
-          <Text key={n.source} wrap="truncate-end" bold={isSel} inverse={isSel && t.styled}>
+          <Text key={isPin ? `pin|${n.source}` : n.source} wrap="truncate-end" bold={isSel} inverse={isSel && t.styled}>
             {isSel ? '›' : ' '}
             {n.source === focused ? '*' : ' '}
             {cells.map((c, i) => (
@@ -96,7 +103,12 @@ export function NodeTable({ rows, selected, focused, sort, maxRows, width }: Nod
           </Text>
         );
       })}
-      {hidden > 0 ? <Text color={t.color('muted')}>  +{hidden} more</Text> : null}
+      {hidden > 0 || pinned.length > pins.length ? (
+        <Text color={t.color('muted')}>
+          {'  '}
+          {[hidden > 0 ? `+${hidden} more` : '', pinned.length > pins.length ? `+${pinned.length - pins.length} more sources (!)` : ''].filter(Boolean).join(' · ')}
+        </Text>
+      ) : null}
     </Box>
   );
 }
