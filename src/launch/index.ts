@@ -26,6 +26,7 @@ import { PlanError, planSweep, type BackendKind, type Plan } from './plan.ts';
 import { displaySafe } from './quote.ts';
 import { loadRecipe, RecipeError } from './recipe.ts';
 import { createSweep, runPathsOf, type CaseEvent, type Sweep, type SweepResult } from './sweep.ts';
+import { caseSourceSpecs } from './case-sources.ts';
 
 export { planSweep, PlanError, type Plan, type PlannedCase, type PlannedNode, type PlanHost, type PlanOptions } from './plan.ts';
 export { loadRecipe, parseRecipe, resolveRecipePath, listRecipes, LAUNCHERS_DIR } from './recipe.ts';
@@ -308,6 +309,8 @@ export async function launchCommand(argv: string[], io: LaunchIo, deps: LaunchDe
   const progress = new PlanProgress(plan.cases.map((c) => c.id));
   store.plan = progress;
   const caseLine = (e: CaseEvent) => {
+    // The case's node logs are named sources from its start (rows, coverage, sources[]), as in live.
+    if (e.type === 'start') store.addSources(caseSourceSpecs(e.case, backend));
     if (e.type === 'start') progress.start(e.case.id, e.time);
     else if (e.type === 'end') progress.end(e.case.id, e.outcome.status === 'ok', e.time);
     if (e.type !== 'stopping') store.flush();

@@ -146,8 +146,9 @@ class Entry {
         issue = { state: w ? 'waiting' : 'error', message: r.problem, time: r.time };
       }
       if (r.state === 'error' && r.message && (!issue || r.time >= issue.time)) issue = { state: 'error', message: r.message, time: r.time };
-      // A file not there yet (local sources say so with `connecting` and a message).
-      if (r.state === 'connecting' && r.message && r.problem === undefined && (!issue || r.time >= issue.time)) issue = { state: 'waiting', message: r.message, time: r.time };
+      // A file not there yet (local sources say so with `connecting` and a message that is a
+      // reason); "connecting to node1" is only connecting.
+      if (r.state === 'connecting' && r.message && reasonOf(r.message) !== null && r.problem === undefined && (!issue || r.time >= issue.time)) issue = { state: 'waiting', message: r.message, time: r.time };
       if (label !== this.spec.source && r.state !== undefined && UP.has(r.state)) open = true;
     }
     if (issue) {
@@ -173,15 +174,28 @@ export class SourceRegistry {
   private readonly dirty = new Set<Entry>();
 
   constructor(specs: readonly NamedSourceSpec[], now: number) {
-    this.entries = specs.map((s) => new Entry(s, now));
-    for (const e of this.entries) this.dirty.add(e);
-    for (const e of this.entries) {
-      this.labels.add(e.spec.source);
-      if (e.spec.remoteNode === undefined) continue;
-      const list = this.byRemoteNode.get(e.spec.remoteNode) ?? [];
+    this.entries = [];
+    this.add(specs, now);
+  }
+
+  /**
+   * More named sources (a `launch` case's nodes, registered as the case starts): rows from the
+   * next snapshot on, `connecting` until their reports say more. A source named twice is kept once.
+   */
+  add(specs: readonly NamedSourceSpec[], now: number): void {
+    for (const spec of specs) {
+      if (this.labels.has(spec.source)) continue;
+      const e = new Entry(spec, now);
+      this.entries.push(e);
+      this.dirty.add(e);
+      this.labels.add(spec.source);
+      if (spec.remoteNode === undefined) continue;
+      const list = this.byRemoteNode.get(spec.remoteNode) ?? [];
       list.push(e);
-      this.byRemoteNode.set(e.spec.remoteNode, list);
+      this.byRemoteNode.set(spec.remoteNode, list);
     }
+    // Owners were looked up without the new sources.
+    if (specs.length) this.owners.clear();
   }
 
   get size(): number {

@@ -157,6 +157,13 @@ export class SessionStore {
     this.markDirty();
   }
 
+  /** Register more named sources (launch: a case's nodes as the case starts); see SourceRegistry.add. */
+  addSources(specs: readonly NamedSourceSpec[]): void {
+    this.sources.add(specs, this.opts.now());
+    this.forwardSourceChanges();
+    this.markDirty();
+  }
+
   /** Named sources whose state or reason changed: one event each (NDJSON `state`, headless stderr). */
   private forwardSourceChanges(): void {
     if (this.sources.size === 0) return;

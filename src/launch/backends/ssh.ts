@@ -77,7 +77,7 @@ export function createSshBackend(opts: SshBackendOptions): Backend {
 
     try {
       // 1. Connections and preflight, all nodes, before anything starts.
-      for (const n of nodes) fileStatus(n, 'connecting', `case ${c.id}: connecting to ${n.pn.host}`);
+      for (const n of nodes) fileStatus(n, 'connecting', `connecting to ${n.pn.host} (case ${c.id})`);
       const pre = await Promise.all(
         nodes.map(async (n): Promise<string | null> => {
           try {

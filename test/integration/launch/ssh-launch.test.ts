@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchCommand, type LaunchDeps, type Sweep } from '../../../src/launch/index.ts';
 import { summarize } from '../../../src/pipeline/summarize.ts';
 import { io, processes, RECIPE, SCRIPT, tarList, tarRead, until } from '../../helpers/launch.ts';
-import { createSshFixture, type SshFixture } from '../../helpers/sshd.ts';
+import { createSshFixture, freePort, type SshFixture } from '../../helpers/sshd.ts';
 
 let fx: SshFixture;
 let dir: string;
@@ -37,7 +37,11 @@ beforeAll(async () => {
   sshConfig = join(dir, 'ssh_config');
   await writeFile(
     sshConfig,
-    servers.map((s, i) => `Host node${i + 1}\n  HostName 127.0.0.1\n  Port ${s.port}\n  User ${fx.user}\n  IdentityFile ${fx.clientKeyPath}\n`).join('\n'),
+    [
+      ...servers.map((s, i) => `Host node${i + 1}\n  HostName 127.0.0.1\n  Port ${s.port}\n  User ${fx.user}\n  IdentityFile ${fx.clientKeyPath}\n`),
+      // A node whose port is closed: it never reports.
+      `Host down\n  HostName 127.0.0.1\n  Port ${await freePort()}\n  User ${fx.user}\n  IdentityFile ${fx.clientKeyPath}\n`,
+    ].join('\n'),
   );
 });
 
@@ -120,6 +124,26 @@ describe('launch over ssh (three loopback nodes)', () => {
     const last = lines.filter((l) => l.type === 'snapshot').pop();
     expect(last.runs.length).toBe(4);
     expect(lines[lines.length - 1]).toMatchObject({ type: 'launch', event: 'done', ok: 4, failed: 0, exit_code: 0 });
+  });
+
+  it("names each node's log as a source, as live does: one that never reports is a row with its reason", async () => {
+    const archive = join(dir, 'runs', 'down.tgz');
+    const c = io();
+    const args = baseArgs(join(dir, 'nodes-down'), archive).map((a) => (a === 'node[1-3]' ? 'node1,down' : a));
+    const code = await launchCommand([...args, '--nodes', '2', '--repeats', '1', '--headless', '--interval', '0.1'], c.io, deps('down-test'));
+    expect(code, c.stderr.text).toBe(4);
+    const lines = c.stdout.text.trim().split('\n').map((l) => JSON.parse(l));
+    const last = lines.filter((l) => l.type === 'snapshot').pop();
+    const byNode = Object.fromEntries(last.sources.map((v: { node: string }) => [v.node, v]));
+    expect(Object.keys(byNode).sort()).toEqual(['down', 'node1']);
+    expect(byNode.down).toMatchObject({ kind: 'remote-file', state: 'error', reporting: false });
+    expect(byNode.down.source).toMatch(/^down:\/.*node1\.log$/);
+    expect(byNode.down.reason).toMatch(/connection refused/);
+    expect(byNode.node1).toMatchObject({ state: 'error', reason: 'not started: another node failed its check' });
+    expect(last.totals).toMatchObject({ sources: 2, reporting: 0 });
+    // Each is a row of nodes[] (a placeholder: no line), and its change of state an event.
+    expect(last.nodes.map((n: { node: string }) => n.node).sort()).toEqual(['down', 'node1']);
+    expect(lines.some((l) => l.type === 'event' && l.event === 'state' && l.node === 'down' && /connection refused/.test(l.reason ?? ''))).toBe(true);
   });
 
   it('stops the other nodes when one node fails, and says why', async () => {
