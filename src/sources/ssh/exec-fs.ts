@@ -131,6 +131,12 @@ export class ExecFs implements RemoteFs {
     return { path, ino, at: path, gone: false, lastSize: 0 } satisfies PathHandle;
   }
 
+  /** Renamed away from its path (or gone): the tail checks the path now, not at its next periodic check. */
+  moved(h: RemoteHandle): boolean {
+    const ph = h as PathHandle;
+    return ph.gone || ph.at !== ph.path;
+  }
+
   /** Inode of the file a handle holds: two handles on the same inode hold the same file. */
   identity(h: RemoteHandle): string | null {
     return (h as PathHandle).ino ?? null;

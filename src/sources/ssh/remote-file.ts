@@ -13,6 +13,8 @@ import { type CutLine, LineCutter } from './line-cutter.ts';
 import { readFully, type RemoteFs, type RemoteHandle } from './remote-fs.ts';
 
 export const HEAD_BYTES = 4096;
+/** A file renamed away while no new file is at its path yet: the path is looked at this often. */
+const MOVED_CHECK_MS = 200;
 
 export interface RemoteFileEvents {
   lines(file: RemoteFile, lines: CutLine[]): void;
@@ -147,9 +149,14 @@ export class RemoteFile {
     return { bytes: bytes.length, more: size > this.offset };
   }
 
-  /** Whether the periodic identity check is due. */
+  /**
+   * Whether the identity check is due: periodically, and at once when the reader saw the file
+   * renamed away (exec), so that each rotation is followed before the next one.
+   */
   identityCheckDue(now: number, everyMs: number): boolean {
-    return this.handle !== null && now - this.lastIdentityCheck >= everyMs;
+    if (this.handle === null) return false;
+    if (this.owner?.moved?.(this.handle) && now - this.lastIdentityCheck >= MOVED_CHECK_MS) return true;
+    return now - this.lastIdentityCheck >= everyMs;
   }
 
   /**

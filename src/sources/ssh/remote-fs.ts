@@ -33,6 +33,8 @@ export interface RemoteFs {
    * identity hold the same file. Absent or null: the head bytes decide (remote-file.ts).
    */
   identity?(h: RemoteHandle): string | null;
+  /** Whether the handle's file is no longer at the path it was opened at (exec: renamed away, seen by a poll). */
+  moved?(h: RemoteHandle): boolean;
 }
 
 /** Read exactly `len` bytes at `position` unless EOF comes first. */
