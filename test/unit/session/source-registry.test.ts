@@ -100,4 +100,29 @@ describe('SourceRegistry', () => {
       ['streaming', 'following 1 file', 1],
     ]);
   });
+  it('sources added later (a launch case) start connecting, are owned from then on, and are never added twice', () => {
+    const spec = (file: string, node: string) => ({ source: file, node, kind: 'remote-file' as const, owns: (n: string, f: string) => n === node && f === file });
+    const r = new SourceRegistry([], 0);
+    // A report before the source exists is nobody's; the owner lookup must not remember that.
+    r.fileStatus('h1', 'h1:/runs/001/node0.log', 'connecting', 1, 'connecting to h1 (case 001)');
+    r.add([spec('h1:/runs/001/node0.log', 'h1'), spec('h2:/runs/001/node1.log', 'h2')], 2);
+    r.add([spec('h1:/runs/001/node0.log', 'h1')], 2);
+    expect(r.size).toBe(2);
+    r.flush(2);
+    expect(r.views(() => undefined).map((v) => [v.source, v.state, v.since])).toEqual([
+      ['h1:/runs/001/node0.log', 'connecting', 2],
+      ['h2:/runs/001/node1.log', 'connecting', 2],
+    ]);
+    // "connecting to HOST" is connecting (no reason), not "waiting" like a file not there yet.
+    r.fileStatus('h1', 'h1:/runs/001/node0.log', 'connecting', 3, 'connecting to h1 (case 001)');
+    r.fileStatus('h2', 'h2:/runs/001/node1.log', 'error', 3, 'connect ECONNREFUSED 127.0.0.1:2222');
+    r.flush(3);
+    expect(r.views(() => undefined).map((v) => [v.state, v.reason])).toEqual([
+      ['connecting', null],
+      ['error', 'connection refused'],
+    ]);
+    r.line('h1', 'h1:/runs/001/node0.log');
+    r.flush(4);
+    expect(r.missing().map((v) => v.source)).toEqual(['h2:/runs/001/node1.log']);
+  });
 });
