@@ -77,6 +77,8 @@ class Entry {
   private readonly lively = new FirstByRank(LIVELINESS.length);
   /** Stopped (or deleted) before any line: the last state and reason before that are kept. */
   ended = false;
+  /** A glob's own label said it matches now (before any of its files reports). */
+  patternMatched = false;
 
   constructor(readonly spec: NamedSourceSpec, now: number) {
     this.view = { source: spec.source, node: spec.node, kind: spec.kind, state: 'connecting', reason: null, since: now, files: 0, reporting: false, lines: 0, bytes: 0 };
@@ -156,6 +158,10 @@ class Entry {
       return { state: issue.state, reason: this.multi && files > 0 ? `${count}; ${why}` : why, message: issue.message, files };
     }
     if (open) return { state: 'waiting', reason: this.multi ? `${count}; no complete line yet` : 'open; no complete line yet', files };
+    // A glob that matches files not open yet: it is not "connecting" (and not "matched nothing").
+    let matched = 0;
+    if (this.multi) for (const label of this.files.keys()) if (label !== this.spec.source) matched++;
+    if (matched > 0 || this.patternMatched) return { state: 'waiting', reason: matched > 0 ? `matched ${matched} file${matched === 1 ? '' : 's'}; opening` : 'matched; opening its files', files };
     if (n?.state !== undefined && UP.has(n.state)) return { state: 'waiting', reason: 'connected; looking for the file', files };
     if (this.ended) return { state: 'ended', reason: 'stopped before any line', files };
     return { state: 'connecting', reason: null, files };
@@ -238,8 +244,10 @@ export class SourceRegistry {
       this.dirty.add(e);
       if (state === 'ended' && !e.reporting.has(file)) {
         // A pattern now matching says `ended` on its own label; a file stopped before its first line keeps its reason.
-        if (file === e.spec.source && e.spec.kind !== 'file' && e.spec.kind !== 'remote-file') e.deleteFile(file);
-        else e.ended = true;
+        if (file === e.spec.source && e.spec.kind !== 'file' && e.spec.kind !== 'remote-file') {
+          e.deleteFile(file);
+          e.patternMatched = true;
+        } else e.ended = true;
         continue;
       }
       // A glob's file opening means the glob matches now (the SSH source only stops repeating "no file matches").
