@@ -76,6 +76,12 @@ describe('launch over Slurm (single-host cluster)', () => {
     const plans = lines.filter((l) => l.type === 'snapshot').map((l) => l.plan);
     expect(plans.some((p) => p.running === 1 && p.pending > 0)).toBe(true);
     expect(plans.at(-1)).toMatchObject({ total: 4, done: 4, running: 0, failed: 0, pending: 0, current: null });
+    // Each case's node logs are named sources (as in live): every one reported.
+    const last = lines.filter((l) => l.type === 'snapshot').at(-1);
+    const nodesOfCases = manifest.cases.reduce((a: number, x: { nodes: unknown[] }) => a + x.nodes.length, 0);
+    expect(last.sources).toHaveLength(nodesOfCases);
+    for (const v of last.sources) expect(v).toMatchObject({ kind: 'file', reporting: true });
+    expect(last.totals).toMatchObject({ sources: nodesOfCases, reporting: nodesOfCases });
     expect(await slurm.queue()).toEqual([]);
   });
 
