@@ -154,7 +154,9 @@ class Entry {
       if (label !== this.spec.source && r.state !== undefined && UP.has(r.state)) open = true;
     }
     if (issue) {
-      const why = reasonOf(issue.message) ?? issue.message;
+      const said = reasonOf(issue.message) ?? issue.message;
+      // A directory is followed through a pattern too, but it is not a glob to the user.
+      const why = this.spec.kind === 'directory' && said === 'glob matched nothing yet' ? 'no log file in it yet' : said;
       return { state: issue.state, reason: this.multi && files > 0 ? `${count}; ${why}` : why, message: issue.message, files };
     }
     if (open) return { state: 'waiting', reason: this.multi ? `${count}; no complete line yet` : 'open; no complete line yet', files };

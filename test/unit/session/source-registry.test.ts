@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { localSourceSpecs, remoteSourceSpecs } from '../../../src/pipeline/live-sources.ts';
 import { SourceRegistry } from '../../../src/session/source-registry.ts';
@@ -100,6 +103,27 @@ describe('SourceRegistry', () => {
       ['streaming', 'following 1 file', 1],
     ]);
   });
+  it("a glob that matches, before its files open, waits (not 'connecting'); an empty directory has no log yet", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dlperf-reg-'));
+    try {
+      const specs = await localSourceSpecs(['logs/*.log', `${dir}/`], '/nonexistent-cwd');
+      expect(specs.map((s) => s.kind)).toEqual(['glob', 'directory']);
+      const r = new SourceRegistry(specs, 0);
+      r.fileStatus('local', 'logs/*.log', 'connecting', 1, 'no file matches logs/*.log yet; waiting');
+      r.fileStatus('local', specs[1]!.source, 'connecting', 1, `no file matches ${specs[1]!.source} yet; waiting`);
+      r.flush(1);
+      expect(r.views(() => undefined).map((v) => v.reason)).toEqual(['glob matched nothing yet', 'no log file in it yet']);
+      r.fileStatus('local', 'logs/*.log', 'ended', 2, 'now following logs/a.log');
+      r.flush(2);
+      expect(r.views(() => undefined)[0]).toMatchObject({ state: 'waiting', reason: 'matched; opening its files' });
+      r.fileStatus('local', 'logs/a.log', 'connecting', 3);
+      r.flush(3);
+      expect(r.views(() => undefined)[0]).toMatchObject({ state: 'waiting', reason: 'matched 1 file; opening' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('sources added later (a launch case) start connecting, are owned from then on, and are never added twice', () => {
     const spec = (file: string, node: string) => ({ source: file, node, kind: 'remote-file' as const, owns: (n: string, f: string) => n === node && f === file });
     const r = new SourceRegistry([], 0);
