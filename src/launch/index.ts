@@ -27,6 +27,7 @@ import { displaySafe } from './quote.ts';
 import { loadRecipe, RecipeError } from './recipe.ts';
 import { createSweep, runPathsOf, type CaseEvent, type Sweep, type SweepResult } from './sweep.ts';
 import { caseSourceSpecs } from './case-sources.ts';
+import { sourceStateLine } from '../cli/live-exit.ts';
 
 export { planSweep, PlanError, type Plan, type PlannedCase, type PlannedNode, type PlanHost, type PlanOptions } from './plan.ts';
 export { loadRecipe, parseRecipe, resolveRecipePath, listRecipes, LAUNCHERS_DIR } from './recipe.ts';
@@ -304,6 +305,8 @@ export async function launchCommand(argv: string[], io: LaunchIo, deps: LaunchDe
   /** Without a screen (none hooked in, or --headless): progress lines on stderr, or NDJSON. */
   const headless = ndjson || !deps.present;
   const nd = ndjson ? attachNdjson(store, io.stdout, 'wall') : null;
+  // As live --headless: a stderr line per change of a named source's state (the node logs).
+  const offSources = nd ? store.onEvent((e) => e.kind === 'source' && io.stderr.write(sourceStateLine(e.view))) : () => {};
   const total = plan.cases.length;
   // The board shows the plan: cases pending / running / done / failed, and an ETA.
   const progress = new PlanProgress(plan.cases.map((c) => c.id));
@@ -362,6 +365,7 @@ export async function launchCommand(argv: string[], io: LaunchIo, deps: LaunchDe
       process.removeListener('SIGTERM', onSignal);
     }
   }
+  offSources();
   if (nd) {
     nd.snapshot();
     nd.detach();

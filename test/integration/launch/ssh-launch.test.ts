@@ -144,6 +144,8 @@ describe('launch over ssh (three loopback nodes)', () => {
     // Each is a row of nodes[] (a placeholder: no line), and its change of state an event.
     expect(last.nodes.map((n: { node: string }) => n.node).sort()).toEqual(['down', 'node1']);
     expect(lines.some((l) => l.type === 'event' && l.event === 'state' && l.node === 'down' && /connection refused/.test(l.reason ?? ''))).toBe(true);
+    // …and a line on stderr, as live --headless writes.
+    expect(c.stderr.text).toMatch(/^dlperf-top: source down:\/\S+node1\.log is error: connection refused/m);
   });
 
   it('stops the other nodes when one node fails, and says why', async () => {
