@@ -96,7 +96,8 @@ class Entry {
   private counted(label: string): boolean {
     const r = this.files.get(label);
     if (r === undefined) return this.reporting.has(label);
-    return label !== this.spec.source && (this.reporting.has(label) || (r.state !== undefined && UP.has(r.state)));
+    // A glob's own label is its pattern, not a file; a file source's label is the file itself.
+    return (label !== this.spec.source || !this.multi) && (this.reporting.has(label) || (r.state !== undefined && UP.has(r.state)));
   }
 
   /** Keeps followedCount and the liveliness index right across one change to `label`. */
@@ -151,7 +152,7 @@ class Entry {
       // A file not there yet (local sources say so with `connecting` and a message that is a
       // reason); "connecting to node1" is only connecting.
       if (r.state === 'connecting' && r.message && reasonOf(r.message) !== null && r.problem === undefined && (!issue || r.time >= issue.time)) issue = { state: 'waiting', message: r.message, time: r.time };
-      if (label !== this.spec.source && r.state !== undefined && UP.has(r.state)) open = true;
+      if ((label !== this.spec.source || !this.multi) && r.state !== undefined && UP.has(r.state)) open = true;
     }
     if (issue) {
       const said = reasonOf(issue.message) ?? issue.message;

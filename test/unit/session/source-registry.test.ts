@@ -124,6 +124,17 @@ describe('SourceRegistry', () => {
     }
   });
 
+  it('a named file that is open but has no complete line waits (it stayed "connecting"); it counts as 1 file followed', async () => {
+    const specs = await localSourceSpecs(['logs/empty.log'], '/nonexistent-cwd');
+    const r = new SourceRegistry(specs, 0);
+    r.fileStatus('empty', 'logs/empty.log', 'streaming', 1);
+    r.flush(1);
+    expect(r.views(() => undefined)[0]).toMatchObject({ state: 'waiting', reason: 'open; no complete line yet', files: 1, reporting: false });
+    r.line('empty', 'logs/empty.log');
+    r.flush(2);
+    expect(r.views(() => undefined)[0]).toMatchObject({ state: 'streaming', reason: null, files: 1, reporting: true });
+  });
+
   it('sources added later (a launch case) start connecting, are owned from then on, and are never added twice', () => {
     const spec = (file: string, node: string) => ({ source: file, node, kind: 'remote-file' as const, owns: (n: string, f: string) => n === node && f === file });
     const r = new SourceRegistry([], 0);
