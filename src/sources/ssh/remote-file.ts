@@ -15,6 +15,8 @@ import { readFully, type RemoteFs, type RemoteHandle } from './remote-fs.ts';
 export const HEAD_BYTES = 4096;
 /** A file renamed away while no new file is at its path yet: the path is looked at this often. */
 const MOVED_CHECK_MS = 200;
+/** …for this long after the rename was seen; then at the periodic checks. */
+const MOVED_FAST_MS = 10_000;
 
 export interface RemoteFileEvents {
   lines(file: RemoteFile, lines: CutLine[]): void;
@@ -35,6 +37,8 @@ export class RemoteFile {
   private lastIdentityCheck = 0;
   /** The file's identity where the reader knows one (exec: its inode), kept across reconnects. */
   private identity: string | null = null;
+  /** When the reader first saw the open file renamed away (null: not moved). */
+  private movedAt: number | null = null;
 
   constructor(
     /** Remote path as sent to the server. */
@@ -77,6 +81,7 @@ export class RemoteFile {
     this.handle = h;
     this.owner = fs;
     this.identity = fs.identity?.(h) ?? null;
+    this.movedAt = null;
   }
 
   /**
@@ -155,7 +160,12 @@ export class RemoteFile {
    */
   identityCheckDue(now: number, everyMs: number): boolean {
     if (this.handle === null) return false;
-    if (this.owner?.moved?.(this.handle) && now - this.lastIdentityCheck >= MOVED_CHECK_MS) return true;
+    if (this.owner?.moved?.(this.handle)) {
+      // Fast only for a while: a path left empty for good (rotated without a new file, deleted)
+      // is not asked for every 200 ms forever.
+      this.movedAt ??= now;
+      if (now - this.movedAt < MOVED_FAST_MS && now - this.lastIdentityCheck >= MOVED_CHECK_MS) return true;
+    }
     return now - this.lastIdentityCheck >= everyMs;
   }
 
