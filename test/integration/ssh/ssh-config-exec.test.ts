@@ -4,7 +4,7 @@
  * stdio is the connection), and a server without the sftp subsystem read over short exec
  * commands — every line exactly once, through a server kill. Fails, never skips, without sshd.
  */
-import { appendFileSync, mkdirSync, readFileSync, renameSync, truncateSync, writeFileSync, existsSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, writeFileSync, writeSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SshSourceOptions, SshTarget } from '../../../src/sources/ssh/ssh-tail.ts';
@@ -149,6 +149,44 @@ describe('SSH configured as users do, and servers without SFTP', () => {
     expect(c.texts(lab)).toEqual(want);
     expect(c.lines(lab).map((l) => l.lineNo)).toEqual([1, 2, 3, 1, 2, 3, 1, 2, 3, 1]);
     expect(c.statuses('n', lab).some((st) => /new file/.test(st.message ?? ''))).toBe(true);
+    await src.stop();
+  });
+
+  it('over exec, a writer that keeps writing through three rotations (logrotate without copytruncate): every line once, in order', async () => {
+    const s = await fx.startSshd({ sftp: false, shellHome: home });
+    const dir = join(fx.dir, 'nosftp-rot-writer');
+    mkdirSync(dir);
+    const f = join(dir, 'train.log');
+    let fd = openSync(f, 'a');
+    const c = new Collector();
+    const src = source(c, [{ node: 'n', host: '127.0.0.1', port: s.port, paths: [f] }], { identityCheckMs: 5000 });
+    await src.start();
+    const lab = `127.0.0.1:${f}`;
+    const written: string[] = [];
+    const write = (text: string) => {
+      writeSync(fd, `${text}\n`);
+      written.push(text);
+    };
+    for (let g = 0; g < 4; g++) {
+      for (let i = 0; i < 40; i++) {
+        write(`gen${g} line ${i} ${'w'.repeat(i % 30)}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      if (g === 3) break;
+      renameSync(f, `${f}.${g + 1}`);
+      // The writer has not reopened yet: these land in the renamed file.
+      for (let i = 0; i < 5; i++) write(`gen${g} late ${i}`);
+      closeSync(fd);
+      fd = openSync(f, 'a');
+      // Rotations are hours apart in life, not within one poll round (which would skip the
+      // middle file): the next one waits until this one was followed.
+      write(`gen${g + 1} first`);
+      await c.until(() => c.texts(lab).includes(`gen${g + 1} first`), 5000, () => `rotation ${g + 1}: ${c.texts(lab).length}/${written.length}`);
+    }
+    closeSync(fd);
+    await c.until(() => c.texts(lab).length >= written.length, 15_000, () => `${c.texts(lab).length}/${written.length}`);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(c.texts(lab)).toEqual(written);
     await src.stop();
   });
 
