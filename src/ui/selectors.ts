@@ -295,8 +295,18 @@ export function coverage(s: SessionSnapshot): Coverage | null {
     reporting: src.filter((v) => v.reporting).length,
     missing: src.filter((v) => !v.reporting || v.state === 'error'),
     unit,
-    nameOf: (v) => (unit === 'nodes' ? v.node : v.source),
+    nameOf: (v) => (unit === 'nodes' ? v.node : shortRemote(v)),
   };
+}
+
+/**
+ * A remote source in the header, where a deep path would push the rest off the line:
+ * `node1:…/002-2n2g-b32-fp32-r0/node0.log` (the node and the end of the path tell it apart).
+ */
+function shortRemote(v: SourceView): string {
+  if (!v.source.startsWith(`${v.node}:`)) return v.source;
+  const parts = v.source.slice(v.node.length + 1).split('/');
+  return parts.length > 4 ? `${v.node}:…/${parts.slice(-2).join('/')}` : v.source;
 }
 
 /** `1 of 2 nodes reporting · missing: node2 (no such file (waiting for it to appear))`; null when all report. */

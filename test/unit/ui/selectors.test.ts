@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Flag } from '../../../src/core/types.ts';
 import type { NodeView, ReplayInfo, RunView, SessionSnapshot } from '../../../src/session/types.ts';
 import { chartModel } from '../../../src/ui/chart-model.ts';
-import { badgeOf, currentRun, flagRows, flagTimeLabel, nodeBadges, sortNodes, transportLabel } from '../../../src/ui/selectors.ts';
+import { badgeOf, coverage, coverageText, currentRun, flagRows, flagTimeLabel, nodeBadges, sortNodes, sourceRows, transportLabel } from '../../../src/ui/selectors.ts';
+import type { SourceView } from '../../../src/session/source-registry.ts';
 
 const node = (name: string, rate: number | null, deviation: number | null, age: number | null, flags: Flag[] = []): NodeView => ({
   node: name,
@@ -108,5 +109,29 @@ describe('chartModel', () => {
 
   it('is empty without points', () => {
     expect(chartModel({ run: [], node: null, width: 40, rows: 2, showWarmup: true }).empty).toBe(true);
+  });
+});
+
+describe('coverage of named sources, and the rows of globs', () => {
+  const src = (source: string, node: string, kind: SourceView['kind'], reporting: boolean, state: SourceView['state'] = reporting ? 'streaming' : 'waiting', reason: string | null = null): SourceView => ({
+    source, node, kind, state, reason, since: 0, files: kind === 'glob' ? 3 : 1, reporting, lines: 0, bytes: 0,
+  });
+  const snap = (sources: SourceView[]) => ({ sources }) as unknown as SessionSnapshot;
+
+  it('names a deep remote path by its node and its end (a launch case), a node by its name', () => {
+    const s = snap([
+      src('node1:/runs/sess/001-1n2g/node0.log', 'node1', 'remote-file', true),
+      src('node1:/home/u/dlperf-top-runs/sess/002-2n2g-b32-fp32-r0/node0.log', 'node1', 'remote-file', false, 'connecting'),
+      src('node2:/home/u/dlperf-top-runs/sess/002-2n2g-b32-fp32-r0/node1.log', 'node2', 'remote-file', false, 'error', 'connection refused'),
+    ]);
+    expect(coverageText(coverage(s))).toBe('1 of 3 sources reporting · 2 missing: node1:…/002-2n2g-b32-fp32-r0/node0.log (connecting) · node2:…/002-2n2g-b32-fp32-r0/node1.log (connection refused)');
+    expect(coverageText(coverage(snap([src('a:/x.log', 'a', 'remote-file', true), src('b:/x.log', 'b', 'remote-file', false, 'waiting', 'no such file (waiting for it to appear)')])))).toBe(
+      '1 of 2 nodes reporting · 1 missing: b (no such file (waiting for it to appear))',
+    );
+  });
+
+  it('a glob whose files report is a row of its own (no numbers); one that has not reported is the snapshot’s placeholder', () => {
+    const rows = sourceRows(snap([src('logs/*.log', 'local', 'glob', true, 'streaming', 'following 3 files'), src('x/*.log', 'local', 'glob', false), src('a.log', 'local', 'file', true)]));
+    expect(rows.map((r) => [r.source, r.run, r.state, r.reason])).toEqual([['logs/*.log', null, 'streaming', 'following 3 files']]);
   });
 });
