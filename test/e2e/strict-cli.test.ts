@@ -42,6 +42,7 @@ describe('strict command line', () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain("unknown command 'sumary'; did you mean 'summary'?");
     expect(run(['replya', 'x']).err).toContain("did you mean 'replay'?");
+    expect(run(['comapre', 'a', 'b']).err).toContain("did you mean 'compare'?");
     const w = run(['completion']);
     expect(w.code).toBe(2);
     expect(w.err).toContain("unknown command 'completion'");
@@ -52,6 +53,7 @@ describe('strict command line', () => {
     expect(run(['version']).out).toMatch(/^\d+\.\d+\.\d+\n$/);
     expect(run(['help', 'summary']).out).toContain('--fail-on');
     expect(run(['help', 'replay']).out).toContain('--speed');
+    expect(run(['help', 'compare']).out).toContain('Usage: dlperf-top compare BASELINE CANDIDATE');
     expect(run(['help', 'sumary']).err).toContain("did you mean 'summary'?");
     expect(run(['--help']).out).toContain("'dlperf-top live summary'");
   });
