@@ -89,7 +89,7 @@ function damagedTars(): { name: string; bytes: Buffer }[] {
   const member = (name: string, size: number) => Buffer.concat([header(name, size), Buffer.alloc(Math.ceil(size / 512) * 512, 0x61)]);
   const whole = Buffer.concat([member('one.log', 1000), member('two.log', 3000), Buffer.alloc(1024)]);
   const flipped = Buffer.from(whole);
-  flipped[1536 + 10] ^= 0x20; // a byte of two.log's header name: its checksum no longer matches
+  flipped[1546] = flipped[1546]! ^ 0x20; // a byte of two.log's header name: its checksum no longer matches
   return [
     { name: 'cut inside two.log', bytes: whole.subarray(0, 1536 + 512 + 1000) },
     { name: 'cut inside a header', bytes: whole.subarray(0, 1536 + 100) },
