@@ -4,7 +4,7 @@ import { DATASETS, ensureDataset } from './datasets.ts';
 import { liveBench } from './live-bench.ts';
 import { liveIdleBench } from './live-idle-bench.ts';
 import { benchReplayOn, benchStartup, benchSummaryOn } from './summary-bench.ts';
-import { benchTarReader } from './tar-bench.ts';
+import { benchTarReader, compareTarReports } from './tar-bench.ts';
 import { tinyLogsBench } from './tiny-logs.ts';
 
 /**
@@ -35,6 +35,8 @@ const sections: Record<string, () => Promise<void>> = {
     console.log(`\n== tar reader: hand-written vs tar-stream (walk every member, drain its data), best of ${rounds} interleaved rounds`);
     const sets = [DATASETS.perfset, DATASETS.many, DATASETS.small].map((s) => ensureDataset(out, s));
     for (const l of await benchTarReader(sets.map((d) => ({ name: d.name, tgz: d.tgz })), rounds)) console.log(`  ${l}`);
+    console.log('\n== tar reader: what each says about the same damaged archive');
+    for (const l of await compareTarReports()) console.log(`  ${l}`);
   },
   startup: () => benchStartup(cli, root, Math.max(5, rounds)),
   async live() {

@@ -1,11 +1,13 @@
-import { writeFileSync } from 'node:fs';
 import { compareSides, type CompareResult } from '../compare/compare.ts';
 import { loadSide, SideError, type Side } from '../compare/load-side.ts';
 import { compareJson } from '../report/compare-json.ts';
 import { compareMarkdown } from '../report/compare-markdown.ts';
+import { writeFileAtomic } from '../shared/safe-output.ts';
 import { visible } from '../shared/sanitize.ts';
+import { writeChunks } from '../shared/write-chunks.ts';
 import { parseCommandArgs } from './args.ts';
 import { EXIT, UserError } from './errors.ts';
+import { outputArg } from './output-arg.ts';
 import { startProgress } from './progress.ts';
 import { problemText } from './summary-command.ts';
 import { parseWindowArg } from './window-arg.ts';
@@ -90,6 +92,9 @@ export async function compareCommand(argv: string[], io: Io): Promise<number> {
   const failOn = new Set((v['fail-on'] ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean));
   for (const k of failOn) if (!(FAIL_ON as readonly string[]).includes(k)) throw new UserError(`--fail-on '${visible(k)}': expected ${FAIL_ON.join(', ')} (a regression always fails)`);
   const quiet = v.quiet === true;
+  // Checked before either side is read: a directory, a missing parent or an input (the archive
+  // being compared) is refused at once, never overwritten after the work.
+  const output = outputArg('-o', v.output, [baseIn, candIn]);
 
   const load = async (input: string, label: string): Promise<Side> => {
     const progress = quiet ? null : startProgress([input], io.stderr, label);
@@ -115,8 +120,13 @@ export async function compareCommand(argv: string[], io: Io): Promise<number> {
   const candidate = await load(candIn, 'candidate');
   const result: CompareResult = compareSides(baseline, candidate, { threshold, confidence });
   const text = format === 'json' ? compareJson(result) : format === 'html' ? await (await import('../report/compare-html.ts')).compareHtml(result) : compareMarkdown(result);
-  if (v.output) writeFileSync(v.output, text);
-  else io.stdout.write(text);
+  if (output) {
+    try {
+      await writeFileAtomic(output, text);
+    } catch (e) {
+      throw new UserError(`cannot write ${visible(output)}: ${visible((e as Error).message)}; nothing was written there (the temporary file was removed)`, undefined, EXIT.internal);
+    }
+  } else await writeChunks(io.stdout, [text]);
 
   for (const [side, name] of [[baseline, 'baseline'], [candidate, 'candidate']] as const) {
     if (side.groups.length === 0) {

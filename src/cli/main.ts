@@ -105,7 +105,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
   }
 }
 
-export const COMMANDS = ['live', 'replay', 'summary', 'launch', 'formats', 'help', 'version'] as const;
+export const COMMANDS = ['live', 'replay', 'summary', 'compare', 'launch', 'formats', 'help', 'version'] as const;
 
 /** A first word that starts live mode without `live`: an existing path, or one with `/`, `:` or a glob character. */
 export function looksLikePath(word: string): boolean {
@@ -120,6 +120,8 @@ async function commandHelp(cmd: string): Promise<string | undefined> {
       return (await import('./replay-command.ts')).REPLAY_HELP;
     case 'summary':
       return (await import('./summary-command.ts')).SUMMARY_HELP;
+    case 'compare':
+      return (await import('./compare-command.ts')).COMPARE_HELP;
     case 'launch':
       return (await import('../launch/index.ts')).LAUNCH_HELP;
     case 'formats':

@@ -42,6 +42,7 @@ describe('strict command line', () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain("unknown command 'sumary'; did you mean 'summary'?");
     expect(run(['replya', 'x']).err).toContain("did you mean 'replay'?");
+    expect(run(['comapre', 'a', 'b']).err).toContain("did you mean 'compare'?");
     const w = run(['completion']);
     expect(w.code).toBe(2);
     expect(w.err).toContain("unknown command 'completion'");
@@ -52,6 +53,7 @@ describe('strict command line', () => {
     expect(run(['version']).out).toMatch(/^\d+\.\d+\.\d+\n$/);
     expect(run(['help', 'summary']).out).toContain('--fail-on');
     expect(run(['help', 'replay']).out).toContain('--speed');
+    expect(run(['help', 'compare']).out).toContain('Usage: dlperf-top compare BASELINE CANDIDATE');
     expect(run(['help', 'sumary']).err).toContain("did you mean 'summary'?");
     expect(run(['--help']).out).toContain("'dlperf-top live summary'");
   });
@@ -101,6 +103,9 @@ describe('output paths are refused before any work', () => {
     ["live --record ''", ['live', '--headless', '--record', '', LOGS], /empty path/],
     ['summary -o the input', ['summary', join(tmp, 'in.log'), '-o', join(tmp, 'in.log')], /is the input/],
     ['summary -o DIR', ['summary', LOGS, '-o', tmp], /is a directory/],
+    ['compare -o one of its inputs', ['compare', DEMO, join(tmp, 'in.log'), '-o', join(tmp, 'in.log')], /is the input/],
+    ['compare -o DIR', ['compare', DEMO, DEMO, '-o', tmp], /is a directory/],
+    ['compare -o, missing parent', ['compare', DEMO, DEMO, '-o', join(tmp, 'nope/r.md')], /does not exist/],
     ["launch --archive ''", ['launch', 'oneflow-resnet50', '--backend', 'slurm', '--archive', ''], /empty path/],
     ['launch --archive DIR', ['launch', 'oneflow-resnet50', '--backend', 'slurm', '--archive', tmp], /is a directory/],
   ];
@@ -120,6 +125,9 @@ describe('a closed pipe or a signal is a normal end', () => {
     const s = headOne(['summary', DEMO]);
     expect(s.rc, s.err).toBe(0);
     expect(s.out).toContain('# dlperf-top summary');
+    const c = headOne(['compare', DEMO, DEMO]);
+    expect(c.rc, c.err).toBe(0);
+    expect(c.out).toContain('# dlperf-top compare');
     const r = headOne(['replay', '--headless', DEMO]);
     expect(r.rc, r.err).toBe(0);
     expect(r.out).toMatch(/^\{"type":/);
