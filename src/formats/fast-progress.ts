@@ -321,3 +321,4 @@ export const fastProgressParsers: Readonly<Record<string, FastProgressParser>> =
   'dllogger-tf-bert': tensorflow,
   'dllogger-mxnet': mxnet,
 };
+export const __rn50 = rn50, __RN50_LINE = RN50_LINE, __stampUs = stampUs;

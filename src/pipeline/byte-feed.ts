@@ -10,7 +10,7 @@
 
 import type { InputProblem, LineEvent } from '../core/types.ts';
 import { fastProgressParsers, type FastProgressParser } from '../formats/fast-progress.ts';
-import type { LogFormat } from '../formats/types.ts';
+import type { IterRecord, LogFormat } from '../formats/types.ts';
 import type { FileTrack } from '../metrics/file-track.ts';
 import { PROGRESS_LINE_DETECTORS, type RunSet } from '../metrics/run-set.ts';
 import { ownText } from '../metrics/own-text.ts';
@@ -45,8 +45,25 @@ export async function feedFile(set: RunSet, track: FileTrack, file: InputFile, o
   let w1 = 0;
   let sliced = false;
   const ev = { lineNo: 0, text: '', time: 0, file: track.file };
+  // Progress lines are parsed as they come and applied in batches (before the next string-path line,
+  // and at the end of each chunk): the same records in the same order, but the parser's and the run
+  // model's working sets take turns instead of evicting each other on every line (≈ 15 % per line).
+  const recs: IterRecord[] = [];
+  const texts: string[] = [];
+  const lineNos: number[] = [];
+  const flush = (): void => {
+    for (let i = 0; i < recs.length; i++) {
+      ev.lineNo = lineNos[i]!;
+      ev.text = texts[i]!;
+      set.progressLine(track, recs[i]!, ev);
+    }
+    recs.length = 0;
+    texts.length = 0;
+    lineNos.length = 0;
+  };
   const sink: LineEventSink = {
     line(e: LineEvent) {
+      if (recs.length > 0) flush();
       lines++;
       set.line(track, e);
     },
@@ -69,18 +86,24 @@ export async function feedFile(set: RunSet, track: FileTrack, file: InputFile, o
       const rec = parse(S, s - w0, e - w0);
       if (rec === undefined) return false;
       lines++;
-      ev.lineNo = lineNo;
-      ev.text = S.slice(s - w0, e - w0);
+      recs.push(rec);
+      texts.push(S.slice(s - w0, e - w0));
+      lineNos.push(lineNo);
       sliced = true;
-      set.progressLine(track, rec, ev);
       return true;
     };
     sink.chunkDone = () => {
+      if (recs.length > 0) flush();
       chunkSeen = null;
       S = '';
     };
   }
-  await feedLines(file, track.node, onProblem, sink);
+  try {
+    await feedLines(file, track.node, onProblem, sink);
+  } finally {
+    // A read that failed mid-chunk: what was parsed is applied, as the line-by-line loop had it.
+    if (recs.length > 0) flush();
+  }
   // The texts the file keeps (its last progress line, window evidence) may be slices of chunk strings.
   if (sliced) {
     track.lastIterText = ownString(track.lastIterText);
