@@ -11,7 +11,7 @@ import type { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 
 import { describeStreamError, InputReadError } from './input-problems.ts';
-import { meterStream } from './read-meter.ts';
+import { meterReader, meterStream } from './read-meter.ts';
 import type { InputFile } from './types.ts';
 import type { FsPath } from './file-name.ts';
 
@@ -55,11 +55,56 @@ export function plainFile(input: string, fullPath: FsPath, displayPath: string, 
     input,
     path: displayPath,
     ...(st?.isFile() ? { size: st.size, mtimeMs: st.mtimeMs } : {}),
-    chunks: () => {
-      const rs = meterStream(createReadStream(fullPath, { highWaterMark: READ_CHUNK_BYTES }));
-      return streamChunks(rs, () => rs.destroy());
-    },
+    chunks: () => fileChunks(fullPath),
   };
+}
+
+/** Chunks shorter than this are copies (see fileChunks). */
+const SHORT_CHUNK = 64 * 1024;
+
+/**
+ * A plain file's chunks, read into two buffers used in turn (the next read runs while the
+ * consumer splits the chunk before it). A chunk is valid until the consumer asks for the chunk
+ * after next: the line reader copies what it keeps (held lines, decoded text), and short chunks
+ * (a pipe, a file's last bytes, which the binary check may hold back) are copies anyway. Against
+ * a ReadStream (a fresh 256 KiB buffer per read, stream machinery per chunk), this halved the CPU
+ * of reading perfset's 300 MiB, and the bytes arrive in a cache-warm buffer.
+ */
+async function* fileChunks(fullPath: FsPath): AsyncGenerator<Buffer> {
+  const meter = { bytesRead: 0 };
+  const unmeter = meterReader(meter);
+  let fh: fsp.FileHandle | undefined;
+  let pending: Promise<{ bytesRead: number }> | undefined;
+  try {
+    fh = await fsp.open(fullPath, 'r');
+    const bufs = [Buffer.allocUnsafeSlow(READ_CHUNK_BYTES), Buffer.allocUnsafeSlow(READ_CHUNK_BYTES)];
+    let k = 0;
+    pending = fh.read(bufs[0]!, 0, READ_CHUNK_BYTES, null);
+    for (;;) {
+      const { bytesRead } = await pending;
+      pending = undefined;
+      if (bytesRead === 0) break;
+      meter.bytesRead += bytesRead;
+      const b = bufs[k]!;
+      k ^= 1;
+      if (bytesRead < SHORT_CHUNK) {
+        const copy = Buffer.from(b.subarray(0, bytesRead));
+        pending = fh.read(bufs[k]!, 0, READ_CHUNK_BYTES, null);
+        yield copy;
+      } else {
+        pending = fh.read(bufs[k]!, 0, READ_CHUNK_BYTES, null);
+        yield b.subarray(0, bytesRead);
+      }
+    }
+  } catch (err) {
+    const d = describeStreamError(err);
+    throw new InputReadError(d.kind, d.message, err);
+  } finally {
+    unmeter();
+    // A consumer that stops early leaves a read in flight: let it end before closing the file.
+    if (pending) await pending.catch(() => undefined);
+    await fh?.close().catch(() => undefined);
+  }
 }
 
 export function gzipFile(input: string, fullPath: FsPath, displayPath: string, st: Stats): InputFile {
