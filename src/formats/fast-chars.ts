@@ -96,3 +96,58 @@ export function ctimeAt(S: string, p: number): boolean {
     isDigit(S.charCodeAt(p + 20)) && isDigit(S.charCodeAt(p + 21)) && isDigit(S.charCodeAt(p + 22)) && isDigit(S.charCodeAt(p + 23))
   );
 }
+
+/*
+ * The same readers over bytes: `B[i]` is the char code at `i - d` of the latin1 string `S` (the
+ * byte path decodes a window of the chunk into S and still has the chunk). A typed-array load is
+ * cheaper than `charCodeAt` on a string (no representation check per char); S is only read for
+ * `Number`'s fallback. tokEnd / digitsEnd are then byte positions.
+ */
+
+/** numTok over the bytes B[a, e). */
+export function numTokB(B: Uint8Array, a: number, e: number, S: string, d: number): number {
+  let i = a;
+  let m = 0;
+  let digits = 0;
+  let frac = -1;
+  let plain = true;
+  let c = B[i]!;
+  const neg = c === 45;
+  if (neg || c === 43) i++;
+  for (; i < e; i++) {
+    c = B[i]!;
+    if (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digits++;
+      if (frac >= 0) frac++;
+    } else if (c === 46 && frac < 0) frac = 0;
+    else if (c === C_SPACE) break;
+    else if (c === 46 || c === 45 || c === 43 || c === 101 || c === 69) plain = false;
+    else {
+      tokEnd = -1;
+      return NaN;
+    }
+  }
+  if (i === a) {
+    tokEnd = -1;
+    return NaN;
+  }
+  tokEnd = i;
+  if (!plain || digits === 0 || digits > 15) return Number(S.slice(a - d, i - d));
+  const v = frac > 0 ? m / POW10[frac]! : m;
+  return neg ? -v : v;
+}
+
+/** uint over the bytes B[a, e). */
+export function uintB(B: Uint8Array, a: number, e: number, S: string, d: number): number {
+  let i = a;
+  let v = 0;
+  let c = 0;
+  while (i < e && (c = B[i]!) >= 48 && c <= 57) {
+    v = v * 10 + (c - 48);
+    i++;
+  }
+  digitsEnd = i;
+  if (i === a) return NaN;
+  return i - a > 15 ? Number(S.slice(a - d, i - d)) : v;
+}

@@ -17,10 +17,13 @@
 
 import type { IterRecord } from './types.ts';
 
-/** Parses the line `S[s, e)`; undefined: not provably a plain progress line, use the string path. */
-export type FastProgressParser = (S: string, s: number, e: number) => IterRecord | undefined;
+/**
+ * Parses the line `S[s, e)`; undefined: not provably a plain progress line, use the string path.
+ * `B`, `d`: where the caller has the bytes S was decoded from, `B[i + d] === S.charCodeAt(i)`.
+ */
+export type FastProgressParser = (S: string, s: number, e: number, B?: Uint8Array, d?: number) => IterRecord | undefined;
 
-import { C_LT, C_SPACE, ctimeAt, digitsEnd, isDigit, lower, numTok, plainTail, tokEnd, uint, upper } from './fast-chars.ts';
+import { C_LT, C_SPACE, ctimeAt, digitsEnd, isDigit, lower, numTok, numTokB, plainTail, tokEnd, uint, uintB, upper } from './fast-chars.ts';
 
 export { plainTail };
 
@@ -103,6 +106,29 @@ function stampUs(S: string, t: number): number {
   return (minuteMs + se * 1000) * 1000 + frac;
 }
 
+/** stampUs over bytes (see rn50): the same integers, the same caches. */
+function stampUsB(B: Uint8Array, t: number): number {
+  const y = ((B[t]! * 10 + B[t + 1]!) * 10 + B[t + 2]!) * 10 + B[t + 3]! - 53328;
+  const mo = B[t + 5]! * 10 + B[t + 6]! - 528;
+  const dd = B[t + 8]! * 10 + B[t + 9]! - 528;
+  const hm = (B[t + 11]! * 10 + B[t + 12]! - 528) * 60 + B[t + 14]! * 10 + B[t + 15]! - 528;
+  const day = (y * 100 + mo) * 100 + dd;
+  const key = day * 1440 + hm;
+  if (key !== minuteKey) {
+    if (day !== dayKey) {
+      const ms = Date.UTC(y, mo - 1, dd);
+      if (Number.isNaN(ms)) return -1;
+      dayKey = day;
+      dayMs = ms;
+    }
+    minuteKey = key;
+    minuteMs = dayMs + hm * 60000;
+  }
+  const se = B[t + 17]! * 10 + B[t + 18]! - 528;
+  const frac = ((((B[t + 20]! * 10 + B[t + 21]!) * 10 + B[t + 22]!) * 10 + B[t + 23]!) * 10 + B[t + 24]!) * 10 + B[t + 25]! - 5333328;
+  return (minuteMs + se * 1000) * 1000 + frac;
+}
+
 /** `DLL YYYY-MM-DD HH:MM:SS.ffffff - <step> ` at the payload start `p`; false when not exactly that. */
 function readHead(S: string, p: number, e: number): boolean {
   if (e - p < 34 || S.charCodeAt(p + 34 - 4) !== C_SPACE || S.charCodeAt(p + 31) !== 45 || S.charCodeAt(p + 32) !== C_SPACE) return false;
@@ -167,26 +193,31 @@ const RN50_LINE = new RegExp(
   'y',
 );
 
-/** A line RN50_LINE accepted: every char is known, only the fields are read (same records as below). */
-function rn50(S: string, s: number, e: number): IterRecord | undefined {
-  const p = S.charCodeAt(s) === 68 && S.charCodeAt(s + 1) === 76 ? s : S.indexOf(':DLL ', s) + 1;
-  const us = stampUs(S, p + 4);
+/**
+ * A line RN50_LINE accepted: every char is known, only the fields are read (same records as below),
+ * from the bytes: `B[i + d]` is `S.charCodeAt(i)` (the chunk the window was decoded from, or the
+ * line's own latin1 bytes).
+ */
+function rn50(S: string, s: number, e: number, B: Uint8Array, d: number): IterRecord | undefined {
+  const p = (S.charCodeAt(s) === 68 && S.charCodeAt(s + 1) === 76 ? s : S.indexOf(':DLL ', s) + 1) + d;
+  e += d;
+  const us = stampUsB(B, p + 4);
   if (us < 0) return undefined;
   let b = p + 33;
   let step: number;
   let epoch = 0;
-  const c = S.charCodeAt(b);
+  const c = B[b];
   if (c === 73 /* I */) {
     step = 2;
     b += 11;
   } else {
     step = c === 84 /* T */ ? 1 : 0;
-    epoch = uint(S, step === 1 ? b + 16 : b + 7, e);
+    epoch = uintB(B, step === 1 ? b + 16 : b + 7, e, S, d);
     b = digitsEnd + (step === 1 ? 21 : 12);
   }
-  const iter = uint(S, b, e);
-  const loss = numTok(S, digitsEnd + 15, e);
-  const ips = numTok(S, tokEnd + 20, e);
+  const iter = uintB(B, b, e, S, d);
+  const loss = numTokB(B, digitsEnd + 15, e, S, d);
+  const ips = numTokB(B, tokEnd + 20, e, S, d);
   let rec: IterRecord;
   // Built whole in the common case (same keys, same order as the string path's record).
   if (step !== 2 && Number.isFinite(ips)) rec = { kind: 'iter', iter, timeUs: us, time: us / 1e6, epoch, loss, throughput: ips };
@@ -198,8 +229,8 @@ function rn50(S: string, s: number, e: number): IterRecord | undefined {
     rec.throughput = ips;
   }
   if (tokEnd + 6 !== e) {
-    const data = numTok(S, tokEnd + 26, e);
-    const cs = seconds(numTok(S, tokEnd + 25, e));
+    const data = numTokB(B, tokEnd + 26, e, S, d);
+    const cs = seconds(numTokB(B, tokEnd + 25, e, S, d));
     if (cs !== undefined) {
       rec.computeS = cs;
       const dt = seconds(data);
@@ -209,9 +240,9 @@ function rn50(S: string, s: number, e: number): IterRecord | undefined {
   return rec;
 }
 
-const pytorch: FastProgressParser = (S, s, e) => {
+const pytorch: FastProgressParser = (S, s, e, B, d) => {
   RN50_LINE.lastIndex = s;
-  if (RN50_LINE.test(S) && RN50_LINE.lastIndex === e) return rn50(S, s, e);
+  if (RN50_LINE.test(S) && RN50_LINE.lastIndex === e) return B ? rn50(S, s, e, B, d!) : rn50(S, s, e, Buffer.from(S.slice(s, e), 'latin1'), -s);
   const p = dllStart(S, s, e);
   if (p < 0 || !readHead(S, p, e) || head.step !== 1) return undefined;
   const r = head.rest;

@@ -41,11 +41,13 @@ export class ClockCheck {
     if (p && pt !== null) {
       const dt = t - pt;
       const di = Math.max(1, r.iter - p.iter);
-      const typical = this.perIter.length >= 3 ? median(this.perIter) : null;
+      // The median is taken only where a jump is possible (it sorted 32 values for every print of the window).
       if (inWindow && !this.jump) {
         if (dt < 0) {
+          const typical = this.typical();
           this.jump = { kind: 'backwards', from: this.prevText || this.prevLineNo ? { lineNo: this.prevLineNo, text: this.prevText } : null, to: text || lineNo ? { lineNo, text } : null, seconds: dt, typicalS: typical, detail: `the log clock goes back ${fmt(-dt)} s between iteration ${p.iter} and iteration ${r.iter}, inside the measuring window` };
-        } else if (typical !== null && typical > 0 && dt / di > LEAP_FACTOR * typical && dt > LEAP_MIN_S) {
+        } else if (dt > LEAP_MIN_S && this.perIter.length >= 3 && leaps(dt / di, this.typical()!)) {
+          const typical = this.typical()!;
           this.jump = {
             kind: 'leap',
             from: this.prevText || this.prevLineNo ? { lineNo: this.prevLineNo, text: this.prevText } : null,
@@ -66,6 +68,11 @@ export class ClockCheck {
     this.prevText = text;
   }
 
+  /** Median seconds per iteration of the recent intervals (null below 3). */
+  private typical(): number | null {
+    return this.perIter.length >= 3 ? median(this.perIter) : null;
+  }
+
   /** The file ended: keep the jump (its lines as texts of their own), drop the history. */
   release(own: (s: string) => string): void {
     this.prev = null;
@@ -74,6 +81,11 @@ export class ClockCheck {
     if (this.jump?.from) this.jump.from.text = own(this.jump.from.text);
     if (this.jump?.to) this.jump.to.text = own(this.jump.to.text);
   }
+}
+
+/** `perIterS` is a leap over a positive `typical` (per iteration). */
+function leaps(perIterS: number, typical: number): boolean {
+  return typical > 0 && perIterS > LEAP_FACTOR * typical;
 }
 
 function seconds(r: IterRecord): number | null {

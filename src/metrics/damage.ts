@@ -103,11 +103,12 @@ export class DamageCheck {
       }
       this.count++;
     }
+    // fieldsOf and presence, written out (every progress line comes here).
     const o = this.next * FIELDS;
-    const v = fieldsOf(r);
-    this.present[this.next] = presence(v);
-    for (let k = 0; k < FIELDS; k++) this.recent[o + k] = v[k] ?? 0;
-    this.next = (this.next + 1) % RECENT;
+    const R = this.recent;
+    const bits = put(R, o, r.iter, 0) | put(R, o + 1, r.epoch, 1) | put(R, o + 2, r.timeUs ?? r.time, 2) | put(R, o + 3, r.throughput, 3) | put(R, o + 4, r.latencyS, 4) | put(R, o + 5, r.loss, 5) | put(R, o + 6, r.rank, 6);
+    this.present[this.next] = bits;
+    if (++this.next === RECENT) this.next = 0;
   }
 
   private isRepeat(r: IterRecord): boolean {
@@ -153,6 +154,19 @@ function presence(v: readonly (number | null | undefined)[]): number {
     else if (v[k] !== undefined) bits |= 1 << k;
   }
   return bits;
+}
+/** Stores field k of a print at R[i] (absent and null as 0) and returns its presence bits, as presence() gives them. */
+function put(R: Float64Array, i: number, v: number | null | undefined, k: number): number {
+  if (v === undefined) {
+    R[i] = 0;
+    return 0;
+  }
+  if (v === null) {
+    R[i] = 0;
+    return 1 << (FIELDS + k);
+  }
+  R[i] = v;
+  return 1 << k;
 }
 const scratch: (number | undefined)[] = new Array(FIELDS);
 function fieldsOf(r: IterRecord): (number | undefined)[] {

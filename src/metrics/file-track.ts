@@ -173,19 +173,23 @@ export class FileTrack {
           this.version++;
           break;
         case 'iter':
-          if (r.globalBatch !== undefined && this.content.global_batch_size === undefined) {
-            this.content.global_batch_size = r.globalBatch;
-            this.version++;
-          }
-          {
-            // The first progress line can make this file the run's primary: bump after it is recorded.
-            const first = this.lastIter === null;
-            changed = this.onIter(r, ev, totalBatch()) || changed;
-            if (first) this.version++;
-          }
+          changed = this.applyIter(r, ev, totalBatch) || changed;
           break;
       }
     }
+    return changed;
+  }
+
+  /** Apply one progress record (apply's `iter` case; the byte path calls it directly). Returns true when the window phase changed. */
+  applyIter(r: IterRecord, ev: { lineNo: number; text: string; time: number }, totalBatch: () => number | null): boolean {
+    if (r.globalBatch !== undefined && this.content.global_batch_size === undefined) {
+      this.content.global_batch_size = r.globalBatch;
+      this.version++;
+    }
+    // The first progress line can make this file the run's primary: bump after it is recorded.
+    const first = this.lastIter === null;
+    const changed = this.onIter(r, ev, totalBatch());
+    if (first) this.version++;
     return changed;
   }
 
@@ -230,7 +234,16 @@ export class FileTrack {
       }
     }
     if (this.lastIterAt !== null) this.arrivalGaps.push(ev.time - this.lastIterAt);
-    if (!r.skipped) this.arrivals.push({ iter: r.iter, at: ev.time, log: r.time ?? null });
+    if (!r.skipped) {
+      // Once the ring is full, the entry it drops is reused (no object per progress line).
+      const a = this.arrivals.size === this.arrivals.capacity ? this.arrivals.oldest() : undefined;
+      if (a) {
+        a.iter = r.iter;
+        a.at = ev.time;
+        a.log = r.time ?? null;
+        this.arrivals.push(a);
+      } else this.arrivals.push({ iter: r.iter, at: ev.time, log: r.time ?? null });
+    }
     this.lastIter = r;
     this.lastIterAt = ev.time;
     this.lastIterLineNo = ev.lineNo;
@@ -251,7 +264,7 @@ export class FileTrack {
       this.iterWindows.push(r, ev.text, ev.lineNo, ev.time);
     }
     if (inst !== null && !r.skipped) {
-      this.series.push({ t: ev.time, v: inst, warmup: after === 'warmup' });
+      this.series.add(ev.time, inst, after === 'warmup');
       this.history?.push({ iter: r.iter, v: inst, warmup: after === 'warmup', line: ev.lineNo });
     }
     return before !== after;

@@ -134,13 +134,16 @@ export class IterWindows {
   /** A new open window; reuses the one the ring is about to drop (no garbage in long runs). */
   private fresh(key: number, firstIter: number): IterWindow {
     const old = this.closed.size === this.closed.capacity ? this.closed.oldest() : undefined;
+    // No spread in the literal: every window gets one and the same fast shape (its fields are written on every print).
+    const slots = old ? null : this.slots();
     const w: IterWindow = old ?? {
       key,
       firstIter,
       n: 0,
       compute: null,
       data: null,
-      ...this.slots(),
+      iters: slots!.iters,
+      times: slots!.times,
       timed: 0,
       evidence: null,
       computeVals: null,

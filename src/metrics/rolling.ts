@@ -11,7 +11,7 @@ export class RollingWindow {
     if (!Number.isFinite(v)) return;
     if (this.buf.length < this.capacity) this.buf.push(v);
     else this.buf[this.next] = v;
-    this.next = (this.next + 1) % this.capacity;
+    if (++this.next === this.capacity) this.next = 0;
     this.med = undefined;
   }
 
@@ -76,7 +76,7 @@ export class Ring<T> {
     if (this.buf.length < this.capacity) this.buf.push(v);
     else {
       this.buf[this.head] = v;
-      this.head = (this.head + 1) % this.capacity;
+      if (++this.head === this.capacity) this.head = 0;
     }
   }
 
@@ -150,13 +150,19 @@ export class SeriesRing {
   }
 
   push(p: SeriesPoint): void {
+    this.add(p.t, p.v, p.warmup);
+  }
+
+  /** push() without a point object (every progress line). */
+  add(t: number, v: number, warmup: boolean): void {
     this.room();
-    const i = (this.head + this.n) % this.capacity;
-    this.t[i] = p.t;
-    this.v[i] = p.v;
-    this.w[i] = p.warmup ? 1 : 0;
+    let i = this.head + this.n;
+    if (i >= this.capacity) i -= this.capacity;
+    this.t[i] = t;
+    this.v[i] = v;
+    this.w[i] = warmup ? 1 : 0;
     if (this.n < this.capacity) this.n++;
-    else this.head = (this.head + 1) % this.capacity;
+    else if (++this.head === this.capacity) this.head = 0;
   }
 
   get size(): number {

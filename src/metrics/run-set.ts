@@ -101,6 +101,7 @@ export class RunSet {
    * start from 0 too. The run keeps its other files and what its detectors saw.
    */
   restartFile(t: FileTrack): FileTrack {
+    this.hotTrack = null;
     const run = this.trackRun.get(t)!;
     run.files.splice(run.files.indexOf(t), 1);
     this.tracks.delete(t.file);
@@ -115,6 +116,7 @@ export class RunSet {
    * files it had.
    */
   resetRun(key: string): FileTrack[] {
+    this.hotTrack = null;
     const run = this.runs.get(key);
     if (!run) return [];
     for (const t of run.files) {
@@ -127,6 +129,7 @@ export class RunSet {
 
   /** Let go of a run no file will join any more (summary froze its report): its files are forgotten too. */
   forgetRun(key: string): void {
+    this.hotTrack = null;
     const run = this.runs.get(key);
     if (!run) return;
     for (const t of run.files) {
@@ -161,7 +164,11 @@ export class RunSet {
     // Sources that deliver NUL bytes (a copytruncate hole before the text; the file sources skip them
     // and say so): the line is its text from the first text byte.
     if (ev.text.charCodeAt(0) === 0) ev = { ...ev, text: ev.text.replace(/^\0+/, '') };
-    const u = unwrap(ev.text);
+    // unwrap reads the text alone: a line equal to the line before (repeated NCCL INFO or warning
+    // lines) reuses its answer.
+    const u = ev.text === this.lastRaw ? this.lastUnwrapped! : unwrap(ev.text);
+    this.lastRaw = ev.text;
+    this.lastUnwrapped = u;
     // A progress line of the run's own format carries no failure signature but a loss value:
     // only the detectors that read metric lines see it (the bulk of a long log; see bench).
     const isProgress = t.format !== null && this.parse(run, t, u.payload, ev);
@@ -179,17 +186,31 @@ export class RunSet {
    * progress line of the file's locked format that no detector in PROGRESS_LINE_DETECTORS reacts to.
    */
   progressLine(t: FileTrack, rec: IterRecord, ev: { lineNo: number; text: string; time: number; file: string }): void {
-    const run = this.trackRun.get(t)!;
+    // Every progress line of a file comes here in a row: the track's run and its total-batch
+    // getter are looked up once per file, not per line (a Map lookup and a closure per line).
+    if (t !== this.hotTrack) {
+      this.hotTrack = t;
+      this.hotRun = this.trackRun.get(t)!;
+      const run = this.hotRun;
+      this.hotBatch = () => run.totalBatch();
+    }
+    const run = this.hotRun!;
     t.lines++;
     t.bytes += ev.text.length + 1;
     t.lastLineAt = ev.time;
-    this.one[0] = rec;
-    if (t.apply(this.one, ev, () => run.totalBatch())) {
+    if (t.applyIter(rec, ev, this.hotBatch)) {
       this.push({ type: 'phase', run: run.key, node: t.node, file: t.file, phase: t.phase!, time: ev.time });
     }
   }
 
-  private readonly one: IterRecord[] = [];
+  /** line()'s last text and its unwrap (see there). */
+  private lastRaw: string | null = null;
+  private lastUnwrapped: ReturnType<typeof unwrap> | null = null;
+
+  /** progressLine's cache: the track fed last, its run and its run's total batch (cleared whenever tracks or runs change). */
+  private hotTrack: FileTrack | null = null;
+  private hotRun: Run | null = null;
+  private hotBatch: () => number | null = () => null;
 
   /** Format still unknown: hold the line, or lock the format it proves and replay what was held. */
   private sniff(run: Run, t: FileTrack, payload: string, ev: LineEvent): void {

@@ -93,6 +93,9 @@ export class CrashDetector implements LineDetector {
   private openCount = 0;
   private startMap: Map<Finding, Sighting> | null = null;
 
+  /** The last text (after a rank prefix) that failed GATE. */
+  private gateMiss: string | null = null;
+
   onLine(line: UnwrappedLine, ev: LineEvent): Flag[] | undefined {
     const payload = line.payload;
     let p = payload;
@@ -113,7 +116,12 @@ export class CrashDetector implements LineDetector {
         if (p.startsWith(' ')) return undefined;
       }
     }
-    if (!GATE.test(p)) return undefined;
+    // GATE reads the text alone: the text that failed it last time fails it again (repeated lines).
+    if (p === this.gateMiss) return undefined;
+    if (!GATE.test(p)) {
+      this.gateMiss = p;
+      return undefined;
+    }
     if (p.includes('Traceback (most recent call last)')) {
       this.startTraceback(this.stream(streamKey(ev, rank)), payload, ev);
       return undefined;

@@ -21,7 +21,7 @@
 import type { Flag, LineEvent } from '../core/types.ts';
 import type { UnwrappedLine } from '../formats/unwrap.ts';
 import { flagOf, sightingOf, type Sighting } from './evidence.ts';
-import { ncclHost, parseNcclLine } from './nccl-line.ts';
+import { ncclHost, parseNcclLine, type NcclLine } from './nccl-line.ts';
 import { type Classified, classifyNccl, classifyOther, type HintKind, HINT_ORDER, HINTS } from './nccl-transport.ts';
 import type { LineDetector, LineDetectorFactory, RunContext, Transport } from './types.ts';
 
@@ -94,19 +94,30 @@ export class IbFallbackDetector implements LineDetector {
     return this.hostSet ?? NO_HOSTS;
   }
 
+  /** The last NCCL payload and what the pure readers said of it (made on the first NCCL line: most runs have none). */
+  private memo: { p: string; nccl: NcclLine | undefined; host: { v: string | undefined } | null; c: Classified; classified: boolean } | null = null;
+
   onLine(line: UnwrappedLine, ev: LineEvent): Flag[] | undefined {
     const p = line.payload;
     if (p.includes('NCCL')) {
-      const nccl = parseNcclLine(p);
+      // parseNcclLine, ncclHost and classifyNccl read the payload alone: a payload equal to the
+      // last one (NCCL prints the same INFO line thousands of times) reuses their answers.
+      let m = this.memo;
+      if (m === null || p !== m.p) m = this.memo = { p, nccl: parseNcclLine(p), host: null, c: undefined, classified: false };
+      const nccl = m.nccl;
       if (!nccl) return undefined;
       const st = this.state(ev.node);
       if (!st) return undefined;
       if (nccl.level === 'INFO') st.info = true;
       if (this.hosts.size < MAX_HOSTS) {
-        const host = line.host ?? ncclHost(p, nccl);
+        const host = line.host ?? (m.host ??= { v: ncclHost(p, nccl) }).v;
         if (host) (this.hostSet ??= new Set()).add(host);
       }
-      const c = classifyNccl(nccl.message);
+      if (!m.classified) {
+        m.c = classifyNccl(nccl.message);
+        m.classified = true;
+      }
+      const c = m.c;
       if (c) this.record(st, c, p, ev);
     } else if (p.includes('ibverbs') || p.includes('OpenFabrics') || p.includes('openib')) {
       const kind = classifyOther(p);

@@ -64,18 +64,25 @@ export class NanLossDetector implements LineDetector {
 
   onLine(line: UnwrappedLine, ev: LineEvent): Flag[] | undefined {
     const p = line.payload;
-    if (!GATE.test(p)) return undefined;
+    // Whether a payload notes anything depends on its text alone: the same text as the last payload
+    // that noted nothing notes nothing (logs repeat NCCL INFO lines, whose `INFO` passes the gate, by the thousand).
+    if (p === this.inert || !GATE.test(p)) return undefined;
     const before = this.best();
-    if ((p.includes('oss') || p.includes('OSS')) && lossIsNan(p)) this.note('loss', p, ev);
+    let noted = false;
+    if ((p.includes('oss') || p.includes('OSS')) && lossIsNan(p)) noted = this.note('loss', p, ev);
     if (p.includes('nan iterations')) {
       const m = NAN_ITERATIONS.exec(p);
-      if (m && Number(m[1]) > 0) this.note('nan-iterations', p, ev);
+      if (m && Number(m[1]) > 0) noted = this.note('nan-iterations', p, ev);
     }
-    if ((p.includes('grad') || p.includes('Grad')) && GRAD_NORM.test(p)) this.note('grad-norm', p, ev);
-    if (p.includes('NaN or Inf found in input tensor')) this.note('tensor-warning', p, ev);
+    if ((p.includes('grad') || p.includes('Grad')) && GRAD_NORM.test(p)) noted = this.note('grad-norm', p, ev);
+    if (p.includes('NaN or Inf found in input tensor')) noted = this.note('tensor-warning', p, ev);
+    if (!noted) this.inert = p;
     const after = this.best();
     return after !== before ? this.evaluate() : undefined;
   }
+
+  /** The last payload that passed the gate and noted nothing. */
+  private inert: string | null = null;
 
   evaluate(): Flag[] {
     const cat = this.best();
@@ -94,10 +101,12 @@ export class NanLossDetector implements LineDetector {
     return ORDER.find((c) => this.seen.has(c));
   }
 
-  private note(cat: Category, p: string, ev: LineEvent): void {
+  /** Counts a sighting; returns true (for onLine's `noted`). */
+  private note(cat: Category, p: string, ev: LineEvent): true {
     const cur = this.seen.get(cat);
     if (cur) cur.count += 1;
     else (this.seenMap ??= new Map()).set(cat, { s: sightingOf(p, ev), count: 1 });
+    return true;
   }
 }
 

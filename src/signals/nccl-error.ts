@@ -59,13 +59,19 @@ export class NcclErrorDetector implements LineDetector {
   /** Last WARN finding per file, for `-> N` trail lines. */
   private lastWarn: Map<string, Finding> | null = null;
 
+  /** The last payload known to do nothing here (see onLine). */
+  private quiet: string | null = null;
+
   onLine(line: UnwrappedLine, ev: LineEvent): Flag[] | undefined {
     const p = line.payload;
-    if (!GATE.test(p)) return undefined;
+    // An INFO line without an error trail does nothing, whatever came before: its text repeated
+    // (NCCL prints the same INFO line thousands of times) is skipped at once.
+    if (p === this.quiet || !GATE.test(p)) return undefined;
     if (p.includes('NCCL')) {
       const nccl = parseNcclLine(p);
       if (nccl?.level === 'INFO') {
         const t = TRAIL.exec(nccl.message);
+        if (!t) this.quiet = p;
         const warn = t ? this.lastWarn?.get(ev.file) : undefined;
         if (t && warn) addNote(warn, `${t[1]} -> ${t[2]} (${NCCL_RESULTS[t[2]!] ?? 'error'})`);
         return undefined;

@@ -25,9 +25,17 @@ const GATE = /emory|EMORY|OOM|ALLOC_FAILED|xhausted/;
 export class OomDetector implements LineDetector {
   private readonly book = new FindingBook('oom', 1);
 
+  /** The last payload that failed GATE or OOM. */
+  private miss: string | null = null;
+
   onLine(line: UnwrappedLine, ev: LineEvent): Flag[] | undefined {
     const p = line.payload;
-    if (!GATE.test(p) || !OOM.test(p)) return undefined;
+    // Both tests read the text alone: the text that failed them last time fails them again (repeated lines).
+    if (p === this.miss) return undefined;
+    if (!GATE.test(p) || !OOM.test(p)) {
+      this.miss = p;
+      return undefined;
+    }
     const r = this.book.note('oom', p, ev, 'confirmed');
     return r?.isNew ? [this.book.flag(r.finding, 'out of memory')] : undefined;
   }

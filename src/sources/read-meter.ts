@@ -5,8 +5,17 @@ import type { ReadStream } from 'node:fs';
  * bar: compared with the inputs' sizes on disk it gives a percentage and an ETA that hold for
  * compressed archives too. Polled (ReadStream.bytesRead), so it costs nothing per chunk.
  */
-const active = new Set<ReadStream>();
+const active = new Set<{ readonly bytesRead: number }>();
 let closed = 0;
+
+/** Meter a reader that counts its own `bytesRead` (plain files: input-streams.ts); call the result when it is done. */
+export function meterReader(r: { readonly bytesRead: number }): () => void {
+  active.add(r);
+  return () => {
+    if (!active.delete(r)) return;
+    closed += r.bytesRead;
+  };
+}
 
 export function meterStream(rs: ReadStream): ReadStream {
   active.add(rs);
