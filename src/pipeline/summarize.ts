@@ -9,6 +9,9 @@ import type { Run } from '../metrics/run.ts';
 import { freezePlan } from './freeze-plan.ts';
 import { enumerateInputs } from '../sources/inputs.ts';
 import { bytePathDefault, feedFile } from './byte-feed.ts';
+import { LateFreeze, rereadable } from './late-freeze.ts';
+import { pathInfo } from '../metrics/path-identity.ts';
+import type { EnumerateOptions } from '../sources/inputs.ts';
 
 export interface SummaryOptions extends RunSetOptions {
   aggregate?: Aggregate;
@@ -87,8 +90,16 @@ export async function summarize(inputs: string[], opts: SummaryOptions = {}): Pr
   // `unrecognized` problems): its frozen report once no file can join it (freeze-plan.ts), else null.
   const order = new Map<string, Frozen | null>();
   const plan = release ? await freezePlan(inputs) : null;
+  // No name walk to vouch for the inputs (archives): freeze runs a while after they end, and read
+  // again the few frozen too early (late-freeze.ts). Stdin and pipes cannot be read twice.
+  const late = release && !plan && (await rereadable(inputs)) ? new LateFreeze() : null;
+  const freezeNow = (key: string) => {
+    order.set(key, freeze(set.runs.get(key)!, pool, !!opts.history));
+    set.forgetRun(key);
+  };
   for await (const item of enumerateInputs(inputs, enumOpts)) {
     if (item.type === 'problem') {
+      if (late && item.problem.kind === 'duplicate_member' && item.problem.file) late.duplicate(pathInfo(item.problem.file).runKey);
       report(item.problem);
       continue;
     }
@@ -103,20 +114,28 @@ export async function summarize(inputs: string[], opts: SummaryOptions = {}): Pr
     opts.onFile?.(f.path);
     const run = set.runOf(track);
     if (!order.has(run.key)) order.set(run.key, null);
-    lines += await feedFile(set, track, f, (p) => report({ ...p, input: p.input ?? f.input }), bytePath);
+    // A file of a run frozen too early: read for its problems and counts; the run is made again below.
+    const redo = late?.opening(run.key) ?? false;
+    if (redo) order.set(run.key, null);
+    const n = await feedFile(set, track, f, (p) => report({ ...p, input: p.input ?? f.input }), bytePath);
+    lines += n;
     set.endFile(track);
     // No file still to come can join the run: its report now, its state let go.
-    if (plan?.ended(f.path, run.key)) {
-      order.set(run.key, freeze(run, pool, !!opts.history));
-      set.forgetRun(run.key);
+    if (plan?.ended(f.path, run.key)) freezeNow(run.key);
+    else if (late) {
+      for (const key of late.ended(run.key, n)) freezeNow(key);
+      if (redo) set.forgetRun(run.key);
     }
   }
+  if (late?.redo.size) await readAgain(inputs, enumOpts, set, late.redo, bytePath, freezeNow, report);
   const runs: RunReport[] = [];
   const series = opts.history ? new Map<string, IterPoint[]>() : undefined;
   for (const [key, frozen] of order) {
     let fr = frozen;
     if (!fr) {
-      const run = set.runs.get(key)!;
+      const run = set.runs.get(key);
+      // A redo run whose files were gone at the second read (reported there).
+      if (!run) continue;
       fr = freeze(run, pool, !!opts.history);
       // Each run's state is let go once its report is made: the two never add up.
       set.forgetRun(key);
@@ -135,4 +154,53 @@ export async function summarize(inputs: string[], opts: SummaryOptions = {}): Pr
     ...(opts.scaling ? { scaling: opts.scaling } : {}),
   });
   return { inputs, runs, groups, problems, skipped, files, lines, ...(series ? { series } : {}) };
+}
+
+/**
+ * The second pass of late-freeze.ts: the members of the runs frozen too early, read again in
+ * their order into fresh runs, each frozen once its last member is fed. Problems were reported by
+ * the first pass (same bytes); what differs from it (a file changed in between) is reported.
+ */
+async function readAgain(
+  inputs: string[],
+  enumOpts: EnumerateOptions,
+  set: RunSet,
+  redo: ReadonlyMap<string, { files: number; lines: number }>,
+  bytePath: boolean,
+  freezeNow: (key: string) => void,
+  report: (p: InputProblem) => void,
+): Promise<void> {
+  const got = new Map<string, { files: number; lines: number }>();
+  let left = redo.size;
+  for await (const item of enumerateInputs(inputs, enumOpts)) {
+    if (item.type === 'problem') continue;
+    const f = item.file;
+    const key = pathInfo(f.path).runKey;
+    const want = redo.get(key);
+    if (!want || got.get(key)?.files === want.files) continue;
+    const track = set.openFile(f.path, f.path);
+    if (!track) continue;
+    const n = await feedFile(set, track, f, () => {}, bytePath);
+    set.endFile(track);
+    const g = got.get(key) ?? { files: 0, lines: 0 };
+    g.files++;
+    g.lines += n;
+    got.set(key, g);
+    if (g.files === want.files) {
+      if (g.lines !== want.lines) report(changed(f.input, key, `${want.lines} lines at the first read, ${g.lines} at the second`));
+      freezeNow(key);
+      // Nothing after the last redo member needs reading.
+      if (--left === 0) break;
+    }
+  }
+  for (const [key, want] of redo) {
+    const g = got.get(key);
+    if (g?.files === want.files) continue;
+    report(changed(inputs.join(', '), key, `${want.files} file(s) at the first read, ${g?.files ?? 0} at the second`));
+    if (g) freezeNow(key);
+  }
+}
+
+function changed(input: string, key: string, what: string): InputProblem {
+  return { input, file: key, kind: 'unreadable', message: `the files of run ${key} changed while summary read them (${what}); its report is from the second read` };
 }
