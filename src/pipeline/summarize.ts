@@ -30,6 +30,10 @@ export interface SummaryOptions extends RunSetOptions {
    * once no file can join it (freeze-plan.ts). Default on; the result is the same either way (tested).
    */
   release?: boolean;
+  /** Ended runs of archives kept unfrozen before betting that no file joins them (late-freeze.ts; tests lower it). */
+  lateFreezeRuns?: number;
+  /** Called before the second pass that reads runs frozen too early again, with their number (late-freeze.ts). */
+  onReread?: (runs: number) => void | Promise<void>;
 }
 
 export interface SummaryResult {
@@ -92,7 +96,7 @@ export async function summarize(inputs: string[], opts: SummaryOptions = {}): Pr
   const plan = release ? await freezePlan(inputs) : null;
   // No name walk to vouch for the inputs (archives): freeze runs a while after they end, and read
   // again the few frozen too early (late-freeze.ts). Stdin and pipes cannot be read twice.
-  const late = release && !plan && (await rereadable(inputs)) ? new LateFreeze() : null;
+  const late = release && !plan && (await rereadable(inputs)) ? new LateFreeze(opts.lateFreezeRuns) : null;
   const freezeNow = (key: string) => {
     order.set(key, freeze(set.runs.get(key)!, pool, !!opts.history));
     set.forgetRun(key);
@@ -127,7 +131,10 @@ export async function summarize(inputs: string[], opts: SummaryOptions = {}): Pr
       if (redo) set.forgetRun(run.key);
     }
   }
-  if (late?.redo.size) await readAgain(inputs, enumOpts, set, late.redo, bytePath, freezeNow, report);
+  if (late?.redo.size) {
+    await opts.onReread?.(late.redo.size);
+    await readAgain(inputs, enumOpts, set, late.redo, bytePath, freezeNow, report);
+  }
   const runs: RunReport[] = [];
   const series = opts.history ? new Map<string, IterPoint[]>() : undefined;
   for (const [key, frozen] of order) {
