@@ -70,6 +70,42 @@ function freeze(run: Run, pool: TextPool, history: boolean): Frozen {
 }
 
 /**
+ * Every run in the order it was first seen (the order of runs[] before sorting, and of the
+ * `unrecognized` problems). A slot holds the run's key until it is frozen, then its report (null:
+ * no line); the rare extras (an `unrecognized` problem, an HTML series) sit beside, by slot. Only
+ * runs not frozen for good keep their key in the index: 100k frozen runs cost a report and a slot.
+ */
+class RunSlots {
+  readonly slots: (RunReport | null | string)[] = [];
+  private readonly index = new Map<string, number>();
+  readonly unrecognized = new Map<number, InputProblem>();
+  readonly history = new Map<number, IterPoint[]>();
+
+  seen(key: string): void {
+    if (this.index.has(key)) return;
+    this.index.set(key, this.slots.length);
+    this.slots.push(key);
+  }
+
+  /** A run frozen too early (late-freeze.ts): back to its key, to be frozen again. */
+  thaw(key: string): void {
+    const i = this.index.get(key)!;
+    this.slots[i] = key;
+    this.unrecognized.delete(i);
+    this.history.delete(i);
+  }
+
+  /** `forGood`: no file can join the run (freeze-plan.ts), so its key is not needed any more. */
+  put(key: string, fr: Frozen, forGood: boolean): void {
+    const i = this.index.get(key)!;
+    if (forGood) this.index.delete(key);
+    this.slots[i] = fr.rep;
+    if (fr.unrecognized) this.unrecognized.set(i, fr.unrecognized);
+    if (fr.history) this.history.set(i, fr.history);
+  }
+}
+
+/**
  * Headless: read every input to its end, then report. Streams everything: memory depends on the
  * number of runs, not on the size of the logs.
  */
@@ -90,15 +126,13 @@ export async function summarize(inputs: string[], opts: SummaryOptions = {}): Pr
   const bytePath = opts.bytePath ?? bytePathDefault();
   const enumOpts = opts.stdin ? { stdin: opts.stdin } : {};
   const pool = new TextPool();
-  // Every run in the order it was first seen (the order of runs[] before sorting, and of the
-  // `unrecognized` problems): its frozen report once no file can join it (freeze-plan.ts), else null.
-  const order = new Map<string, Frozen | null>();
+  const order = new RunSlots();
   const plan = release ? await freezePlan(inputs) : null;
   // No name walk to vouch for the inputs (archives): freeze runs a while after they end, and read
   // again the few frozen too early (late-freeze.ts). Stdin and pipes cannot be read twice.
   const late = release && !plan && (await rereadable(inputs)) ? new LateFreeze(opts.lateFreezeRuns) : null;
   const freezeNow = (key: string) => {
-    order.set(key, freeze(set.runs.get(key)!, pool, !!opts.history));
+    order.put(key, freeze(set.runs.get(key)!, pool, !!opts.history), !late);
     set.forgetRun(key);
   };
   for await (const item of enumerateInputs(inputs, enumOpts)) {
@@ -117,10 +151,10 @@ export async function summarize(inputs: string[], opts: SummaryOptions = {}): Pr
     files++;
     opts.onFile?.(f.path);
     const run = set.runOf(track);
-    if (!order.has(run.key)) order.set(run.key, null);
+    order.seen(run.key);
     // A file of a run frozen too early: read for its problems and counts; the run is made again below.
     const redo = late?.opening(run.key) ?? false;
-    if (redo) order.set(run.key, null);
+    if (redo) order.thaw(run.key);
     const n = await feedFile(set, track, f, (p) => report({ ...p, input: p.input ?? f.input }), bytePath);
     lines += n;
     set.endFile(track);
@@ -137,22 +171,29 @@ export async function summarize(inputs: string[], opts: SummaryOptions = {}): Pr
   }
   const runs: RunReport[] = [];
   const series = opts.history ? new Map<string, IterPoint[]>() : undefined;
-  for (const [key, frozen] of order) {
-    let fr = frozen;
-    if (!fr) {
-      const run = set.runs.get(key);
+  const slots = order.slots;
+  for (let i = 0; i < slots.length; i++) {
+    const slot = slots[i]!;
+    let rep: RunReport | null;
+    if (typeof slot === 'string') {
+      const run = set.runs.get(slot);
       // A redo run whose files were gone at the second read (reported there).
       if (!run) continue;
-      fr = freeze(run, pool, !!opts.history);
+      const fr = freeze(run, pool, !!opts.history);
       // Each run's state is let go once its report is made: the two never add up.
-      set.forgetRun(key);
-    }
-    order.delete(key);
+      set.forgetRun(slot);
+      rep = fr.rep;
+      if (fr.unrecognized) order.unrecognized.set(i, fr.unrecognized);
+      if (fr.history) order.history.set(i, fr.history);
+    } else rep = slot;
+    slots[i] = null;
     // A file that gave no line at all (binary, unreadable) is reported by its problem, not as a run.
-    if (!fr.rep) continue;
-    runs.push(fr.rep);
-    if (series && fr.history) series.set(fr.rep.source, fr.history);
-    if (fr.unrecognized) report(fr.unrecognized);
+    if (!rep) continue;
+    runs.push(rep);
+    const h = order.history.get(i);
+    if (series && h) series.set(rep.source, h);
+    const u = order.unrecognized.get(i);
+    if (u) report(u);
   }
   // Sorted by source and grouped: the same function as the live session's board (one implementation).
   const groups = reportGroups(runs, {
