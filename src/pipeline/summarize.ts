@@ -32,6 +32,8 @@ export interface SummaryOptions extends RunSetOptions {
   release?: boolean;
   /** Ended runs of archives kept unfrozen before betting that no file joins them (late-freeze.ts; tests lower it). */
   lateFreezeRuns?: number;
+  /** Their text, at most (late-freeze.ts RECENT_BYTES; tests lower it). */
+  lateFreezeBytes?: number;
   /** Called before the second pass that reads runs frozen too early again, with their number (late-freeze.ts). */
   onReread?: (runs: number) => void | Promise<void>;
 }
@@ -130,7 +132,7 @@ export async function summarize(inputs: string[], opts: SummaryOptions = {}): Pr
   const plan = release ? await freezePlan(inputs) : null;
   // No name walk to vouch for the inputs (archives): freeze runs a while after they end, and read
   // again the few frozen too early (late-freeze.ts). Stdin and pipes cannot be read twice.
-  const late = release && !plan && (await rereadable(inputs)) ? new LateFreeze(opts.lateFreezeRuns) : null;
+  const late = release && !plan && (await rereadable(inputs)) ? new LateFreeze(opts.lateFreezeRuns, opts.lateFreezeBytes) : null;
   const freezeNow = (key: string) => {
     order.put(key, freeze(set.runs.get(key)!, pool, !!opts.history), !late);
     set.forgetRun(key);
@@ -161,7 +163,7 @@ export async function summarize(inputs: string[], opts: SummaryOptions = {}): Pr
     // No file still to come can join the run: its report now, its state let go.
     if (plan?.ended(f.path, run.key)) freezeNow(run.key);
     else if (late) {
-      for (const key of late.ended(run.key, n)) freezeNow(key);
+      for (const key of late.ended(run.key, n, track.bytes)) freezeNow(key);
       if (redo) set.forgetRun(run.key);
     }
   }

@@ -103,16 +103,16 @@ describe('archives: late freezing and the second read', () => {
     return out;
   };
 
-  for (const keep of [0, 1, 3, 256]) {
-    it(`the same summary as keeping everything, ${keep} ended run(s) kept`, async () => {
-      const archive = tgz(spreadTree(), `spread-${keep}.tgz`);
+  for (const [keep, bytes] of [[0, undefined], [1, undefined], [3, undefined], [256, undefined], [256, 1]] as const) {
+    it(`the same summary as keeping everything, ${keep} ended run(s) kept${bytes ? `, ${bytes} byte(s) of their text` : ''}`, async () => {
+      const archive = tgz(spreadTree(), `spread-${keep}-${bytes}.tgz`);
       let reread = 0;
-      const lean = await summarize([archive], { lateFreezeRuns: keep, onReread: (n) => void (reread = n) });
+      const lean = await summarize([archive], { lateFreezeRuns: keep, ...(bytes ? { lateFreezeBytes: bytes } : {}), onReread: (n) => void (reread = n) });
       const full = await summarize([archive], { release: false });
       expect(lean.runs.filter((r) => r.files.length === 3)).toHaveLength(3);
       // node0/…, node1/…, node2/… hold the three files of each repeat far apart: with few runs kept, they are read again.
-      if (keep <= 1) expect(reread).toBeGreaterThan(0);
-      if (keep === 256) expect(reread).toBe(0);
+      if (keep <= 1 || bytes) expect(reread).toBeGreaterThan(0);
+      else if (keep === 256) expect(reread).toBe(0);
       expect(lean).toStrictEqual(full);
       expect([...summaryJsonChunks(lean)].join('')).toBe([...summaryJsonChunks(full)].join(''));
     });
