@@ -77,9 +77,9 @@ export class LateFreeze {
     return true;
   }
 
-  /** A duplicate of a member of run `key` was found: a frozen run must be made again to carry its flag. */
-  duplicate(key: string): void {
-    this.opening(key);
+  /** A duplicate of a member of run `key` was found: a frozen run must be made again to carry its flag. True when it was frozen. */
+  duplicate(key: string): boolean {
+    return this.frozen.has(key) && this.opening(key);
   }
 
   /** A file of run `key` ended after `lines` lines and `bytes` of text. Returns the runs to freeze now (oldest beyond the limits). */

@@ -139,7 +139,10 @@ export async function summarize(inputs: string[], opts: SummaryOptions = {}): Pr
   };
   for await (const item of enumerateInputs(inputs, enumOpts)) {
     if (item.type === 'problem') {
-      if (late && item.problem.kind === 'duplicate_member' && item.problem.file) late.duplicate(pathInfo(item.problem.file).runKey);
+      if (late && item.problem.kind === 'duplicate_member' && item.problem.file) {
+        const key = pathInfo(item.problem.file).runKey;
+        if (late.duplicate(key)) order.thaw(key);
+      }
       report(item.problem);
       continue;
     }
