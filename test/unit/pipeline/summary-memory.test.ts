@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -89,5 +90,70 @@ describe('streamed JSON', () => {
     const s = { inputs: ['a\nb'], runs: [{ x: 'line\none', y: [], z: {}, w: [1, [2, { v: '\u202e\x1b]0;t\x07' }]] }], groups: [], problems: [{ message: 'p\r\n' }], skipped: [] } as unknown as SummaryResult;
     const doc = { schema: 1, tool: 'dlperf-top', version: VERSION, inputs: s.inputs, runs: s.runs, groups: s.groups, problems: s.problems, skipped: s.skipped };
     expect([...summaryJsonChunks(s)].join('')).toBe(JSON.stringify(doc, null, 2) + '\n');
+  });
+});
+
+// Archives: a run is frozen some runs after it ends (late-freeze.ts); a later member of a frozen
+// run makes it a redo, read again in a second pass. With the limit at 0 or 1 nearly every
+// multi-file run of the spread tree is frozen too early: the result must not change.
+describe('archives: late freezing and the second read', () => {
+  const tgz = (root: string, name: string) => {
+    const out = join(tmp, name);
+    execFileSync('tar', ['-C', root, '-czf', out, '.']);
+    return out;
+  };
+
+  for (const [keep, bytes] of [[0, undefined], [1, undefined], [3, undefined], [256, undefined], [256, 1]] as const) {
+    it(`the same summary as keeping everything, ${keep} ended run(s) kept${bytes ? `, ${bytes} byte(s) of their text` : ''}`, async () => {
+      const archive = tgz(spreadTree(), `spread-${keep}-${bytes}.tgz`);
+      let reread = 0;
+      const lean = await summarize([archive], { lateFreezeRuns: keep, ...(bytes ? { lateFreezeBytes: bytes } : {}), onReread: (n) => void (reread = n) });
+      const full = await summarize([archive], { release: false });
+      expect(lean.runs.filter((r) => r.files.length === 3)).toHaveLength(3);
+      // node0/…, node1/…, node2/… hold the three files of each repeat far apart: with few runs kept, they are read again.
+      if (keep <= 1 || bytes) expect(reread).toBeGreaterThan(0);
+      else if (keep === 256) expect(reread).toBe(0);
+      expect(lean).toStrictEqual(full);
+      expect([...summaryJsonChunks(lean)].join('')).toBe([...summaryJsonChunks(full)].join(''));
+    });
+  }
+
+  it('plain file arguments and the demo archives, frozen at once', async () => {
+    const root = spreadTree();
+    const files = ['node0', 'node1', 'node2'].flatMap((n) => [1, 2, 3].map((r) => join(root, n, 'logs', '1n8g', `r50_b256_amp_${r}.log`)));
+    const demos = ['bert-scaling-demo.tgz', 'gpt-scaling-demo.tgz', 'resnet50-scaling-demo.tgz'].map((f) => join(repo, 'replays', f));
+    for (const inputs of [files, demos]) {
+      const lean = await summarize(inputs, { lateFreezeRuns: 0 });
+      expect(lean).toStrictEqual(await summarize(inputs, { release: false }));
+    }
+  });
+
+  it('a duplicate member of a frozen run: the run still carries its flag', async () => {
+    const root = join(tmp, 'dup');
+    mkdirSync(join(root, 'b'), { recursive: true });
+    writeFileSync(join(root, 'a_1n1g.log'), ngc);
+    writeFileSync(join(root, 'b', 'r50_b256_amp_1.log'), ngc);
+    writeFileSync(join(root, 'b', 'r50_b256_amp_2.log'), ngc);
+    const out = join(tmp, 'dup.tar');
+    // The same path twice: tar -r appends a second copy after the other runs.
+    execFileSync('tar', ['-C', root, '-cf', out, 'a_1n1g.log', 'b']);
+    execFileSync('tar', ['-C', root, '-rf', out, 'a_1n1g.log']);
+    const lean = await summarize([out], { lateFreezeRuns: 0 });
+    const full = await summarize([out], { release: false });
+    expect(lean.problems.some((p) => p.kind === 'duplicate_member')).toBe(true);
+    expect(lean.runs.find((r) => r.source.endsWith('a_1n1g.log'))!.flags.some((f) => f.kind === 'duplicate_member')).toBe(true);
+    expect(lean).toStrictEqual(full);
+  });
+
+  it('a file that changed between the two reads is reported, not mixed in silently', async () => {
+    const root = join(tmp, 'changing');
+    for (const n of ['node0', 'node1']) mkdirSync(join(root, n), { recursive: true });
+    for (const f of ['node0/r50_b256_amp_1.log', 'node0/r50_b256_amp_2.log', 'node1/r50_b256_amp_1.log']) writeFileSync(join(root, f), ngc);
+    const inputs = ['node0/r50_b256_amp_1.log', 'node0/r50_b256_amp_2.log', 'node1/r50_b256_amp_1.log'].map((f) => join(root, f));
+    const s = await summarize(inputs, { lateFreezeRuns: 0, onReread: () => appendFileSync(inputs[0]!, 'one more line\n') });
+    const changed = s.problems.filter((p) => p.kind === 'unreadable');
+    expect(changed).toHaveLength(1);
+    expect(changed[0]!.message).toMatch(/changed while summary read them \(\d+ lines at the first read, \d+ at the second\)/);
+    expect(s.runs.find((r) => r.files.length === 2)).toBeDefined();
   });
 });
