@@ -157,7 +157,9 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
       await new Promise<void>((resolve) => {
         const timer = setInterval(() => {
           const done = v['exit-when-done'] && started && (finishQuietRuns(store, idleMs) || (store.runSet.runs.size === 0 && allSourcesFailed(store)));
-          nd.snapshot();
+          // The last one (done) is written whatever the reader's backlog.
+          if (done) nd.snapshot();
+          else nd.periodic();
           if (done) {
             clearInterval(timer);
             resolve();
