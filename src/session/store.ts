@@ -308,7 +308,7 @@ export class SessionStore {
 
   /** Recent raw lines of a file for the log pane (escape sequences are stripped by the view). */
   tail(file: string): LogLine[] {
-    return this.tails.read(file);
+    return this.tails.get(file)?.toArray() ?? [];
   }
 
   dispose(): void {
