@@ -166,7 +166,9 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
           const noRuns = v['exit-when-done'] && started && !quietRuns && nothingToWaitFor(store, missingAfterMs);
           if (noRuns && !allSourcesFailed(store)) gaveUp = true;
           const done = quietRuns || noRuns;
-          nd.snapshot();
+          // The last one (done) is written whatever the reader's backlog.
+          if (done) nd.snapshot();
+          else nd.periodic();
           if (done) {
             clearInterval(timer);
             resolve();

@@ -63,21 +63,59 @@ function spread(xs: readonly (readonly [FileTrack, number])[]): number {
   return m ? (Math.max(...v) - Math.min(...v)) / Math.abs(m) : 0;
 }
 
-/** Lag of each printing file on the latest iteration all printing files have (null when fewer than two print). */
+/**
+ * Lag of each printing file on the latest iteration all printing files have (null when fewer than two print).
+ * No common iteration can be later than the earliest of the files' latest ones: that one is tried
+ * first (it is the answer whenever every file holds it, the usual case), before counting every
+ * iteration of every file. At 1,024 rank files and ten snapshots a second, a map per file (the
+ * earlier way) was half of the snapshot's cost.
+ */
 function arrivalLags(files: readonly FileTrack[]): Map<FileTrack, number> {
   const printing = files.filter((f) => f.arrivals.size > 0);
   const out = new Map<FileTrack, number>();
   if (printing.length < 2) return out;
-  const maps = printing.map((f) => new Map(f.arrivals.toArray().map((a) => [a.iter, a])));
-  let common: number | null = null;
-  for (const iter of maps[0]!.keys()) if (maps.every((m) => m.has(iter)) && (common === null || iter > common)) common = iter;
-  if (common === null) return out;
-  const hits = maps.map((m) => m.get(common!)!);
+  const recent = printing.map((f) => f.arrivals.toArray());
+  let bound = Infinity;
+  for (const list of recent) {
+    let top = -Infinity;
+    for (const a of list) if (a.iter > top) top = a.iter;
+    if (top < bound) bound = top;
+  }
+  // Each file's latest arrival of iteration `iter` (a file may hold one twice: the later counts).
+  const latest = (list: readonly Arrival[], iter: number): Arrival | undefined => {
+    for (let k = list.length - 1; k >= 0; k--) if (list[k]!.iter === iter) return list[k];
+    return undefined;
+  };
+  let hits = recent.map((list) => latest(list, bound));
+  if (hits.some((h) => h === undefined)) {
+    const common = latestCommon(recent);
+    if (common === null) return out;
+    hits = recent.map((list) => latest(list, common));
+  }
   // The log's own clock where every node's line has one (what the nodes did, not how fast the lines
   // travelled; a replay at max speed has no meaningful arrival times), else arrival on the event clock.
-  const logClock = hits.every((h) => h.log !== null);
-  const ats = hits.map((h) => (logClock ? h.log! : h.at / 1000));
-  const first = Math.min(...ats);
+  const logClock = hits.every((h) => h!.log !== null);
+  const ats = hits.map((h) => (logClock ? h!.log! : h!.at / 1000));
+  let first = Infinity;
+  for (const t of ats) if (t < first) first = t;
   printing.forEach((f, i) => out.set(f, ats[i]! - first));
   return out;
+}
+
+type Arrival = ReturnType<FileTrack['arrivals']['toArray']>[number];
+
+/** The latest iteration held by every list, or null: how many lists hold each (one counting once per list). */
+function latestCommon(recent: readonly (readonly Arrival[])[]): number | null {
+  const count = new Map<number, number>();
+  const lastList = new Map<number, number>();
+  recent.forEach((list, i) => {
+    for (const a of list) {
+      if (lastList.get(a.iter) === i) continue;
+      lastList.set(a.iter, i);
+      count.set(a.iter, (count.get(a.iter) ?? 0) + 1);
+    }
+  });
+  let common: number | null = null;
+  for (const [iter, n] of count) if (n === recent.length && (common === null || iter > common)) common = iter;
+  return common;
 }

@@ -27,9 +27,8 @@ export function progressPrinters(run: Run): { printers: FileTrack[]; files: numb
   return { printers: run.files.filter((f) => f.lastIter !== null), files: run.files.length };
 }
 
-/** Why a source shows no iterations although its run progresses: `no progress lines: 1 of 4 nodes prints them`. */
-export function noProgressNote(f: FileTrack, run: Run): string | null {
-  if (f.lastIter !== null) return null;
+/** What a file of `run` that prints no progress lines is told (null: no file of the run prints any). */
+function runNote(run: Run): string | null {
   const { printers, files } = progressPrinters(run);
   if (printers.length === 0) return null;
   const nodes = new Set(run.files.map((x) => x.node)).size;
@@ -38,10 +37,26 @@ export function noProgressNote(f: FileTrack, run: Run): string | null {
 }
 
 /**
+ * Why a source shows no iterations although its run progresses: `no progress lines: 1 of 4 nodes
+ * prints them`. The note is the run's (it walks the run's files): `memo` keeps it per run across
+ * the calls of one snapshot or tick, which ask it for every file (O(files²) without it).
+ */
+export function noProgressNote(f: FileTrack, run: Run, memo?: Map<Run, string | null>): string | null {
+  if (f.lastIter !== null) return null;
+  if (!memo) return runNote(run);
+  let note = memo.get(run);
+  if (note === undefined) {
+    note = runNote(run);
+    memo.set(run, note);
+  }
+  return note;
+}
+
+/**
  * The state a streaming or quiet source moves to after `ageMs` without a line, or null to stay.
  * `current` is its state now (only `streaming` and `quiet` move).
  */
-export function quietVerdict(current: NodeState, ageMs: number, f: FileTrack, run: Run, rule: QuietRule): QuietVerdict | null {
+export function quietVerdict(current: NodeState, ageMs: number, f: FileTrack, run: Run, rule: QuietRule, memo?: Map<Run, string | null>): QuietVerdict | null {
   if (current !== 'streaming' && current !== 'quiet') return null;
   // A log that prints every 13 s (OneFlow BERT: every 20 steps) is not quiet after 10 s, nor one
   // that prints every 50 s stale after 60: the thresholds stretch with the run's usual gap.
@@ -50,7 +65,7 @@ export function quietVerdict(current: NodeState, ageMs: number, f: FileTrack, ru
   const staleMs = Math.max(rule.staleMs, 5 * gap);
   if (ageMs < quietMs) return null;
   if (run.primary()?.phase === 'done') return { state: 'ended', message: 'run done (measured window complete); no lines since' };
-  const note = noProgressNote(f, run);
+  const note = noProgressNote(f, run, memo);
   if (note) return current === 'quiet' ? null : { state: 'quiet', message: note };
   if (ageMs >= staleMs) return { state: 'stale' };
   return current === 'streaming' ? { state: 'quiet' } : null;

@@ -32,6 +32,8 @@ export interface SnapshotContext {
   version: number;
   /** Reports of runs (and series of files) kept from earlier snapshots while they did not change. */
   cache?: SnapshotCache;
+  /** Each run's no-progress note, computed once per snapshot (buildSnapshot fills it). */
+  notes?: Map<Run, string | null>;
 }
 
 interface CachedRun {
@@ -118,7 +120,8 @@ function runPhase(run: Run, report: RunReport, stalled: boolean): RunPhase {
 }
 
 /** Pure: the session's state as the presenters see it. */
-export function buildSnapshot(ctx: SnapshotContext): SessionSnapshot {
+export function buildSnapshot(ctxIn: SnapshotContext): SessionSnapshot {
+  const ctx: SnapshotContext = { ...ctxIn, notes: new Map() };
   const runs: RunView[] = [];
   const nodes: NodeView[] = [];
   const reports = new Map<Run, RunReport>();
@@ -226,7 +229,7 @@ function nodeView(f: FileTrack, run: Run, ctx: SnapshotContext, figures: NodeFig
     state: st?.state ?? (f.ended ? 'ended' : 'streaming'),
     reason: st && st.state !== 'streaming' ? reasonOf(st.message) : null,
     ...(st?.message ? { message: st.message } : {}),
-    note: noProgressNote(f, run),
+    note: noProgressNote(f, run, ctx.notes),
     bytes: f.bytes,
     lines: f.lines,
     last_line_age_s: f.lastLineAt === null ? null : Math.max(0, (ctx.now - f.lastLineAt) / 1000),

@@ -204,11 +204,12 @@ export class SessionStore {
     const now = this.opts.now();
     const quiet = this.opts.quietMs ?? 10_000;
     const stale = this.opts.staleMs ?? 60_000;
+    const notes = new Map<import('../metrics/run.ts').Run, string | null>();
     for (const [file, t] of this.tracks) {
       const st = this.status.get(file);
       if (!st || t.lastLineAt === null) continue;
       // quiet → stale, except for a run that is done or a source that prints no progress (node-rules.ts).
-      const v = quietVerdict(st.state, now - t.lastLineAt, t, this.runSet.runOf(t), { quietMs: quiet, staleMs: stale });
+      const v = quietVerdict(st.state, now - t.lastLineAt, t, this.runSet.runOf(t), { quietMs: quiet, staleMs: stale }, notes);
       if (v) this.setState(t.node, file, v.state, now, v.message);
     }
     this.stall.check(this.runSet, now);
