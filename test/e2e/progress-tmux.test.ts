@@ -18,7 +18,9 @@ const tmp = mkdtempSync(join(tmpdir(), 'dlperf-progress-'));
 let big: string;
 let session: TmuxSession | undefined;
 beforeAll(async () => {
-  big = await bigArchive(tmp, 3000);
+  // Large enough that reading it outlasts the bar's 400 ms delay and several of its frames, also at
+  // the byte path's speed (with 3,000 copies the bar was created but the read ended before its first frame, under load).
+  big = await bigArchive(tmp, 12000);
 });
 afterEach(() => session?.kill());
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
