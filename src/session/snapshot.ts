@@ -244,6 +244,22 @@ function nodeView(f: FileTrack, run: Run, ctx: SnapshotContext, figures: NodeFig
   }, f, ctx.cache);
 }
 
+/** The figures of a row that has none yet (a named source with no line, a glob's own row), in the NDJSON key order. */
+export const NO_FIGURES = {
+  last_line_age_s: null,
+  iteration: null,
+  phase: null,
+  throughput_instant: null,
+  throughput_rolling_median: null,
+  note: null,
+  step_time_s: null,
+  compute_time_s: null,
+  data_time_s: null,
+  deviation: null,
+  deviation_of: null,
+  arrival_lag_s: null,
+} as const;
+
 function placeholderView(s: SourceView): NodeView {
   return withLazySeries({
     node: s.node,
@@ -254,18 +270,7 @@ function placeholderView(s: SourceView): NodeView {
     ...(s.message ? { message: s.message } : {}),
     bytes: 0,
     lines: 0,
-    last_line_age_s: null,
-    iteration: null,
-    phase: null,
-    throughput_instant: null,
-    throughput_rolling_median: null,
-    note: null,
-    step_time_s: null,
-    compute_time_s: null,
-    data_time_s: null,
-    deviation: null,
-    deviation_of: null,
-    arrival_lag_s: null,
+    ...NO_FIGURES,
     flags: [],
   }, undefined, undefined);
 }

@@ -1,5 +1,6 @@
 import type { Flag } from '../core/types.ts';
 import type { Transport } from '../signals/types.ts';
+import { NO_FIGURES } from '../session/snapshot.ts';
 import type { SourceView } from '../session/source-registry.ts';
 import type { NodeView, RunView, SessionSnapshot } from '../session/types.ts';
 import type { RunItem } from './components/run-list.tsx';
@@ -67,20 +68,9 @@ export function sourceRows(s: SessionSnapshot): NodeView[] {
       run: null,
       state: v.state,
       reason: v.reason ?? `following ${v.files} file${v.files === 1 ? '' : 's'}`,
-      note: null,
       bytes: v.bytes,
       lines: v.lines,
-      last_line_age_s: null,
-      iteration: null,
-      phase: null,
-      throughput_instant: null,
-      throughput_rolling_median: null,
-      step_time_s: null,
-      compute_time_s: null,
-      data_time_s: null,
-      deviation: null,
-      deviation_of: null,
-      arrival_lag_s: null,
+      ...NO_FIGURES,
       flags: [],
       series: [],
     });
