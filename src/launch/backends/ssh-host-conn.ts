@@ -1,11 +1,14 @@
 /**
  * One host's connection for the ssh launch backend: an ssh2 chain (ProxyJump hops, known_hosts,
- * agent, keepalives as in live mode) plus one SFTP session, re-opened with backoff after a loss,
- * and `exec` for the backend's small control scripts (bounded output, time limit).
+ * agent, keepalives as in live mode) plus one way to read the node's files (`fs`: the SFTP session,
+ * or short exec commands where the server has no SFTP subsystem, as in live mode), re-opened with
+ * backoff after a loss, and `exec` for the backend's small control scripts (bounded output, time limit).
  */
-import type { ClientChannel, SFTPWrapper } from 'ssh2';
+import type { ClientChannel } from 'ssh2';
 import { openSshChain, type SshChain } from '../../sources/ssh/connect.ts';
 import { backoffDelay, DEFAULT_BACKOFF, sleep } from '../../sources/ssh/backoff.ts';
+import { openRemoteFs } from '../../sources/ssh/open-remote-fs.ts';
+import { type RemoteFs, SftpFs } from '../../sources/ssh/remote-fs.ts';
 import type { ResolvedHost } from './ssh-hosts.ts';
 import { printable } from './types.ts';
 
@@ -25,10 +28,11 @@ export function errText(err: unknown): string {
   return printable((err as Error)?.message ?? String(err));
 }
 
-/** One host's connection (SSH + one SFTP session), re-opened on demand after a loss. */
+/** One host's connection (SSH + its file reader), re-opened on demand after a loss. */
 export class HostConn {
   chain: SshChain | null = null;
-  sftp: SFTPWrapper | null = null;
+  /** How the node's files are read (SFTP, or exec where the server has no SFTP subsystem). */
+  fs: RemoteFs | null = null;
   lost: string | null = null;
   private opening: Promise<void> | null = null;
   private attempts = 0;
@@ -42,7 +46,7 @@ export class HostConn {
   ) {}
 
   get connected(): boolean {
-    return this.chain !== null && this.sftp !== null && this.lost === null;
+    return this.chain !== null && this.fs !== null && this.lost === null;
   }
 
   /** Connect now (first connection of a case: errors are the caller's). */
@@ -82,31 +86,31 @@ export class HostConn {
       chain.destroy();
       throw new Error('closed');
     }
-    let sftp: SFTPWrapper;
+    let fs: RemoteFs;
     try {
-      sftp = await new Promise<SFTPWrapper>((resolve, reject) => {
-        chain.client.sftp((err, s) => (err ? reject(new Error(`cannot start the SFTP subsystem: ${err.message}`)) : resolve(s)));
-      });
+      fs = await openRemoteFs(chain, (m) => this.opts.onNote?.(this.host.name, m));
     } catch (err) {
       chain.destroy();
       throw err;
     }
     this.chain = chain;
-    this.sftp = sftp;
+    this.fs = fs;
     this.lost = null;
     chain.onLost((why) => {
       if (this.chain === chain) {
         this.lost = printable(why);
-        this.sftp = null;
+        this.fs = null;
       }
     });
-    sftp.once('close', () => {
-      if (this.chain === chain) {
-        this.lost ??= 'SFTP session closed';
-        this.sftp = null;
-        chain.destroy();
-      }
-    });
+    if (fs instanceof SftpFs) {
+      fs.sftp.once('close', () => {
+        if (this.chain === chain) {
+          this.lost ??= 'SFTP session closed';
+          this.fs = null;
+          chain.destroy();
+        }
+      });
+    }
   }
 
   /** Run a command; resolves with its exit code (null if the channel closed without one) and output. */
@@ -160,7 +164,7 @@ export class HostConn {
   drop(): void {
     const chain = this.chain;
     this.chain = null;
-    this.sftp = null;
+    this.fs = null;
     chain?.destroy();
   }
 
@@ -168,7 +172,7 @@ export class HostConn {
     this.closed = true;
     const chain = this.chain;
     this.chain = null;
-    this.sftp = null;
+    this.fs = null;
     if (!chain) return;
     chain.end();
     await Promise.race([new Promise<void>((r) => chain.onLost(() => r())), sleep(1000)]);

@@ -11,7 +11,7 @@ import { shQuoteAlways } from '../quote.ts';
 import { notStartedOutcome, parseRc } from './case-run.ts';
 import { LogTail } from './log-tail.ts';
 import { errText, type HostConn } from './ssh-host-conn.ts';
-import { procAlive, readSmall, SftpReader, sftpPath } from './ssh-sftp-files.ts';
+import { download, procAlive, readSmall, RemoteFileReader, sftpPath } from './ssh-sftp-files.ts';
 import type { CaseContext, NodeOutcome } from './types.ts';
 
 export interface NodeRun {
@@ -19,7 +19,7 @@ export interface NodeRun {
   conn: HostConn;
   out: NodeOutcome;
   tail: LogTail;
-  reader: SftpReader | null;
+  reader: RemoteFileReader | null;
   done: boolean;
   /** Ended without an exit status. */
   vanished: boolean;
@@ -90,19 +90,19 @@ export async function pollNode(n: NodeRun, env: NodeRunEnv): Promise<void> {
     n.lostSince = null;
     env.status(n, 'streaming', `reconnected to ${n.pn.host}`);
   }
-  const sftp = n.conn.sftp!;
-  if (!n.reader || n.reader.sftp !== sftp) n.reader = new SftpReader(sftp, sftpPath(n.pn.log));
+  const fs = n.conn.fs!;
+  if (!n.reader || n.reader.fs !== fs) n.reader = new RemoteFileReader(fs, sftpPath(n.pn.log));
   try {
     for (let i = 0; i < 4; i++) if (!(await n.tail.poll(n.reader)).more) break;
-    let rc = parseRc(await readSmall(sftp, rcPath(n)));
+    let rc = parseRc(await readSmall(fs, rcPath(n)));
     if (rc === null && now - n.lastAliveCheck >= env.aliveCheckMs && n.out.pgid !== null) {
       n.lastAliveCheck = now;
       // /proc/<pgid> over SFTP (the group leader is the node script: it lives until the exit
       // status is written); a remote shell only where /proc cannot be read.
-      let alive = await procAlive(sftp, n.out.pgid);
+      let alive = await procAlive(fs, n.out.pgid);
       if (alive === null) alive = !(await n.conn.exec(bashPlain(aliveScript(n.out.pgid)), env.execTimeoutMs)).out.includes(MARK.gone);
       if (!alive) {
-        rc = parseRc(await readSmall(sftp, rcPath(n)));
+        rc = parseRc(await readSmall(fs, rcPath(n)));
         if (rc === null) n.vanished = true;
       }
     }
@@ -133,7 +133,7 @@ export async function stopNode(n: NodeRun, force: boolean, graceS: number, execT
 export async function settleStoppedNode(n: NodeRun, now: number): Promise<void> {
   if (n.conn.connected) {
     try {
-      n.out.exitCode = parseRc(await readSmall(n.conn.sftp!, rcPath(n)));
+      n.out.exitCode = parseRc(await readSmall(n.conn.fs!, rcPath(n)));
     } catch {
       // keep null
     }
@@ -150,14 +150,14 @@ export async function collectNodeLog(n: NodeRun, dir: string, env: Pick<NodeRunE
     return;
   }
   if (!n.conn.connected) await n.conn.ensure(Infinity).catch(() => false);
-  const sftp = n.conn.connected ? n.conn.sftp : null;
-  if (!sftp) {
+  const fs = n.conn.connected ? n.conn.fs : null;
+  if (!fs) {
     n.out.reason ??= 'its log could not be fetched (connection lost)';
     env.status(n, 'ended', n.out.reason ?? undefined);
     return;
   }
   try {
-    if (!n.reader || n.reader.sftp !== sftp) n.reader = new SftpReader(sftp, sftpPath(n.pn.log));
+    if (!n.reader || n.reader.fs !== fs) n.reader = new RemoteFileReader(fs, sftpPath(n.pn.log));
     await n.tail.drain(n.reader);
     await n.reader.close();
   } catch {
@@ -165,7 +165,7 @@ export async function collectNodeLog(n: NodeRun, dir: string, env: Pick<NodeRunE
   }
   const local = join(dir, `node${n.pn.node_rank}.log`);
   try {
-    await new Promise<void>((resolve, reject) => sftp.fastGet(sftpPath(n.pn.log), local, (err) => (err ? reject(err) : resolve())));
+    await download(fs, sftpPath(n.pn.log), local);
     n.out.localLog = local;
   } catch (err) {
     n.out.reason ??= `its log could not be fetched: ${errText(err)}`;
