@@ -117,6 +117,10 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
     ...(v.poll ? { poll: true } : {}),
     ...(pollMs !== undefined ? { pollMs } : {}),
     ...(watcher !== undefined ? { watcher } : {}),
+    // Headless: local files are read right before each snapshot (live.drain below), and between
+    // snapshots at most every 1.5 intervals (at most 250 ms, so that events are not held longer),
+    // instead of every 50 ms: at --interval 0.1 and 1,024 busy files, half the reads.
+    ...(headless ? { coalesceMs: Math.min(250, Math.max(50, 1.5 * intervalMs)) } : {}),
     ...(v.window ? { windows: v.window.map(parseWindowArg) } : {}),
     ...parseMethodArg(v.method),
     ...(parser ? { format: parser } : {}),
@@ -162,6 +166,7 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
       let gaveUp = false;
       await new Promise<void>((resolve) => {
         const timer = setInterval(() => {
+          live.drain();
           const quietRuns = v['exit-when-done'] && started && finishQuietRuns(store, idleMs);
           const noRuns = v['exit-when-done'] && started && !quietRuns && nothingToWaitFor(store, missingAfterMs);
           if (noRuns && !allSourcesFailed(store)) gaveUp = true;

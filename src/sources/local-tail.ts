@@ -367,6 +367,10 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
   };
 
   return {
+    drain() {
+      if (!stopped) scheduler.drain();
+    },
+
     start() {
       if (stopped) return Promise.resolve();
       starting ??= doStart();
@@ -375,6 +379,9 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
 
     async stop() {
       if (stopped) return;
+      // What the watchers said was written is read before the end (the last snapshot has every
+      // line of it, also when reading lagged behind the writers when the stop came).
+      scheduler.drain(Infinity);
       stopped = true;
       await starting?.catch(() => undefined);
       if (timer) clearInterval(timer);
