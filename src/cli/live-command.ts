@@ -10,7 +10,8 @@ import { parserOption } from './known-sets.ts';
 import { outputArg } from './output-arg.ts';
 import { onStopSignals } from './output-guard.ts';
 import { visible } from '../shared/sanitize.ts';
-import { allSourcesFailed, exitVerdict, nothingToWaitFor, sourceStateLine } from './live-exit.ts';
+import { allSourcesFailed, exitVerdict, lostSources, nothingToWaitFor, sourceStateLine } from './live-exit.ts';
+import type { SourceView } from '../session/source-registry.ts';
 
 export const LIVE_HELP = `Usage: dlperf-top [live] SOURCE... [options]
 
@@ -164,11 +165,20 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
       });
       // Ended on --missing-after (no source delivered, some still retrying): the verdict says so.
       let gaveUp = false;
+      let lost: SourceView[] = [];
       await new Promise<void>((resolve) => {
         const timer = setInterval(() => {
           live.drain();
-          const quietRuns = v['exit-when-done'] && started && finishQuietRuns(store, idleMs);
-          const noRuns = v['exit-when-done'] && started && !quietRuns && nothingToWaitFor(store, missingAfterMs);
+          // A source that lost its connection after delivering lines holds the quiet runs open for
+          // --missing-after (its unsent lines may change them); past that it is missing (exit 5).
+          const lostNow = v['exit-when-done'] && started ? lostSources(store) : [];
+          const lostWaiting = lostNow.some((l) => store.now() - l.since < missingAfterMs);
+          const quietRuns = v['exit-when-done'] && started && !lostWaiting && finishQuietRuns(store, idleMs);
+          if (quietRuns && lostNow.length > 0) {
+            lost = lostNow;
+            gaveUp = true;
+          }
+          const noRuns = v['exit-when-done'] && started && !quietRuns && !lostWaiting && nothingToWaitFor(store, missingAfterMs);
           if (noRuns && !allSourcesFailed(store)) gaveUp = true;
           const done = quietRuns || noRuns;
           // The last one (done) is written whatever the reader's backlog.
@@ -191,7 +201,7 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
       if (v['exit-when-done']) {
         // The final snapshot says which named sources fail the run (and why).
         store.flush();
-        const verdict = exitVerdict(store, gaveUp ? missingAfterMs / 1000 : undefined);
+        const verdict = exitVerdict(store, gaveUp ? missingAfterMs / 1000 : undefined, lost);
         nd.snapshot({ exit: { code: verdict.code, missing: verdict.missing.map((m) => ({ source: m.source, node: m.node, state: m.state, reason: m.reason })), ...(gaveUp ? { gave_up_after_s: missingAfterMs / 1000 } : {}) } });
         if (verdict.message) io.stderr.write(verdict.message);
         exitCode = verdict.code;

@@ -25,19 +25,38 @@ export interface ExitVerdict {
   message: string;
 }
 
-/** `gaveUpAfterS`: the session ended on `--missing-after` (said on the stderr line). */
-export function exitVerdict(store: SessionStore, gaveUpAfterS?: number): ExitVerdict {
-  const missing = store.sources.missing();
+/**
+ * `gaveUpAfterS`: the session ended on `--missing-after` (said on the stderr line). `lost`: sources
+ * that delivered lines and were still reconnecting when the session ended (lostSources, taken
+ * before the quiet runs' files were ended, which would show them as `ended`).
+ */
+export function exitVerdict(store: SessionStore, gaveUpAfterS?: number, lost: readonly SourceView[] = []): ExitVerdict {
+  const missing = [...store.sources.missing()];
+  for (const l of lost) if (!missing.some((m) => m.source === l.source)) missing.push(l);
   if (missing.length === 0) return { code: EXIT.ok, missing, message: '' };
-  const never = missing.filter((v) => !v.reporting).length;
   const total = store.sources.size;
-  const what = never === missing.length ? `never delivered a line` : `never delivered a line or ended in error`;
+  const lostSet = new Set(lost.map((l) => l.source));
+  const kinds = [
+    missing.some((v) => !v.reporting) ? 'never delivered a line' : '',
+    missing.some((v) => v.reporting && v.state === 'error' && !lostSet.has(v.source)) ? 'ended in error' : '',
+    lost.length > 0 ? `lost ${missing.length === 1 ? 'its' : 'their'} connection` : '',
+  ].filter(Boolean);
+  const what = kinds.length === 1 ? kinds[0] : `${kinds.slice(0, -1).join(', ')} or ${kinds.at(-1)}`;
   const gaveUp = gaveUpAfterS !== undefined ? ` (gave up after ${gaveUpAfterS} s: --missing-after)` : '';
   return {
     code: EXIT.inputErrors,
     missing,
     message: `dlperf-top: ${missing.length} of ${total} source${total === 1 ? '' : 's'} ${what}${gaveUp}: ${missing.map(missingText).join('; ')}\n`,
   };
+}
+
+/**
+ * Sources that delivered lines and are reconnecting (the connection dropped, ssh retries): what
+ * they have not sent yet is still on their node, so a quiet run is not done while one of them is
+ * within `--missing-after` of losing it (see the timer in live-command.ts).
+ */
+export function lostSources(store: SessionStore): SourceView[] {
+  return store.sources.views(() => undefined).filter((v) => v.reporting && v.state === 'reconnecting');
 }
 
 /** Nothing more will come without the user: every named source is in error (and none reports). */

@@ -5,7 +5,7 @@
  * at 80×24, and lists them in the problems view (`!`).
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,6 +108,65 @@ describe('named sources that fail, with the real binary', () => {
     const last = out.trim().split('\n').map((l) => JSON.parse(l)).at(-1);
     expect(last.exit).toEqual({ code: 0, missing: [] });
     expect(last.runs[0].throughput).toBeGreaterThan(0);
+  }, 45_000);
+
+  /**
+   * A node that delivered lines and then lost its connection (sshd gone) is not a finished node:
+   * what it had not sent yet is still on its disk. The session waits --missing-after for it to
+   * come back; if it does not, exit 5 naming it as lost; if it does, its lines are read and exit 0.
+   */
+  async function lostSource(comeBack: boolean): Promise<{ code: number | null; out: string; err: string }> {
+    const s = await fx.startSshd();
+    const cfg = join(tmp, `ssh_config_lost_${comeBack}`);
+    writeFileSync(cfg, `Host lost\n  HostName 127.0.0.1\n  Port ${s.port}\n  User ${fx.user}\n`);
+    const log = join(tmp, `lost-${comeBack}.log`);
+    copyFileSync(join(ROOT, 'test/e2e/fixtures/tui-demo/node1.log'), log);
+    const child = spawn(process.execPath, [BIN, 'live', '--headless', '--exit-when-done', '--idle', '1', '--interval', '0.2', '--missing-after', comeBack ? '30' : '2', '--ssh-config', cfg, '--known-hosts', fx.knownHostsPath, '-i', fx.clientKeyPath, `lost:${log}`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SSH_AUTH_SOCK: '' } });
+    let out = '';
+    let err = '';
+    let stopped = false;
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      // Once its lines are in, the server goes away (before --idle can end the run).
+      if (!stopped && /"reporting":1/.test(out)) {
+        stopped = true;
+        void s.stop().then(async () => {
+          // Written while the node is unreachable: read after the reconnect, once, or never.
+          appendFileSync(log, 'written while the connection was down 1\nwritten while the connection was down 2\n');
+          if (!comeBack) return;
+          await new Promise((r) => setTimeout(r, 1500));
+          await s.start();
+        });
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const kill = setTimeout(() => child.kill('SIGKILL'), 40_000);
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    clearTimeout(kill);
+    await s.stop();
+    return { code, out, err };
+  }
+
+  it('a source that lost its connection after delivering lines fails --exit-when-done once --missing-after passed', async () => {
+    const { code, out, err } = await lostSource(false);
+    expect(code, err).toBe(5);
+    expect(err).toMatch(/source lost:\S+ is reconnecting: connection refused/);
+    expect(err).toMatch(/1 of 1 source lost its connection \(gave up after 2 s: --missing-after\): lost:\S+ \(reconnecting: connection refused, retry in [\d.]+ s\)/);
+    const last = out.trim().split('\n').map((l) => JSON.parse(l)).at(-1);
+    expect(last.exit).toMatchObject({ code: 5, gave_up_after_s: 2 });
+    expect(last.exit.missing).toMatchObject([{ state: 'reconnecting' }]);
+    expect(last.nodes[0].lines).toBe(40);
+    expect(last.runs[0].throughput).toBeGreaterThan(0);
+  }, 45_000);
+
+  it('a source whose connection comes back within --missing-after is waited for: exit 0', async () => {
+    const { code, out, err } = await lostSource(true);
+    expect(code, err).toBe(0);
+    expect(err).toMatch(/source lost:\S+ is reconnecting: connection refused/);
+    const last = out.trim().split('\n').map((l) => JSON.parse(l)).at(-1);
+    expect(last.exit).toEqual({ code: 0, missing: [] });
+    // The fixture's 40 lines and the 2 written while it was down, each exactly once.
+    expect(last.nodes[0].lines).toBe(42);
   }, 45_000);
 
   it.each([

@@ -119,7 +119,7 @@ describe('named sources that never deliver a line', () => {
     // in parallel on 2 cores, and the `nobody` server forks runuser + sftp-server per login: under
     // that load the same handshakes take longer, so the budget scales with the load per core (at
     // most 4x). The states and reasons are asserted whatever the load.
-    const budget = 2000 * Math.min(4, Math.max(1, loadavg()[0] / availableParallelism()));
+    const budget = 2000 * Math.min(4, Math.max(1, (loadavg()[0] ?? 0) / availableParallelism()));
     const nodes = await until(live, matches, budget - (Date.now() - t0));
     const elapsed = Date.now() - t0;
     const got = nodes.map((n) => `${n.source} ${n.state} ${n.reason ?? ''}`).join('\n');
