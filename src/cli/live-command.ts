@@ -118,6 +118,10 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
     ...(v.poll ? { poll: true } : {}),
     ...(pollMs !== undefined ? { pollMs } : {}),
     ...(watcher !== undefined ? { watcher } : {}),
+    // Headless: local files are read right before each snapshot (live.drain below), and between
+    // snapshots at most every 1.5 intervals (at most 250 ms, so that events are not held longer),
+    // instead of every 50 ms: at --interval 0.1 and 1,024 busy files, half the reads.
+    ...(headless ? { coalesceMs: Math.min(250, Math.max(50, 1.5 * intervalMs)) } : {}),
     ...(v.window ? { windows: v.window.map(parseWindowArg) } : {}),
     ...parseMethodArg(v.method),
     ...(parser ? { format: parser } : {}),
@@ -164,6 +168,7 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
       let lost: SourceView[] = [];
       await new Promise<void>((resolve) => {
         const timer = setInterval(() => {
+          live.drain();
           // A source that lost its connection after delivering lines holds the quiet runs open for
           // --missing-after (its unsent lines may change them); past that it is missing (exit 5).
           const lostNow = v['exit-when-done'] && started ? lostSources(store) : [];

@@ -16,6 +16,8 @@ export interface LiveOptions extends RunSetOptions {
   /** Polling for shared filesystems where inotify sees nothing (true), events (false), or both ('auto'). */
   poll?: boolean | 'auto';
   pollMs?: number;
+  /** Local files in fs events mode: a modified file is read at most this often (ms; default 50). */
+  coalesceMs?: number;
   /** Directory watcher for local files in fs events mode (default: native on Linux, chokidar elsewhere). */
   watcher?: 'native' | 'chokidar';
   sshConfigPath?: string;
@@ -55,6 +57,8 @@ export interface Live {
   store: SessionStore;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Read what the sources know is waiting, now (before a headless snapshot). */
+  drain(): void;
 }
 
 /** Wire sources → session store. The math is the RunSet's: the same as summary and replay. */
@@ -88,7 +92,7 @@ export async function createLive(opts: LiveOptions): Promise<Live> {
   const specs = [...(await localSourceSpecs(local, process.cwd())), ...remoteSourceSpecs(targets)];
   store = new SessionStore({ runSet, now, clock: 'wall', runPathOf, sources: specs, ...(opts.baselinePerGpu !== undefined ? { baselinePerGpu: opts.baselinePerGpu } : {}) });
   const sources: LiveSource[] = [];
-  if (local.length) sources.push(createLocalSource({ patterns: local, emit, now, ...(opts.poll !== undefined ? { poll: opts.poll } : {}), ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}), ...(opts.watcher !== undefined ? { watcher: opts.watcher } : {}) }));
+  if (local.length) sources.push(createLocalSource({ patterns: local, emit, now, ...(opts.poll !== undefined ? { poll: opts.poll } : {}), ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}), ...(opts.watcher !== undefined ? { watcher: opts.watcher } : {}), ...(opts.coalesceMs !== undefined ? { coalesceMs: opts.coalesceMs } : {}) }));
   if (targets.length) {
     const identityFiles = [...(opts.identityFiles ?? []), ...(cluster?.identityFiles ?? [])];
     const jump = opts.jump ?? cluster?.jump;
@@ -114,6 +118,9 @@ export async function createLive(opts: LiveOptions): Promise<Live> {
     },
     async stop() {
       await Promise.all(sources.map((s) => s.stop()));
+    },
+    drain() {
+      for (const s of sources) s.drain?.();
     },
   };
 }

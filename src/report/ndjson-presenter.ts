@@ -1,5 +1,28 @@
 import type { SessionStore } from '../session/store.ts';
-import { eventLine, snapshotLine } from './ndjson.ts';
+import { eventLine, snapshotParts } from './ndjson.ts';
+
+/** Snapshots longer than this (characters) are written as one buffer of their pieces (see `writeParts`). */
+const BUFFER_FROM = 64 * 1024;
+
+/**
+ * One write of the snapshot's pieces (ndjson.ts `snapshotParts`): a short one as a string, a long
+ * one encoded piece by piece into one buffer, so that neither a 0.5 MB string nor a two-byte copy
+ * of it is made.
+ */
+function writeParts(out: NodeJS.WritableStream, parts: string[]): void {
+  let chars = 0;
+  for (const p of parts) chars += p.length;
+  if (chars < BUFFER_FROM) {
+    out.write(parts.join(''));
+    return;
+  }
+  let bytes = 0;
+  for (const p of parts) bytes += Buffer.byteLength(p, 'utf8');
+  const buf = Buffer.allocUnsafe(bytes);
+  let at = 0;
+  for (const p of parts) at += buf.write(p, at, 'utf8');
+  out.write(buf);
+}
 
 /**
  * Headless presenter (live and replay): an event line per finding, phase change and node state
@@ -24,7 +47,7 @@ export function attachNdjson(store: SessionStore, out: NodeJS.WritableStream, cl
   return {
     /** `extra`: keys of the final snapshot only (`exit`). */
     snapshot(extra?: Record<string, unknown>) {
-      out.write(snapshotLine(store.flush(), skipped ? { snapshots_skipped: skipped, ...extra } : extra));
+      writeParts(out, snapshotParts(store.flush(), skipped ? { snapshots_skipped: skipped, ...extra } : extra));
     },
     /**
      * The snapshot of an interval, unless the reader has not taken the previous one yet (the

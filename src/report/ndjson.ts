@@ -3,7 +3,27 @@ import type { SessionSnapshot } from '../session/types.ts';
 
 /** spec/ndjson.md: one JSON object per line. Keys are a public interface (schema 1). */
 export function snapshotLine(s: SessionSnapshot, extra?: Record<string, unknown>): string {
-  const obj = {
+  return snapshotParts(s, extra).join('');
+}
+
+/** Nodes per piece of `snapshotParts`: ≈ 0.5 KB each, so a piece stays well under V8's large-object size (128 KiB). */
+const NODES_PER_PART = 96;
+
+/** The keys of a snapshot object before `nodes`, and `nodes` itself (extra keys must not collide with them). */
+const HEAD_KEYS = new Set(['type', 'schema', 'time', 'clock', 'runs', 'groups', 'nodes']);
+
+/**
+ * The snapshot line in pieces whose concatenation is `snapshotLine`'s text, byte for byte: the
+ * keys before `nodes`, the nodes in slices of NODES_PER_PART, the keys after. At 1,024 streams a
+ * snapshot is ≈ 0.5 MB: as one string it is allocated in V8's large-object space (old
+ * generation, freed only by full collections: ten a second filled the heap's slack and the RSS),
+ * and one character above U+00FF anywhere (the window rule's "→") makes the whole text two-byte,
+ * whose UTF-8 encoding for the pipe cost ≈ 4× a one-byte string's. In pieces, each is young
+ * garbage, and only the pieces that hold such a character are two-byte (ndjson-presenter.ts
+ * writes them as one buffer).
+ */
+export function snapshotParts(s: SessionSnapshot, extra?: Record<string, unknown>): string[] {
+  const head = {
     type: 'snapshot',
     schema: 1,
     time: isoTime(s.now, s.clock),
@@ -12,7 +32,8 @@ export function snapshotLine(s: SessionSnapshot, extra?: Record<string, unknown>
     runs: s.runs.map(({ first_seen: _f, last_seen: _l, key, ...r }) => ({ ...r, run: key })),
     // summary-json.md's groups[], so far (equal to `summary --format json`'s once the input ended).
     groups: s.groups,
-    nodes: s.nodes,
+  };
+  const tail = {
     // The named sources (live): one each, with state, reason and files followed.
     ...(s.sources && s.sources.length ? { sources: s.sources } : {}),
     ...(s.replay ? { replay: { ...s.replay, runNames: undefined } } : {}),
@@ -21,7 +42,18 @@ export function snapshotLine(s: SessionSnapshot, extra?: Record<string, unknown>
     totals: s.totals,
     ...extra,
   };
-  return JSON.stringify(obj) + '\n';
+  // An extra key that names a head key would take that key's place in one object: say it the same way.
+  if (extra && Object.keys(extra).some((k) => HEAD_KEYS.has(k))) return [JSON.stringify({ ...head, nodes: s.nodes, ...tail }) + '\n'];
+  const out: string[] = [];
+  const h = JSON.stringify(head);
+  out.push(h.slice(0, -1) + ',"nodes":[');
+  for (let i = 0; i < s.nodes.length; i += NODES_PER_PART) {
+    const part = JSON.stringify(s.nodes.slice(i, i + NODES_PER_PART));
+    out.push((i > 0 ? ',' : '') + part.slice(1, -1));
+  }
+  const t = JSON.stringify(tail);
+  out.push(t.length > 2 ? '],' + t.slice(1) + '\n' : ']}\n');
+  return out;
 }
 
 export type StreamEvent =

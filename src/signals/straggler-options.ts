@@ -18,7 +18,7 @@ export const resolve = (o?: StragglerOptions): Required<StragglerOptions> => ({
 export const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
 
 /** Median of sorted `s` without its element at index `skip`. */
-export function medianWithout(s: readonly number[], skip: number): number | null {
+export function medianWithout(s: ArrayLike<number>, skip: number): number | null {
   const m = s.length - 1;
   if (m <= 0) return null;
   const at = (j: number) => s[j < skip ? j : j + 1]!;

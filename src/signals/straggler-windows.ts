@@ -186,6 +186,18 @@ export function computeCandidates(fws: FileWindows[], o: Required<StragglerOptio
   return out;
 }
 
+/** First index of `v` in ascending `s` (v is in s). */
+function lowerBound(s: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = s.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (s[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export function arrivalCandidates(fws: FileWindows[], o: Required<StragglerOptions>, peers: string): Candidate[] {
   const out: Candidate[] = [];
   const timed = fws.filter((fw) => [...fw.byKey.values()].some((w) => w.timed > 0));
@@ -193,32 +205,45 @@ export function arrivalCandidates(fws: FileWindows[], o: Required<StragglerOptio
   const steps = timed.map((fw) => fw.f.medianStepS()).filter((v): v is number => v !== null && v > 0);
   const step = median(steps);
   const threshold = Math.max(o.minRelative * (step ?? 0), MIN_ARRIVAL_LAG_S);
-  // Per key, per iteration: every file's log time (a Map per iteration: a repeated iteration
-  // number, fp16 skip, keeps its last print per file without a scan over the files).
-  const times = new Map<number, Map<number, Map<FileWindows, number>>>();
-  for (const fw of timed) {
+  // Per key, per iteration: every file's log time, in a typed array indexed by the file's place
+  // in `timed` (NaN: no print). A repeated iteration number (fp16 skip) keeps the file's last
+  // print. Then the present times sorted, for "median of the others": the file's own time is
+  // found in them by binary search (which of equal times it is does not matter: leaving out any
+  // one of equal values leaves the same list). At 1,024 files this was a Map per iteration and
+  // a sort of [file, time] pairs, ≈ 170 ms a refresh, most of it garbage.
+  const slot = new Map<FileWindows, number>();
+  timed.forEach((fw, i) => slot.set(fw, i));
+  const times = new Map<number, Map<number, Float64Array>>();
+  for (let fi = 0; fi < timed.length; fi++) {
+    const fw = timed[fi]!;
     for (const [k, w] of fw.byKey) {
       let perIter = times.get(k);
       if (!perIter) times.set(k, (perIter = new Map()));
       for (let i = 0; i < w.timed; i++) {
         const it = w.iters[i]!;
         let byFile = perIter.get(it);
-        if (!byFile) perIter.set(it, (byFile = new Map()));
-        byFile.set(fw, w.times[i]!);
+        if (!byFile) perIter.set(it, (byFile = new Float64Array(timed.length).fill(NaN)));
+        byFile[fi] = w.times[i]!;
       }
     }
   }
-  const sortedTimes = new Map<number, Map<number, { sorted: number[]; pos: Map<FileWindows, number> }>>();
+  const sortedTimes = new Map<number, Map<number, { byFile: Float64Array; sorted: Float64Array }>>();
   for (const [k, perIter] of times) {
-    const m = new Map<number, { sorted: number[]; pos: Map<FileWindows, number> }>();
+    const m = new Map<number, { byFile: Float64Array; sorted: Float64Array }>();
     for (const [it, byFile] of perIter) {
-      if (byFile.size < 2) continue;
-      const list = [...byFile].sort((a, b) => a[1] - b[1]);
-      m.set(it, { sorted: list.map((x) => x[1]), pos: new Map(list.map((x, i) => [x[0], i])) });
+      let n = 0;
+      for (let i = 0; i < byFile.length; i++) if (!Number.isNaN(byFile[i]!)) n++;
+      if (n < 2) continue;
+      const sorted = new Float64Array(n);
+      n = 0;
+      for (let i = 0; i < byFile.length; i++) if (!Number.isNaN(byFile[i]!)) sorted[n++] = byFile[i]!;
+      sorted.sort();
+      m.set(it, { byFile, sorted });
     }
     sortedTimes.set(k, m);
   }
   for (const fw of timed) {
+    const fi = slot.get(fw)!;
     const st = longestStreak(
       fw,
       (w) => {
@@ -227,10 +252,12 @@ export function arrivalCandidates(fws: FileWindows[], o: Required<StragglerOptio
         const lags: number[] = [];
         for (const it of new Set(w.iters.subarray(0, w.timed))) {
           const e = m.get(it);
-          const p = e?.pos.get(fw);
-          if (!e || p === undefined) continue;
+          if (!e) continue;
+          const v = e.byFile[fi]!;
+          if (Number.isNaN(v)) continue;
+          const p = lowerBound(e.sorted, v);
           const others = medianWithout(e.sorted, p);
-          if (others !== null) lags.push(e.sorted[p]! - others);
+          if (others !== null) lags.push(v - others);
         }
         // Too few shared iterations to judge this window.
         if (lags.length < Math.max(2, Math.ceil(w.timed / 2))) return null;

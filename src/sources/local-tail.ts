@@ -367,6 +367,10 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
   };
 
   return {
+    drain() {
+      if (!stopped) scheduler.drain();
+    },
+
     start() {
       if (stopped) return Promise.resolve();
       starting ??= doStart();
@@ -375,6 +379,11 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
 
     async stop() {
       if (stopped) return;
+      // Every file read synchronously is read to its end once more before the end, whether or not
+      // its change event came yet (the last snapshot has every line written before the stop, also
+      // when reading lagged behind the writers: inotify's queue may still hold their events).
+      for (const t of tailers.values()) if (t.readsNow) scheduler.kick(t);
+      scheduler.drain(Infinity);
       stopped = true;
       await starting?.catch(() => undefined);
       if (timer) clearInterval(timer);

@@ -55,4 +55,6 @@ export interface LiveSource {
   start(): Promise<void>;
   /** Stops reading, closes connections and watchers, leaves no remote process behind. */
   stop(): Promise<void>;
+  /** Read now what is known to be waiting (headless live, right before a snapshot); optional. */
+  drain?(): void;
 }
