@@ -12,6 +12,13 @@ import { toArray, type LineParser } from '../formats/types.ts';
 export class SniffKeeper {
   private readonly parsers: LineParser[] = formats.map((f) => f.createParser());
 
+  /** A keeper whose parsers have read these lines (in order): the state one kept all along would have. */
+  static over(lines: readonly { payload: string }[]): SniffKeeper {
+    const k = new SniffKeeper();
+    for (const l of lines) k.keeps(l.payload);
+    return k;
+  }
+
   /** True when some format reads configuration (or GPU memory) from this payload. */
   keeps(payload: string): boolean {
     let keep = false;

@@ -182,6 +182,10 @@ export class SessionStore {
     const prev = this.status.get(file);
     if (prev && prev.state === state && prev.message === message) return;
     this.status.set(file, { state, since: time, ...(message !== undefined ? { message } : {}) });
+    if (state === 'quiet' || state === 'stale') {
+      const t = this.tracks.get(file);
+      if (t) this.runSet.idleFile(t);
+    }
     this.sources.fileStatus(node, file, state, time, message);
     // A file that is itself a named source is announced as the source (one event, with its reason).
     if (this.sources.isNamed(file)) return;
