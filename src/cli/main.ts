@@ -1,11 +1,9 @@
 import { existsSync } from 'node:fs';
-import { formats } from '../formats/registry.ts';
 import { didYouMean } from './choices.ts';
 import { guardOutput, quietOnClose } from './output-guard.ts';
 import { VERSION } from '../shared/version.ts';
 import { EXIT, UserError } from './errors.ts';
 import { visible, visibleLines } from '../shared/sanitize.ts';
-import { summaryCommand } from './summary-command.ts';
 
 export const HELP = `dlperf-top ${VERSION} — watch, replay and summarise multi-node deep-learning benchmarks
 
@@ -61,10 +59,10 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     }
     switch (cmd) {
       case 'summary':
-        return await summaryCommand(rest, io);
+        return await (await import('./summary-command.ts')).summaryCommand(rest, io);
       case 'compare':
         return await (await import('./compare-command.ts')).compareCommand(rest, io);
-      case 'formats':
+      case 'formats': {
         if (rest.includes('-h') || rest.includes('--help')) {
           io.stdout.write('Usage: dlperf-top formats\n\nList the log formats that are recognised (ids for --parser and --window FMT=).\n');
           return EXIT.ok;
@@ -72,9 +70,11 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         if (rest.length) throw new UserError(`formats takes no arguments, got: ${rest.join(' ')}`);
         // Columns: id, the unit its throughput is in, the default method (the one behind DLPerf's
         // published table for the format), and the title.
+        const { formats } = await import('../formats/registry.ts');
         io.stdout.write(`${'id'.padEnd(20)} ${'unit'.padEnd(12)} ${'method'.padEnd(10)} title\n`);
         for (const f of formats) io.stdout.write(`${f.id.padEnd(20)} ${(f.unit ?? 'samples/s').padEnd(12)} ${(f.window.published ?? (f.window.preferReported ? 'reported' : 'timestamps')).padEnd(10)} ${f.title}\n`);
         return EXIT.ok;
+      }
       case 'replay':
         return await (await import('./replay-command.ts')).replayCommand(rest, io);
       case 'launch': {

@@ -78,6 +78,12 @@ export class ClockCheck {
     this.prev = null;
     this.prevText = '';
     this.perIter = [];
+    this.ownTexts(own);
+  }
+
+  /** Every text kept becomes a text of its own (`own`), nothing dropped. */
+  ownTexts(own: (s: string) => string): void {
+    this.prevText = own(this.prevText);
     if (this.jump?.from) this.jump.from.text = own(this.jump.from.text);
     if (this.jump?.to) this.jump.to.text = own(this.jump.to.text);
   }

@@ -135,6 +135,11 @@ export class DamageCheck {
     this.count = 0;
     this.next = 0;
     this.last = null;
+    this.ownTexts(own);
+  }
+
+  /** The proof lines become texts of their own (`own`), nothing dropped (release() without the drop). */
+  ownTexts(own: (s: string) => string): void {
     if (this.firstDuplicate) this.firstDuplicate.text = own(this.firstDuplicate.text);
     if (this.firstImplausible) this.firstImplausible.text = own(this.firstImplausible.text);
     for (const r of this.resets) r.text = own(r.text);

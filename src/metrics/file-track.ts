@@ -346,6 +346,25 @@ export class FileTrack {
     }
   }
 
+  /**
+   * Every text release() keeps becomes a text of its own, but nothing is dropped: a file whose
+   * lines came from replay's byte path (views of decoded windows, pipeline/replay-bytes.ts) once it
+   * ended, while its state stays on screen.
+   */
+  ownTexts(ownOne: (s: string) => string): void {
+    const own = textOwner(ownOne);
+    this.damage.ownTexts(own);
+    this.tracker?.ownTexts(own);
+    this.iterWindows.ownTexts(own);
+    this.lastIterText = own(this.lastIterText);
+    for (const e of this.contentEvidence.values()) e.text = own(e.text);
+    for (const h of this.held) {
+      const same = h.payload === h.text;
+      h.text = own(h.text);
+      h.payload = same ? h.text : own(h.payload);
+    }
+  }
+
   takeHeld(): HeldLine[] {
     const h = this.held;
     this.held = [];

@@ -113,6 +113,12 @@ export class StoredWindow extends WindowTracker {
     this.inner?.release(own);
   }
 
+  override ownTexts(own: (s: string) => string): void {
+    super.ownTexts(own);
+    for (let i = 0; i < this.texts.length; i++) this.texts[i] = own(this.texts[i]!);
+    this.inner?.ownTexts(own);
+  }
+
   override get clockJump(): ClockJump | null {
     return this.inner?.clockJump ?? null;
   }

@@ -215,6 +215,19 @@ export class WindowTracker {
     this.halfKey = '';
   }
 
+  /**
+   * The same texts as release() makes texts of their own, with nothing dropped: for a file that
+   * may still be asked for its state (replay's byte path, whose texts are views of decoded windows).
+   */
+  ownTexts(own: (s: string) => string): void {
+    if (this.startAt) this.startAt.text = own(this.startAt.text);
+    if (this.endAt) this.endAt.text = own(this.endAt.text);
+    this.lastText = own(this.lastText);
+    this.clock.ownTexts(own);
+    if (this.held) for (const h of this.held) if (h.at) h.at.text = own(h.at.text);
+    this.half?.ownTexts(own);
+  }
+
   /** Boundary record of the window's end so far (the last record while open-ended). */
   private closingRecord(): IterRecord | null {
     if (this.endRec) return this.endRec;

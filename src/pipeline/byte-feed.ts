@@ -28,10 +28,10 @@ export const BYTE_PATH_SOUND = PROGRESS_LINE_DETECTORS.every((id) => COVERED_DET
  * apart, few enough that a batch's records and texts die young (a chunk's worth, ~2,300, outlived
  * scavenges and were promoted to the old generation).
  */
-const BATCH = Number(process.env['DLPERF_TOP_BATCH'] ?? 256);
+export const BATCH = Number(process.env['DLPERF_TOP_BATCH'] ?? 256);
 
 /** Bytes decoded into one string for the byte parsers. */
-const WINDOW_BYTES = 32 * 1024;
+export const WINDOW_BYTES = 32 * 1024;
 
 /** Whether summary uses the byte path unless told otherwise. */
 export function bytePathDefault(): boolean {

@@ -1,12 +1,12 @@
 /**
  * The replay fast path (`speed: 'max'` at creation): no index and no timelines; the inputs are
- * streamed once, file after file, exactly like `summarize()`.
+ * streamed once, file after file, exactly like `summarize()` (progress lines from bytes: replay-bytes.ts).
  */
-import { parseDateTimeUs, trailingEpochSeconds } from '../formats/timestamps.ts';
+import { ownText } from '../metrics/own-text.ts';
 import { pathInfo } from '../metrics/path-identity.ts';
-import { enumerateInputs, readLines } from '../sources/inputs.ts';
-import type { SourceEvent } from '../sources/types.ts';
+import { enumerateInputs } from '../sources/inputs.ts';
 import type { ReplayEngineBase } from './replay-engine-base.ts';
+import { playFileBytes } from './replay-bytes.ts';
 
 /** Stream the inputs once, file after file, exactly as summarize() reads them. */
 export async function playFast(e: ReplayEngineBase): Promise<void> {
@@ -44,44 +44,14 @@ export async function playFast(e: ReplayEngineBase): Promise<void> {
     }
     const node = info.node ?? 'node0';
     curFiles.push(f.path);
-    for await (const batch of readLines(f, node, (p) => e.report({ ...p, input: p.input ?? f.input }))) {
-      while (e.clock.paused && !e.stopped) await e.clock.wait(Infinity);
-      if (e.stopped) break;
-      // Before any log clock was read, the first lines would be stamped 0 (1970: "never 1970" in
-      // spec/ndjson.md, and a 51-year line age on screen): take the batch's first clock instead.
-      if (e.position === 0) {
-        const first = firstClockMs(batch);
-        if (first !== null) {
-          e.position = first;
-          if (e.fastStart === 0) e.fastStart = first;
-        }
-      }
-      const t = e.position;
-      const events: SourceEvent[] = new Array(batch.length);
-      for (let k = 0; k < batch.length; k++) {
-        const ev = batch[k]!;
-        events[k] = { type: 'line', node: ev.node, file: ev.file, offset: ev.offset, lineNo: ev.lineNo, text: ev.text, time: t };
-      }
-      e.store.ingest(events);
-      const track = e.store.tracks.get(f.path);
-      if (track?.logTime !== null && track?.logTime !== undefined) {
-        const ms = track.logTime * 1000;
-        if (ms > e.position) e.position = ms;
-      }
-    }
+    // Read as summary reads it: progress lines from bytes (replay-bytes.ts), one batch per chunk.
+    const sliced = await playFileBytes(e, f, node, (p) => e.report({ ...p, input: p.input ?? f.input }));
     e.endFiles([{ path: f.path, node }]);
+    // The texts the file keeps (evidence, its last progress line, its tail) may be views of decoded windows.
+    if (sliced) {
+      e.store.tracks.get(f.path)?.ownTexts(ownText);
+      e.store.tails.get(f.path)?.ownTexts(ownText);
+    }
   }
   await leaveRun();
-}
-
-/** The first log time (ms) a line of the batch carries: a date-time (dllogger, logging) or OneFlow's trailing Unix time. */
-function firstClockMs(batch: readonly { text: string }[]): number | null {
-  for (let i = 0; i < batch.length && i < 5000; i++) {
-    const text = batch[i]!.text;
-    const us = parseDateTimeUs(text);
-    if (us !== undefined) return us / 1000;
-    const s = trailingEpochSeconds(text);
-    if (s !== undefined) return s * 1000;
-  }
-  return null;
 }

@@ -33,6 +33,34 @@ export class LogTail {
     return this.chars - before;
   }
 
+  /**
+   * push() of `n` lines in a row, line i `lengths[i]` characters long, number `lineNos[i]`, all at
+   * `time`, with `onPush(delta)` called after each as push() would return it. A line that a later
+   * one of the same call pushes out again is only counted: its text (`text(i)`) is never asked
+   * for. The tail ends as after n push() calls.
+   */
+  pushMany(n: number, lengths: readonly number[], lineNos: readonly number[], time: number, text: (i: number) => string, onPush: (delta: number) => void): void {
+    let size = this.size;
+    let chars = this.chars;
+    // Lines [kept, i] of this call are in the tail (virtually); the items before them are real.
+    let kept = 0;
+    for (let i = 0; i < n; i++) {
+      const before = chars;
+      chars += lengths[i]!;
+      size++;
+      // trim(), over the real items first, then over this call's lines.
+      while (size > this.maxLines || (chars > this.maxChars && size > 1)) {
+        if (this.head < this.items.length) chars -= this.items[this.head++]!.text.length;
+        else chars -= lengths[kept++]!;
+        size--;
+      }
+      this.chars = chars;
+      onPush(chars - before);
+    }
+    for (let i = kept; i < n; i++) this.items.push({ lineNo: lineNos[i]!, text: text(i), time });
+    this.trim(this.maxLines, this.maxChars);
+  }
+
   /** Drop the oldest lines until at most `lines` lines and `chars` characters are kept; returns the characters dropped. */
   trim(lines: number, chars = Infinity): number {
     const before = this.chars;
@@ -50,6 +78,14 @@ export class LogTail {
 
   get retainedChars(): number {
     return this.chars;
+  }
+
+  /** Every kept line's text becomes `own(text)` (the same text: views of a decoded chunk must not pin it). */
+  ownTexts(own: (s: string) => string): void {
+    for (let i = this.head; i < this.items.length; i++) {
+      const l = this.items[i]!;
+      this.items[i] = { lineNo: l.lineNo, text: own(l.text), time: l.time };
+    }
   }
 
   get size(): number {
@@ -87,6 +123,20 @@ export class TailSet {
     e.seq = ++this.seq;
     this.total += e.tail.push(line);
     if (this.total > this.totalChars) this.shed(file);
+  }
+
+  /** push() of `n` lines of one file in a row (LogTail.pushMany: only the texts of the lines still kept at the end are made). */
+  pushMany(file: string, n: number, lengths: readonly number[], lineNos: readonly number[], time: number, text: (i: number) => string): void {
+    if (n === 0) return;
+    let tail = this.tails.get(file);
+    if (tail) this.tails.delete(file);
+    else tail = new LogTail(this.maxLines, this.maxChars);
+    this.tails.set(file, tail);
+    // shed() never touches the file being written, so it may run amid the call, as after each push().
+    tail.pushMany(n, lengths, lineNos, time, text, (delta) => {
+      this.total += delta;
+      if (this.total > this.totalChars) this.shed(file);
+    });
   }
 
   private shed(keep: string): void {

@@ -1,4 +1,5 @@
 import type { FileTrack } from '../metrics/file-track.ts';
+import type { IterRecord } from '../formats/types.ts';
 import { Ring } from '../metrics/rolling.ts';
 import { SourceRegistry, type NamedSourceSpec, type SourceView } from './source-registry.ts';
 import type { RunSet } from '../metrics/run-set.ts';
@@ -94,64 +95,115 @@ export class SessionStore {
   }
 
   /** Feed source events (lines, status changes, problems). */
-  ingest(events: SourceEvent[]): void {
-    for (const e of events) {
-      if (e.type === 'line') {
-        let t = this.tracks.get(e.file);
-        if (!t) {
-          const path = this.opts.runPathOf ? this.opts.runPathOf(e.file) : e.file;
-          const opened = this.runSet.openFile(path, e.file, e.node);
-          if (!opened) {
-            this.totals.dropped++;
-            if (!this.droppedFiles.has(e.file) && this.droppedFiles.size < 10_000) {
-              // Said once per file: a named source whose only file is skipped must not vanish silently.
-              this.droppedFiles.add(e.file);
-              const problem = { input: e.node, file: e.file, kind: 'unrecognized' as const, message: 'not a training log by its name (README, manifest, archive, image…); its lines are skipped' };
-              this.problems.push({ ...problem, time: e.time });
-              this.sources.problem(problem, e.time);
-            }
-            continue;
+  ingest(events: readonly SourceEvent[]): void {
+    for (const e of events) this.feedEvent(e);
+    this.settle();
+  }
+
+  /**
+   * One event as ingest() feeds it, without ingest()'s end-of-batch work: a reader that
+   * interleaves events with progressLines() (the replay's byte path, pipeline/replay-bytes.ts)
+   * calls settle() after each batch, so that run events are forwarded when ingest() would.
+   */
+  feedEvent(e: SourceEvent): void {
+    if (e.type === 'line') {
+      let t = this.tracks.get(e.file);
+      if (!t) {
+        const path = this.opts.runPathOf ? this.opts.runPathOf(e.file) : e.file;
+        const opened = this.runSet.openFile(path, e.file, e.node);
+        if (!opened) {
+          this.totals.dropped++;
+          if (!this.droppedFiles.has(e.file) && this.droppedFiles.size < 10_000) {
+            // Said once per file: a named source whose only file is skipped must not vanish silently.
+            this.droppedFiles.add(e.file);
+            const problem = { input: e.node, file: e.file, kind: 'unrecognized' as const, message: 'not a training log by its name (README, manifest, archive, image…); its lines are skipped' };
+            this.problems.push({ ...problem, time: e.time });
+            this.sources.problem(problem, e.time);
           }
-          this.sources.line(e.node, e.file);
-          t = opened;
-          this.tracks.set(e.file, t);
-          this.totals.files++;
-          if (!this.status.has(e.file)) {
-            const ns = this.nodeStatus.get(e.node);
-            this.setState(e.node, e.file, ns && ns.state !== 'connecting' ? ns.state : 'streaming', e.time);
-          }
+          return;
         }
-        // Line 1 again on a file we have read: it was truncated or replaced (the sources restart
-        // numbering then), so its numbers start over.
-        if (e.lineNo === 1 && t.lines > 0) {
-          t = this.runSet.restartFile(t);
-          this.tracks.set(e.file, t);
+        this.sources.line(e.node, e.file);
+        t = opened;
+        this.tracks.set(e.file, t);
+        this.totals.files++;
+        if (!this.status.has(e.file)) {
+          const ns = this.nodeStatus.get(e.node);
+          this.setState(e.node, e.file, ns && ns.state !== 'connecting' ? ns.state : 'streaming', e.time);
         }
-        this.runSet.line(t, e);
-        this.totals.lines++;
-        this.totals.bytes += e.text.length + 1;
-        this.tails.push(e.file, { lineNo: e.lineNo, text: e.text, time: e.time });
-        const st = this.status.get(e.file);
-        if (st && st.state !== 'streaming' && st.state !== 'reconnecting') this.setState(e.node, e.file, 'streaming', e.time);
-      } else if (e.type === 'status') {
-        if (e.file === '') {
-          // Node-level state (an SSH connection): applies to every file of that node.
-          this.nodeStatus.set(e.node, { state: e.state, since: e.time, ...(e.message !== undefined ? { message: e.message } : {}) });
-          this.sources.nodeStatus(e.node, e.state, e.time, e.message);
-          for (const [file, t] of this.tracks) if (t.node === e.node) this.setState(e.node, file, e.state, e.time, e.message);
-          if (e.state === 'ended') for (const t of this.tracks.values()) if (t.node === e.node && !t.ended) this.runSet.endFile(t);
-          continue;
-        }
-        this.setState(e.node, e.file, e.state, e.time, e.message);
-        if (e.state === 'ended') {
-          const t = this.tracks.get(e.file);
-          if (t && !t.ended) this.runSet.endFile(t);
-        }
-      } else {
-        this.problems.push({ ...e.problem, time: e.time });
-        this.sources.problem(e.problem, e.time);
       }
+      // Line 1 again on a file we have read: it was truncated or replaced (the sources restart
+      // numbering then), so its numbers start over.
+      if (e.lineNo === 1 && t.lines > 0) {
+        t = this.runSet.restartFile(t);
+        this.tracks.set(e.file, t);
+      }
+      this.runSet.line(t, e);
+      this.totals.lines++;
+      this.totals.bytes += e.text.length + 1;
+      this.tails.push(e.file, { lineNo: e.lineNo, text: e.text, time: e.time });
+      const st = this.status.get(e.file);
+      if (st && st.state !== 'streaming' && st.state !== 'reconnecting') this.setState(e.node, e.file, 'streaming', e.time);
+    } else if (e.type === 'status') {
+      if (e.file === '') {
+        // Node-level state (an SSH connection): applies to every file of that node.
+        this.nodeStatus.set(e.node, { state: e.state, since: e.time, ...(e.message !== undefined ? { message: e.message } : {}) });
+        this.sources.nodeStatus(e.node, e.state, e.time, e.message);
+        for (const [file, t] of this.tracks) if (t.node === e.node) this.setState(e.node, file, e.state, e.time, e.message);
+        if (e.state === 'ended') for (const t of this.tracks.values()) if (t.node === e.node && !t.ended) this.runSet.endFile(t);
+        return;
+      }
+      this.setState(e.node, e.file, e.state, e.time, e.message);
+      if (e.state === 'ended') {
+        const t = this.tracks.get(e.file);
+        if (t && !t.ended) this.runSet.endFile(t);
+      }
+    } else {
+      this.problems.push({ ...e.problem, time: e.time });
+      this.sources.problem(e.problem, e.time);
     }
+  }
+
+  /**
+   * `n` progress lines of file `t` (of node `node`) in a row that the byte path parsed into
+   * `recs` (pipeline/replay-bytes.ts), all at `time`: what feedEvent() does for each as a line
+   * event, with RunSet.progressLine for RunSet.line, except the log tail: the caller hands the
+   * same lines to pushTail() before any other line is fed (the tail is the only reader of their
+   * order against other files' lines). Only for lines that formats/fast-progress.ts proved to be
+   * plain progress lines of the track's locked format, never a line 1 (a restart).
+   */
+  progressLines(t: FileTrack, node: string, recs: readonly IterRecord[], texts: readonly string[], lineNos: readonly number[], n: number, time: number): void {
+    if (n === 0) return;
+    const ev = this.progressEv;
+    ev.file = t.file;
+    ev.time = time;
+    let bytes = 0;
+    for (let i = 0; i < n; i++) {
+      ev.lineNo = lineNos[i]!;
+      ev.text = texts[i]!;
+      this.runSet.progressLine(t, recs[i]!, ev);
+      bytes += ev.text.length + 1;
+    }
+    ev.text = '';
+    this.totals.lines += n;
+    this.totals.bytes += bytes;
+    // Nothing else runs between these lines: the state check of the first is that of every one.
+    const st = this.status.get(t.file);
+    if (st && st.state !== 'streaming' && st.state !== 'reconnecting') this.setState(node, t.file, 'streaming', time);
+  }
+
+  /**
+   * The log tail's part of progressLines(): `n` lines of `file` in a row, `lengths[i]` characters
+   * long, at `time`; `text(i)` is asked only for the lines the tail still keeps after the last.
+   */
+  pushTail(file: string, n: number, lengths: readonly number[], lineNos: readonly number[], time: number, text: (i: number) => string): void {
+    this.tails.pushMany(file, n, lengths, lineNos, time, text);
+  }
+
+  /** progressLines' event, reused (RunSet.progressLine keeps none of it). */
+  private readonly progressEv = { lineNo: 0, text: '', time: 0, file: '' };
+
+  /** ingest()'s end-of-batch work: run events and source changes forwarded, a snapshot scheduled. */
+  settle(): void {
     this.forwardRunEvents();
     this.forwardSourceChanges();
     this.markDirty();

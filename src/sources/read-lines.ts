@@ -46,8 +46,11 @@ export interface LineEventSink {
   line(ev: LineEvent): void;
   /** Offered each line whole in one chunk before a string is made (see SpanSink). */
   span?: SpanSink;
-  /** Called after each chunk's lines (the chunk's bytes may be reused from now on). */
-  chunkDone?(): void;
+  /**
+   * Called after each chunk's lines (the chunk's bytes may be reused from now on). A promise it
+   * returns is awaited before the next chunk is read (replay's pause); one that rejects ends the read.
+   */
+  chunkDone?(): void | Promise<void>;
 }
 
 /**
@@ -139,14 +142,16 @@ async function* pumpLines(
         chunk = buf;
       }
       splitter.feed(chunk, sink, span);
-      out.chunkDone?.();
+      const wait = out.chunkDone?.();
+      if (wait) await wait;
       yield;
     }
     if (head !== null && headLen > 0) {
       const buf = checkHead();
       if (buf === null) return;
       splitter.feed(buf, sink, span);
-      out.chunkDone?.();
+      const wait = out.chunkDone?.();
+      if (wait) await wait;
     }
     const last = splitter.flush();
     if (last !== null) {
