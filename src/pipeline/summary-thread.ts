@@ -9,10 +9,11 @@
  * The result is made by the same code either way and arrives by structured clone (plain data).
  */
 
+import { readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { InputProblem } from '../core/types.ts';
@@ -143,7 +144,10 @@ function dataOptions(opts: SummaryOptions): SummaryOptions {
 function workerEntry(): { spec: string | URL; eval: boolean } {
   const here = import.meta.url;
   if (!here.endsWith('.ts')) return { spec: new URL('./summary-worker.mjs', here), eval: false };
-  const tsx = pathToFileURL(createRequire(here).resolve('tsx/esm/api')).href;
+  // tsx's ESM API (its `import` condition): `require.resolve` would give the CommonJS one.
+  const pkg = createRequire(here).resolve('tsx/package.json');
+  const api = (JSON.parse(readFileSync(pkg, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports['./esm/api']!.import.default;
+  const tsx = pathToFileURL(join(dirname(pkg), api)).href;
   const entry = new URL('./summary-worker.ts', here).href;
   return { spec: `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, eval: true };
 }
