@@ -2,9 +2,11 @@
  * `summary` on two threads: the main thread reads the inputs (file reads, gunzip's stream,
  * tar headers) and a worker runs the summary pipeline — the same `summarize`, fed the same items
  * through thread-feed.ts — so that parsing no longer takes turns with reading on one thread.
- * Single-threaded (`summarize` on this thread) where a worker cannot pay for itself: one core
- * (os.availableParallelism), small inputs (a worker's start-up is tens of milliseconds), or when
- * told: `DLPERF_TOP_WORKER=0` (or `worker: false`); `DLPERF_TOP_WORKER=1` forces the worker and
+ * Single-threaded (`summarize` on this thread) where a worker cannot pay for itself: fewer than
+ * three cores (os.availableParallelism: gunzip's pool thread, this thread and the worker are three
+ * threads of work; on the 2-core development VM the worker measured 12–25 % more CPU, 30–50 MiB
+ * more peak RSS and no better wall time: README, Performance), small inputs (a worker's start-up
+ * is tens of milliseconds), or when told: `DLPERF_TOP_WORKER=0` (or `worker: false`); `DLPERF_TOP_WORKER=1` forces the worker and
  * makes a worker that cannot start an error instead of a fallback (the tests compare the two).
  * The result is made by the same code either way and arrives by structured clone (plain data).
  */
@@ -53,6 +55,8 @@ export interface ThreadOptions {
   worker?: boolean;
 }
 
+/** Cores from which the worker is used by default. */
+const WORKER_MIN_CORES = 3;
 /** Input bytes (as stored: a .tgz's compressed size) from which a worker is used. */
 const WORKER_MIN_BYTES = 4 * 1024 * 1024;
 /** Directory entries looked at when deciding; more than this many files is large enough. */
@@ -63,7 +67,7 @@ const WALK_LIMIT = 4096;
  * each growing theirs to the default put perfset.tgz at 150–154 MiB of peak RSS and the 1.07 GiB
  * archive at 164–169 MiB; at 16 MiB they measured 137 / 148 MiB for the same CPU time (load 5).
  */
-const WORKER_YOUNG_MB = Number(process.env["DLPERF_TOP_WORKER_YOUNG"] ?? 16);
+const WORKER_YOUNG_MB = 16;
 
 function forced(opts: ThreadOptions): boolean | undefined {
   const env = process.env['DLPERF_TOP_WORKER'];
@@ -120,7 +124,7 @@ export interface Summarized {
 export async function summarizeToText(inputs: string[], spec: OutcomeSpec, opts: SummaryOptions & ThreadOptions = {}): Promise<Summarized> {
   const { worker: _w, ...rest } = opts;
   const want = forced(opts);
-  if (want !== false && (want === true || (availableParallelism() >= 2 && (await largeEnough(inputs))))) {
+  if (want !== false && (want === true || (availableParallelism() >= WORKER_MIN_CORES && (await largeEnough(inputs))))) {
     const w = await startWorker(inputs, rest, spec, want === true);
     if (w) return runOnWorker(w, inputs, rest);
   }
