@@ -62,6 +62,10 @@ export async function benchSummaryOn(root: string, cli: string, ds: Dataset, rou
     { label: 'dlperf-top summary TGZ', run: () => timed([process.execPath, cli, 'summary', '--format', 'json', ds.tgz]) },
     { label: 'dlperf-top summary DIR', run: () => timed([process.execPath, cli, 'summary', '--format', 'json', ds.dir]) },
   ];
+  // Issue #13's worker thread (pipeline/summary-thread.ts) against the one-thread path, same run.
+  const oneThread = { env: { ...process.env, DLPERF_TOP_WORKER: '0' } };
+  rows.push({ label: 'dlperf-top summary TGZ, one thread', run: () => timed([process.execPath, cli, 'summary', '--format', 'json', ds.tgz], oneThread) });
+  rows.push({ label: 'dlperf-top summary DIR, one thread', run: () => timed([process.execPath, cli, 'summary', '--format', 'json', ds.dir], oneThread) });
   if (opts.stringPath) {
     rows.push({ label: 'dlperf-top summary TGZ, string path only', run: () => timed([process.execPath, cli, 'summary', '--format', 'json', ds.tgz], { env: { ...process.env, DLPERF_TOP_BYTE_PATH: '0' } }) });
   }
@@ -77,6 +81,10 @@ export async function benchSummaryOn(root: string, cli: string, ds: Dataset, rou
   console.log(`  ratio TGZ / gzip -dc|wc -l      : ${ratio(tgz, gz)}  (target <= 1.0, goal 0.8)`);
   console.log(`  ratio DIR / DLPerf's script     : ${'path' in script ? ratio(dir, py) : `n/a: ${script.missing}`}  (target <= 1.0)`);
   if (str) console.log(`  ratio byte path / string path   : ${ratio(tgz, str)}`);
+  const tgz1 = res.find((r) => r.label === 'dlperf-top summary TGZ, one thread');
+  const dir1 = res.find((r) => r.label === 'dlperf-top summary DIR, one thread');
+  console.log(`  ratio TGZ one thread / gzip     : ${ratio(tgz1, gz)}; worker / one thread: TGZ ${ratio(tgz, tgz1)}, DIR ${ratio(dir, dir1)}`);
+  console.log(`  peak RSS one thread             : TGZ ${tgz1?.peakRssMiB?.toFixed(0) ?? 'n/a'} MiB, DIR ${dir1?.peakRssMiB?.toFixed(0) ?? 'n/a'} MiB`);
   const peak = Math.max(tgz?.peakRssMiB ?? 0, dir?.peakRssMiB ?? 0);
   console.log(`  peak RSS (wait4)                : ${peak ? `${peak.toFixed(0)} MiB` : 'n/a'}  (target < 150 MiB)`);
 }

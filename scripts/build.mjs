@@ -21,7 +21,9 @@ try {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   await esbuild.build({
-    entryPoints: [join(root, 'src/cli/main.ts')],
+    // summary's worker thread is its own entry (dist/summary-worker.mjs, sharing the chunks),
+    // started by pipeline/summary-thread.ts from the chunk next to it.
+    entryPoints: { main: join(root, 'src/cli/main.ts'), 'summary-worker': join(root, 'src/pipeline/summary-worker.ts') },
     bundle: true,
     splitting: true, // live, replay, launch and the Ink screen stay separate chunks, loaded on use
     format: 'esm',

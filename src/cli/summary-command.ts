@@ -1,13 +1,10 @@
 import type { InputProblem } from '../core/types.ts';
 import type { Aggregate } from '../metrics/aggregate.ts';
-import { summarize, type SummaryResult } from '../pipeline/summarize.ts';
-import { summaryCsv } from '../report/csv.ts';
-import { summaryJsonChunks } from '../report/json.ts';
-import { summaryMarkdown } from '../report/markdown.ts';
+import { summarizeToText } from '../pipeline/summary-thread.ts';
 import { numberOption, parseCommandArgs } from './args.ts';
 import { EXIT, UserError } from './errors.ts';
 import { METHOD_HELP, parseMethodArg } from './method-arg.ts';
-import { checkChart, reportText } from './report-format.ts';
+import { checkChart } from './report-format.ts';
 import { startProgress } from './progress.ts';
 import { parseWindowArg } from './window-arg.ts';
 import { oneOf } from './choices.ts';
@@ -65,8 +62,6 @@ export function problemText(p: InputProblem): string {
 
 const AGGREGATES: readonly Aggregate[] = ['median', 'mean', 'olympic'];
 
-const INPUT_ERRORS = new Set<InputProblem['kind']>(['unreadable', 'corrupt_archive', 'truncated_archive']);
-
 export async function summaryCommand(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; stdin: NodeJS.ReadableStream; isTTY: boolean }): Promise<number> {
   const parsed = parseCommandArgs(
     argv,
@@ -94,7 +89,8 @@ export async function summaryCommand(argv: string[], io: { stdout: NodeJS.Writab
   const inputs = parsed.positionals;
   if (inputs.length === 0) throw new UserError('summary needs at least one input (a log, a directory, an archive, or - for stdin)', "see 'dlperf-top summary --help'");
   const format = oneOf('--format', v.format ?? 'md', ['md', 'markdown', 'csv', 'json', 'html', 'svg']);
-  const chart = checkChart(v.chart, format);
+  // Checked before anything is read (the report uses it at the end: summary-outcome.ts).
+  checkChart(v.chart, format);
   const agg: Aggregate = oneOf('--aggregate', v.aggregate ?? 'median', AGGREGATES);
   const failOn = failOnOption(v['fail-on']);
   const parser = parserOption(v.parser);
@@ -103,7 +99,9 @@ export async function summaryCommand(argv: string[], io: { stdout: NodeJS.Writab
   const outlierMad = numberOption('outlier-mad', v['outlier-mad'], 'positive', { max: 1000 }) ?? 3.5;
   const quiet = v.quiet === true;
   const progress = quiet ? null : startProgress(inputs, io.stderr);
-  const result: SummaryResult = await summarize(inputs, {
+  // Parsed on a worker thread while this one reads, where that pays (pipeline/summary-thread.ts);
+  // the text and the verdict are made where the result is, by the same functions (summary-outcome.ts).
+  const done = await summarizeToText(inputs, { format, chart: v.chart, failOn: [...failOn] }, {
     ...(format === 'html' ? { history: true } : {}),
     onFile: (p) => progress?.file(p),
     ...(v.window ? { windows: v.window.map(parseWindowArg) } : {}),
@@ -116,33 +114,21 @@ export async function summaryCommand(argv: string[], io: { stdout: NodeJS.Writab
       if (!quiet) progress!.log(`dlperf-top: ${problemText(p)}\n`);
     },
   }).finally(() => progress?.stop());
-  // JSON is written as it is made (one run at a time): 100k runs are a 190 MB document.
-  const text = format === 'json' ? summaryJsonChunks(result) : [format === 'csv' ? summaryCsv(result) : format === 'html' || format === 'svg' ? await reportText(result, format, chart) : summaryMarkdown(result)];
-  if (output) {
-    const out = openAtomic(output);
-    try {
-      await writeChunks(out.stream, text);
-      await out.commit();
-    } catch (e) {
-      await out.abort();
-      throw new UserError(`cannot write ${visible(output)}: ${visible((e as Error).message)}; nothing was written there (the temporary file was removed)`, undefined, EXIT.internal);
-    }
-  } else await writeChunks(io.stdout, text);
-
-  // A run whose log was recognised but whose number cannot be given (status error, e.g. a clock jump) is
-  // still a recognised run: the report says why, and --fail-on gates on its flag.
-  const recognised = result.runs.filter((r) => r.status !== 'unrecognized' && (r.status !== 'error' || r.format !== null));
-  if (recognised.length === 0) {
-    io.stderr.write(`dlperf-top: no run recognised in ${visible(inputs.join(', '))} (${result.files} file(s) read)\n`);
-    return EXIT.noRuns;
+  try {
+    if (output) {
+      const out = openAtomic(output);
+      try {
+        await writeChunks(out.stream, done.text);
+        await out.commit();
+      } catch (e) {
+        await out.abort();
+        throw new UserError(`cannot write ${visible(output)}: ${visible((e as Error).message)}; nothing was written there (the temporary file was removed)`, undefined, EXIT.internal);
+      }
+    } else await writeChunks(io.stdout, done.text);
+  } finally {
+    await done.close();
   }
-  if (failOn.size) {
-    const hits = [...result.runs.flatMap((r) => r.flags.map((f) => ({ where: r.source, f }))), ...result.groups.flatMap((g) => g.flags.map((f) => ({ where: `${g.model} ${g.num_nodes}n${g.gpu_num_per_node}g`, f })))].filter((h) => failOn.has(h.f.kind));
-    if (hits.length) {
-      io.stderr.write(`dlperf-top: --fail-on matched ${hits.length} finding(s): ${[...new Set(hits.map((h) => `${h.f.kind} (${visible(h.where ?? '')})`))].slice(0, 10).join(', ')}\n`);
-      return EXIT.failOn;
-    }
-  }
-  if (result.problems.some((p) => INPUT_ERRORS.has(p.kind))) return EXIT.inputErrors;
-  return EXIT.ok;
+  const verdict = await done.verdict();
+  if (verdict.message) io.stderr.write(verdict.message);
+  return verdict.code;
 }

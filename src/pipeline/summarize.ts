@@ -12,6 +12,7 @@ import { bytePathDefault, feedFile } from './byte-feed.ts';
 import { LateFreeze, rereadable } from './late-freeze.ts';
 import { pathInfo } from '../metrics/path-identity.ts';
 import type { EnumerateOptions } from '../sources/inputs.ts';
+import type { InputItem } from '../sources/types.ts';
 
 export interface SummaryOptions extends RunSetOptions {
   aggregate?: Aggregate;
@@ -36,6 +37,11 @@ export interface SummaryOptions extends RunSetOptions {
   lateFreezeBytes?: number;
   /** Called before the second pass that reads runs frozen too early again, with their number (late-freeze.ts). */
   onReread?: (runs: number) => void | Promise<void>;
+  /**
+   * The first pass's items, when another thread enumerates the inputs (summary-thread.ts: the
+   * same items, in the same order, as enumerateInputs(inputs) gives). Default: enumerateInputs.
+   */
+  items?: AsyncIterable<InputItem>;
 }
 
 export interface SummaryResult {
@@ -137,7 +143,7 @@ export async function summarize(inputs: string[], opts: SummaryOptions = {}): Pr
     order.put(key, freeze(set.runs.get(key)!, pool, !!opts.history), !late);
     set.forgetRun(key);
   };
-  for await (const item of enumerateInputs(inputs, enumOpts)) {
+  for await (const item of opts.items ?? enumerateInputs(inputs, enumOpts)) {
     if (item.type === 'problem') {
       if (late && item.problem.kind === 'duplicate_member' && item.problem.file) {
         const key = pathInfo(item.problem.file).runKey;

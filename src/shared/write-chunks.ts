@@ -5,7 +5,7 @@
  * rejects with its error; one that closes early (a guarded stdout whose reader went away: it
  * drops writes and keeps draining) ends the writing quietly.
  */
-export async function writeChunks(out: NodeJS.WritableStream, pieces: Iterable<string>, batch = 64 * 1024): Promise<void> {
+export async function writeChunks(out: NodeJS.WritableStream, pieces: Iterable<string> | AsyncIterable<string>, batch = 64 * 1024): Promise<void> {
   let failure: Error | null = null;
   let closed = false;
   const onError = (e: Error) => {
@@ -36,12 +36,25 @@ export async function writeChunks(out: NodeJS.WritableStream, pieces: Iterable<s
         out.on('close', done);
       });
     };
-    for (const p of pieces) {
+    // Pieces made on summary's worker arrive as they are made (pipeline/summary-thread.ts).
+    const add = async (p: string): Promise<boolean> => {
       if (failure) throw failure;
-      if (closed) return;
+      if (closed) return false;
       parts.push(p);
       size += p.length;
       if (size >= batch) await flush();
+      return true;
+    };
+    if (Symbol.asyncIterator in pieces) {
+      for await (const p of pieces) if (!(await add(p))) return;
+    } else {
+      for (const p of pieces) {
+        if (failure) throw failure;
+        if (closed) return;
+        parts.push(p);
+        size += p.length;
+        if (size >= batch) await flush();
+      }
     }
     if (failure) throw failure;
     if (size && !closed) await flush();
