@@ -128,12 +128,11 @@ export class TailSet {
   /** push() of `n` lines of one file in a row (LogTail.pushMany: only the texts of the lines still kept at the end are made). */
   pushMany(file: string, n: number, lengths: readonly number[], lineNos: readonly number[], time: number, text: (i: number) => string): void {
     if (n === 0) return;
-    let tail = this.tails.get(file);
-    if (tail) this.tails.delete(file);
-    else tail = new LogTail(this.maxLines, this.maxChars);
-    this.tails.set(file, tail);
+    let e = this.tails.get(file);
+    if (!e) this.tails.set(file, (e = { tail: new LogTail(this.maxLines, this.maxChars), seq: 0 }));
+    e.seq = ++this.seq;
     // shed() never touches the file being written, so it may run amid the call, as after each push().
-    tail.pushMany(n, lengths, lineNos, time, text, (delta) => {
+    e.tail.pushMany(n, lengths, lineNos, time, text, (delta) => {
       this.total += delta;
       if (this.total > this.totalChars) this.shed(file);
     });
