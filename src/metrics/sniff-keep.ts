@@ -19,6 +19,13 @@ export class SniffKeeper {
     return k;
   }
 
+  /** A keeper over the lines held so far (in order), each marked with what keeps() says of it. */
+  static marking(lines: { payload: string; keep?: boolean }[]): SniffKeeper {
+    const k = new SniffKeeper();
+    for (const l of lines) l.keep = k.keeps(l.payload);
+    return k;
+  }
+
   /** True when some format reads configuration (or GPU memory) from this payload. */
   keeps(payload: string): boolean {
     let keep = false;

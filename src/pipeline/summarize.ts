@@ -31,6 +31,11 @@ export interface SummaryOptions extends RunSetOptions {
    * once no file can join it (freeze-plan.ts). Default on; the result is the same either way (tested).
    */
   release?: boolean;
+  /**
+   * Read regular files with synchronous calls (sources/input-streams.ts fileChunksBlocking): summary
+   * has nothing else to do while it waits. Default on, unless DLPERF_TOP_BLOCKING_READS=0.
+   */
+  blocking?: boolean;
   /** Ended runs of archives kept unfrozen before betting that no file joins them (late-freeze.ts; tests lower it). */
   lateFreezeRuns?: number;
   /** Their text, at most (late-freeze.ts RECENT_BYTES; tests lower it). */
@@ -113,6 +118,11 @@ class RunSlots {
   }
 }
 
+/** Whether summary reads regular files with synchronous calls unless told otherwise. */
+export function blockingReadsDefault(): boolean {
+  return process.env['DLPERF_TOP_BLOCKING_READS'] !== '0';
+}
+
 /**
  * Headless: read every input to its end, then report. Streams everything: memory depends on the
  * number of runs, not on the size of the logs.
@@ -132,7 +142,7 @@ export async function summarize(inputs: string[], opts: SummaryOptions = {}): Pr
   let files = 0;
   let lines = 0;
   const bytePath = opts.bytePath ?? bytePathDefault();
-  const enumOpts = opts.stdin ? { stdin: opts.stdin } : {};
+  const enumOpts: EnumerateOptions = { ...(opts.stdin ? { stdin: opts.stdin } : {}), blocking: opts.blocking ?? blockingReadsDefault() };
   const pool = new TextPool();
   const order = new RunSlots();
   const plan = release ? await freezePlan(inputs) : null;

@@ -21,7 +21,7 @@ import { Worker } from 'node:worker_threads';
 import type { InputProblem } from '../core/types.ts';
 import { UserError } from '../cli/errors.ts';
 import { summaryText, summaryVerdict, type OutcomeSpec, type Verdict } from '../cli/summary-outcome.ts';
-import { summarize, type SummaryOptions } from './summarize.ts';
+import { blockingReadsDefault, summarize, type SummaryOptions } from './summarize.ts';
 import { FeedPump, type FeedReply } from './thread-feed.ts';
 
 /** What the worker is started with: the inputs and the options that are data (no callbacks, no streams). */
@@ -234,7 +234,7 @@ async function runOnWorker(w: Worker, inputs: string[], opts: SummaryOptions): P
     if (!verdict) failure ??= new Error(`the summary worker exited (code ${code}) before its report was done`);
     settle();
   });
-  const pumped = pump.run(inputs, opts.stdin ? { stdin: opts.stdin } : {}).catch((e: Error) => {
+  const pumped = pump.run(inputs, { ...(opts.stdin ? { stdin: opts.stdin } : {}), blocking: opts.blocking ?? blockingReadsDefault() }).catch((e: Error) => {
     failure ??= e;
     void w.terminate();
     settle();

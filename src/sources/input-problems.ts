@@ -4,7 +4,7 @@
  * errors become. Nothing here throws for a bad input: errors are turned into `InputProblem`s.
  */
 
-import type { Stats } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 
 import type { InputProblem } from '../core/types.ts';
@@ -71,9 +71,9 @@ export function cannotOpen(input: string, err: unknown, file?: string): InputPro
 }
 
 /** `fs.stat` of a path, or (when it fails) the problem `cannotOpen` describes. */
-export async function statOrProblem(input: string, fullPath: string | Buffer, file?: string): Promise<{ st: Stats } | { problem: InputProblem }> {
+export async function statOrProblem(input: string, fullPath: string | Buffer, file?: string, blocking = false): Promise<{ st: Stats } | { problem: InputProblem }> {
   try {
-    return { st: await fsp.stat(fullPath) };
+    return { st: blocking ? statSync(fullPath) : await fsp.stat(fullPath) };
   } catch (err) {
     return { problem: cannotOpen(input, err, file) };
   }

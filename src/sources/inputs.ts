@@ -29,6 +29,11 @@ export type { ReadLinesOptions } from './read-lines.ts';
 export interface EnumerateOptions {
   /** Stream read for the argument `-` (default `process.stdin`). */
   stdin?: NodeJS.ReadableStream;
+  /**
+   * Read regular files with synchronous calls (input-streams.ts fileChunksBlocking): for a reader
+   * with nothing else to do meanwhile (summary), never under a screen.
+   */
+  blocking?: boolean;
 }
 
 /**
@@ -65,15 +70,16 @@ async function* enumerateAll(args: string[], opts: EnumerateOptions): AsyncGener
       yield* streamInput('-', '-', opts.stdin ?? process.stdin);
       continue;
     }
-    const r = await statOrProblem(arg, arg);
+    const blocking = opts.blocking ?? false;
+    const r = await statOrProblem(arg, arg, undefined, blocking);
     if ('problem' in r) {
       yield problemItem(r.problem);
       continue;
     }
     if (r.st.isDirectory()) {
-      yield* walkDirectory(arg);
+      yield* walkDirectory(arg, blocking);
     } else if (r.st.isFile()) {
-      yield* openPath(arg, arg, arg, r.st, false);
+      yield* openPath(arg, arg, arg, r.st, false, blocking);
     } else {
       // A pipe or a device (e.g. `<(zcat x.gz)`): stream it as it comes, no detection.
       yield { type: 'file', file: plainFile(arg, arg, arg) };

@@ -24,11 +24,11 @@ const HEAD_BYTES = 4096;
  * found in a directory argument (problems name it in `file`; archive members get
  * `<displayPath>/` as a path prefix).
  */
-export async function* openPath(input: string, fullPath: FsPath, displayPath: string, st: Stats, inDir: boolean): AsyncGenerator<InputItem> {
+export async function* openPath(input: string, fullPath: FsPath, displayPath: string, st: Stats, inDir: boolean, blocking = false): AsyncGenerator<InputItem> {
   const where = inDir ? { file: displayPath } : {};
   let head: Buffer;
   try {
-    head = await readHead(fullPath, HEAD_BYTES);
+    head = await readHead(fullPath, HEAD_BYTES, blocking);
   } catch (err) {
     yield problemItem({ input, ...where, kind: 'unreadable', message: `cannot read ${displayPath}: ${openErrorMessage(err)}` });
     return;
@@ -78,7 +78,7 @@ export async function* openPath(input: string, fullPath: FsPath, displayPath: st
     });
     return;
   }
-  yield { type: 'file', file: plainFile(input, fullPath, displayPath, st) };
+  yield { type: 'file', file: plainFile(input, fullPath, displayPath, st, blocking) };
 }
 
 export async function* readArchive(input: string, prefix: string, stream: Readable, destroy: () => void): AsyncGenerator<InputItem> {

@@ -24,8 +24,8 @@ interface WalkEntry {
 
 const DONE: WalkEntry = { rel: '' };
 
-/** Walks a directory: regular files sorted by relative path; problems in place. */
-export async function* walkDirectory(arg: string): AsyncGenerator<InputItem> {
+/** Walks a directory: regular files sorted by relative path; problems in place. `blocking`: see EnumerateOptions. */
+export async function* walkDirectory(arg: string, blocking = false): AsyncGenerator<InputItem> {
   let rootReal: string;
   try {
     rootReal = await fsp.realpath(arg);
@@ -95,11 +95,11 @@ export async function* walkDirectory(arg: string): AsyncGenerator<InputItem> {
       yield problemItem(e.problem);
       continue;
     }
-    const r = await statOrProblem(arg, e.full!, e.rel);
+    const r = await statOrProblem(arg, e.full!, e.rel, blocking);
     if ('problem' in r) {
       yield problemItem(r.problem);
       continue;
     }
-    yield* openPath(arg, e.full!, e.rel, r.st, true);
+    yield* openPath(arg, e.full!, e.rel, r.st, true, blocking);
   }
 }
