@@ -107,6 +107,10 @@ export function runFlags(run: Run, ended: boolean): Flag[] {
 }
 
 export function runReport(run: Run, ended: boolean): RunReport {
+  return run.withResultMemo(() => buildRunReport(run, ended));
+}
+
+function buildRunReport(run: Run, ended: boolean): RunReport {
   const id = run.identity();
   const p = run.primary();
   const r = run.result();

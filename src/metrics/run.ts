@@ -223,10 +223,29 @@ export class Run {
 
   /** The run's figure, or why there is none. */
   result(): WindowResult | WindowShortfall | null {
+    if (this.memoDepth > 0 && this.resultMemo !== undefined) return this.resultMemo;
     const p = this.primary();
-    if (!p?.tracker) return null;
-    return p.tracker.result(this.totalBatch(), this.worldSize()?.value ?? null, this.identity().num_nodes);
+    const r = p?.tracker ? p.tracker.result(this.totalBatch(), this.worldSize()?.value ?? null, this.identity().num_nodes) : null;
+    if (this.memoDepth > 0) this.resultMemo = r;
+    return r;
   }
+
+  /**
+   * Runs `fn` (a report: runReport) with result() computed once: status(), damageReason(), the
+   * flags and the report each asked for it, the window's medians made again each time (≈ a third of
+   * a small run's report). Nothing changes the run while a report is made.
+   */
+  withResultMemo<T>(fn: () => T): T {
+    this.memoDepth++;
+    try {
+      return fn();
+    } finally {
+      if (--this.memoDepth === 0) this.resultMemo = undefined;
+    }
+  }
+
+  private memoDepth = 0;
+  private resultMemo: WindowResult | WindowShortfall | null | undefined = undefined;
 
   status(): RunStatus {
     if (this.errors.length && !this.primary()?.format) return 'error';
