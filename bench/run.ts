@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { cpus } from 'node:os';
 import { DATASETS, ensureDataset } from './datasets.ts';
@@ -8,7 +9,7 @@ import { benchTarReader, compareTarReports } from './tar-bench.ts';
 import { tinyLogsBench } from './tiny-logs.ts';
 
 /**
- * `npm run bench [-- summary|replay|tar|startup|live|live-256|live-1024|live-idle|tiny|all ...]`: performance claims, measured
+ * `npm run bench [-- summary|replay|tar|startup|live|live-256|live-1024|live-idle|live-store|tiny|all ...]`: performance claims, measured
  * against baselines in the same run and printed as ratios. Nothing here is asserted by the test
  * suite (timings on a shared 2-core machine are not a pass/fail signal). BENCH_ROUNDS (default 3)
  * sets the interleaved rounds; BENCH_LARGE=0 skips the 1.07 GiB dataset.
@@ -49,6 +50,10 @@ const sections: Record<string, () => Promise<void>> = {
   'live-256': () => liveBench(cli),
   'live-1024': () => liveBench(cli, { nodes: 128, ranks: 8, seconds: Number(process.env['LIVE_BENCH_SECONDS'] ?? 30), targets: { cpuPct: 25, rssMiB: 250, p99Ms: 250 } }),
   'live-idle': () => liveIdleBench(cli),
+  // The store's share of live-1024 in-process (no files, no reader), byte path on, then off: live-store.ts.
+  async 'live-store'() {
+    for (const bytePath of ['1', '0']) execFileSync(process.execPath, [resolve(root, 'bin/run-ts.mjs'), resolve(root, 'bench/live-store.ts'), '300', bytePath], { stdio: 'inherit' });
+  },
   tiny: () => tinyLogsBench(cli, resolve(root, 'bench/out')),
 };
 const names = which.length === 0 || which.includes('all') ? Object.keys(sections).filter((n) => !n.startsWith('live-')) : which;

@@ -93,6 +93,14 @@ export class Ring<T> {
     return out;
   }
 
+  /** The i-th item, oldest first (0 ≤ i < size): toArray()[i] without the copy. */
+  at(i: number): T | undefined {
+    const n = this.buf.length;
+    if (i < 0 || i >= n) return undefined;
+    const j = this.head + i;
+    return this.buf[j < n ? j : j - n];
+  }
+
   /** The item the next push drops once the ring is full (the oldest), if any. */
   oldest(): T | undefined {
     if (this.buf.length === 0) return undefined;

@@ -6,6 +6,7 @@ import { clusterTargets, loadClusterFile, type ClusterSpec } from '../sources/ss
 import { expandHostlist } from '../sources/ssh/hostlist.ts';
 import type { SshSourceOptions } from '../sources/ssh/ssh-tail.ts';
 import type { LiveSource, SourceEvent } from '../sources/types.ts';
+import { bytePathDefault } from './byte-feed.ts';
 import { localSourceSpecs, remoteSourceSpecs } from './live-sources.ts';
 
 export interface LiveOptions extends RunSetOptions {
@@ -28,6 +29,8 @@ export interface LiveOptions extends RunSetOptions {
   now?: () => number;
   /** Extra consumer of every source event (the recorder). */
   tap?: (events: SourceEvent[]) => void;
+  /** Progress lines through the byte parsers (default: on unless DLPERF_TOP_BYTE_PATH=0; the results are the same). */
+  bytePath?: boolean;
   /** Further SSH source settings (agent, keepalive, reconnect backoff; tests use them). */
   ssh?: Partial<Omit<SshSourceOptions, 'targets' | 'emit' | 'now'>>;
 }
@@ -90,7 +93,8 @@ export async function createLive(opts: LiveOptions): Promise<Live> {
   const targets = [...remote.values(), ...(cluster ? clusterTargets(cluster) : [])];
   // Every source the user named has a row from the first snapshot (session/source-registry.ts).
   const specs = [...(await localSourceSpecs(local, process.cwd())), ...remoteSourceSpecs(targets)];
-  store = new SessionStore({ runSet, now, clock: 'wall', runPathOf, sources: specs, ...(opts.baselinePerGpu !== undefined ? { baselinePerGpu: opts.baselinePerGpu } : {}) });
+  // Progress lines through the byte parsers unless DLPERF_TOP_BYTE_PATH=0 (session/fast-line.ts).
+  store = new SessionStore({ runSet, now, clock: 'wall', runPathOf, sources: specs, bytePath: opts.bytePath ?? bytePathDefault(), ...(opts.baselinePerGpu !== undefined ? { baselinePerGpu: opts.baselinePerGpu } : {}) });
   const sources: LiveSource[] = [];
   if (local.length) sources.push(createLocalSource({ patterns: local, emit, now, ...(opts.poll !== undefined ? { poll: opts.poll } : {}), ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}), ...(opts.watcher !== undefined ? { watcher: opts.watcher } : {}), ...(opts.coalesceMs !== undefined ? { coalesceMs: opts.coalesceMs } : {}) }));
   if (targets.length) {

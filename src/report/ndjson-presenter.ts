@@ -1,27 +1,26 @@
 import type { SessionStore } from '../session/store.ts';
-import { eventLine, snapshotParts } from './ndjson.ts';
+import { eventLine, snapshotBuffer, snapshotJson } from './ndjson.ts';
 
-/** Snapshots longer than this (characters) are written as one buffer of their pieces (see `writeParts`). */
+/** Snapshots longer than this (characters) are written as one buffer of their pieces (see `writeSnapshot`). */
 const BUFFER_FROM = 64 * 1024;
 
 /**
- * One write of the snapshot's pieces (ndjson.ts `snapshotParts`): a short one as a string, a long
- * one encoded piece by piece into one buffer, so that neither a 0.5 MB string nor a two-byte copy
- * of it is made.
+ * One write of the snapshot (ndjson.ts `snapshotJson`): a short one as a string, a long one encoded
+ * text by text into one buffer (snapshotBuffer), so that neither a 0.5 MB string nor a two-byte
+ * copy of it is made.
  */
-function writeParts(out: NodeJS.WritableStream, parts: string[]): void {
-  let chars = 0;
-  for (const p of parts) chars += p.length;
-  if (chars < BUFFER_FROM) {
-    out.write(parts.join(''));
+function writeSnapshot(out: NodeJS.WritableStream, j: ReturnType<typeof snapshotJson>): void {
+  if (typeof j === 'string') {
+    out.write(j);
     return;
   }
-  let bytes = 0;
-  for (const p of parts) bytes += Buffer.byteLength(p, 'utf8');
-  const buf = Buffer.allocUnsafe(bytes);
-  let at = 0;
-  for (const p of parts) at += buf.write(p, at, 'utf8');
-  out.write(buf);
+  let chars = j.head.length + j.tail.length;
+  for (const p of j.nodes) chars += p.length;
+  if (chars < BUFFER_FROM) {
+    out.write(j.head + j.nodes.map((p, i) => (i > 0 ? ',' : '') + p.slice(1, -1)).join('') + j.tail);
+    return;
+  }
+  out.write(snapshotBuffer(j));
 }
 
 /**
@@ -47,7 +46,7 @@ export function attachNdjson(store: SessionStore, out: NodeJS.WritableStream, cl
   return {
     /** `extra`: keys of the final snapshot only (`exit`). */
     snapshot(extra?: Record<string, unknown>) {
-      writeParts(out, snapshotParts(store.flush(), skipped ? { snapshots_skipped: skipped, ...extra } : extra));
+      writeSnapshot(out, snapshotJson(store.flush(), skipped ? { snapshots_skipped: skipped, ...extra } : extra));
     },
     /**
      * The snapshot of an interval, unless the reader has not taken the previous one yet (the

@@ -9,6 +9,7 @@ import { buildSnapshot, SnapshotCache, type SnapshotContext } from './snapshot.t
 import { quietVerdict } from './node-rules.ts';
 import type { PlanProgress } from './plan-progress.ts';
 import { StallWatch } from './stall.ts';
+import { FastLines } from './fast-line.ts';
 import type { FlagEntry, LogLine, ReplayInfo, SessionSnapshot, TimedProblem } from './types.ts';
 
 export interface StoreOptions {
@@ -32,6 +33,12 @@ export interface StoreOptions {
   runPathOf?: (file: string) => string;
   /** The sources the user named: each has a row and a state from the first snapshot (live). */
   sources?: readonly NamedSourceSpec[];
+  /**
+   * Progress lines of a locked format with a byte parser skip the string path (session/fast-line.ts;
+   * live passes pipeline/byte-feed.ts's bytePathDefault()). The store ends the same either way.
+   * @default false
+   */
+  bytePath?: boolean;
 }
 
 /** What presenters are told as it happens (NDJSON event lines, headless stderr). */
@@ -79,9 +86,12 @@ export class SessionStore {
   /** Listeners for raw events (NDJSON event lines), called synchronously. */
   private readonly eventListeners = new Set<(e: StoreEvent) => void>();
   readonly sources: SourceRegistry;
+  /** The byte path of feedEvent's lines; null: every line through RunSet.line. */
+  readonly fastLines: FastLines | null;
 
   constructor(private readonly opts: StoreOptions) {
     this.runSet = opts.runSet;
+    this.fastLines = opts.bytePath ? new FastLines() : null;
     this.startedAt = opts.now();
     this.sources = new SourceRegistry(opts.sources ?? [], this.startedAt);
     this.sources.flush(this.startedAt);
@@ -137,7 +147,9 @@ export class SessionStore {
         t = this.runSet.restartFile(t);
         this.tracks.set(e.file, t);
       }
-      this.runSet.line(t, e);
+      const rec = this.fastLines?.record(t, e.text);
+      if (rec !== undefined) this.runSet.progressLine(t, rec, e);
+      else this.runSet.line(t, e);
       this.totals.lines++;
       this.totals.bytes += e.text.length + 1;
       this.tails.push(e.file, { lineNo: e.lineNo, text: e.text, time: e.time });

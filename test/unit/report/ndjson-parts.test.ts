@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { snapshotLine, snapshotParts } from '../../../src/report/ndjson.ts';
+import { snapshotBuffer, snapshotJson, snapshotLine, snapshotParts } from '../../../src/report/ndjson.ts';
 import type { SessionSnapshot } from '../../../src/session/types.ts';
 
 /** The snapshot object as snapshotLine built it in one piece before (the reference). */
@@ -45,6 +45,21 @@ describe('snapshotParts', () => {
       }
     }
     expect(snapshotParts(snap(300)).length).toBe(2 + Math.ceil(300 / 96));
+  });
+
+  it('snapshotBuffer encodes the unjoined texts to the same bytes (brackets overwritten in place)', () => {
+    for (const n of [0, 1, 95, 96, 97, 192, 300]) {
+      for (const sources of [false, true]) {
+        const s = snap(n, { sources });
+        for (const extra of [undefined, { snapshots_skipped: 2 }]) {
+          const j = snapshotJson(s, extra);
+          if (typeof j === 'string') throw new Error('one piece');
+          const buf = snapshotBuffer(j);
+          expect(buf.toString('utf8')).toBe(whole(s, extra));
+          expect(buf.length).toBe(Buffer.byteLength(whole(s, extra)));
+        }
+      }
+    }
   });
 
   it('an extra key that names an earlier key keeps that key where it was, as one object does', () => {
