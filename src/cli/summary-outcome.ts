@@ -6,9 +6,9 @@
  */
 
 import type { SummaryResult } from '../pipeline/summarize.ts';
-import { summaryCsv } from '../report/csv.ts';
+import { summaryCsvPieces } from '../report/csv.ts';
 import { summaryJsonChunks } from '../report/json.ts';
-import { summaryMarkdown } from '../report/markdown.ts';
+import { summaryMarkdownPieces } from '../report/markdown.ts';
 import { visible } from '../shared/sanitize.ts';
 import { EXIT } from './errors.ts';
 import { checkChart, reportText } from './report-format.ts';
@@ -32,9 +32,9 @@ export interface Verdict {
 export async function summaryText(result: SummaryResult, spec: OutcomeSpec): Promise<Iterable<string>> {
   const f = spec.format;
   if (f === 'json') return summaryJsonChunks(result);
-  if (f === 'csv') return [summaryCsv(result)];
+  if (f === 'csv') return summaryCsvPieces(result);
   if (f === 'html' || f === 'svg') return [await reportText(result, f, checkChart(spec.chart, f))];
-  return [summaryMarkdown(result)];
+  return summaryMarkdownPieces(result);
 }
 
 const INPUT_ERRORS = new Set<InputProblem['kind']>(['unreadable', 'corrupt_archive', 'truncated_archive']);

@@ -13,11 +13,14 @@ const GROUP_COLS = ['framework', 'model', 'precision', 'num_nodes', 'gpu_num_per
 
 /** `summary --format csv`: the runs table, a blank line, then the groups table (full precision). */
 export function summaryCsv(s: SummaryResult): string {
-  const lines: string[] = [];
-  lines.push([...RUN_COLS, 'flags'].join(','));
-  for (const r of s.runs) lines.push([...RUN_COLS.map((c) => cell(r[c])), cell(r.flags.map((f) => f.kind + (f.confidence ? `:${f.confidence}` : '')).join(' '))].join(','));
-  lines.push('');
-  lines.push([...GROUP_COLS, 'flags'].join(','));
-  for (const g of s.groups) lines.push([...GROUP_COLS.map((c) => cell(g[c])), cell(g.flags.map((f) => f.kind).join(' '))].join(','));
-  return lines.join('\n') + '\n';
+  return [...summaryCsvPieces(s)].join('');
+}
+
+/** The same text a line at a time (100k runs never make one string: see summaryMarkdownPieces). */
+export function* summaryCsvPieces(s: SummaryResult): Generator<string> {
+  yield [...RUN_COLS, 'flags'].join(',') + '\n';
+  for (const r of s.runs) yield [...RUN_COLS.map((c) => cell(r[c])), cell(r.flags.map((f) => f.kind + (f.confidence ? `:${f.confidence}` : '')).join(' '))].join(',') + '\n';
+  yield '\n';
+  yield [...GROUP_COLS, 'flags'].join(',') + '\n';
+  for (const g of s.groups) yield [...GROUP_COLS.map((c) => cell(g[c])), cell(g.flags.map((f) => f.kind).join(' '))].join(',') + '\n';
 }

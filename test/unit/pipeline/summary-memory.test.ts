@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { summarize, type SummaryResult } from '../../../src/pipeline/summarize.ts';
 import { summaryJsonChunks } from '../../../src/report/json.ts';
+import { summaryMarkdownPieces } from '../../../src/report/markdown.ts';
+import { summaryCsvPieces } from '../../../src/report/csv.ts';
+import { summaryText } from '../../../src/cli/summary-outcome.ts';
 import { VERSION } from '../../../src/shared/version.ts';
 
 // Issue #12, memory: reducing ended files (FileTrack.release), freezing finished runs
@@ -91,6 +94,34 @@ describe('streamed JSON', () => {
     const doc = { schema: 1, tool: 'dlperf-top', version: VERSION, inputs: s.inputs, runs: s.runs, groups: s.groups, problems: s.problems, skipped: s.skipped };
     expect([...summaryJsonChunks(s)].join('')).toBe(JSON.stringify(doc, null, 2) + '\n');
   });
+});
+
+// Markdown and CSV were one string each (100k tiny logs: 44 MB of two-byte Markdown, 530 MiB
+// peak); they are written a line at a time now, like the JSON.
+describe('streamed Markdown and CSV', () => {
+  const many = (): string[] => {
+    const root = join(tmp, 'many-small');
+    mkdirSync(root, { recursive: true });
+    const cut = ngc.split('\n').slice(0, 40).join('\n');
+    for (let i = 0; i < 300; i++) writeFileSync(join(root, `r50_b256_amp_${i}.log`), cut);
+    return [root];
+  };
+  for (const [name, inputs] of [...sets, ['300 short logs', many] as [string, () => string[]]]) {
+    it(`one line or so per piece, whatever the number of runs: ${name}`, async () => {
+      const s = await summarize(inputs());
+      for (const [format, pieces] of [['md', [...summaryMarkdownPieces(s)]], ['csv', [...summaryCsvPieces(s)]]] as const) {
+        expect(pieces.length, format).toBeGreaterThan(s.runs.length);
+        // The largest piece is a finding or a row (a side-by-side table at most), never the document.
+        const text = pieces.join('');
+        const largest = Math.max(...pieces.map((p) => p.length));
+        expect(largest, format).toBeLessThan(Math.max(4096, text.length / 4));
+        // What summary writes is these pieces.
+        const written = [...(await summaryText(s, { format, failOn: [] } as never))];
+        expect(written.length, format).toBe(pieces.length);
+        expect(written.join(''), format).toBe(text);
+      }
+    });
+  }
 });
 
 // Archives: a run is frozen some runs after it ends (late-freeze.ts); a later member of a frozen
