@@ -48,6 +48,13 @@ export class TextPool {
 
   private value(v: unknown, unique: boolean): unknown {
     if (typeof v === 'string') return unique ? this.own(v) : this.text(v);
+    // An array built by push keeps room for 17 items (152 bytes for a report's one flag): a copy
+    // has room for what it holds.
+    if (Array.isArray(v)) {
+      const c = v.slice();
+      this.walk(c);
+      return c;
+    }
     if (v !== null && typeof v === 'object') this.walk(v as Record<string, unknown>);
     return v;
   }

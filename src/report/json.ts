@@ -40,11 +40,64 @@ export function* summaryJsonChunks(s: SummaryResult): Generator<string> {
     }
     yield '[';
     for (let i = 0; i < value.length; i++) {
-      // An item JSON cannot represent (undefined, a function) is `null` in an array, as stringify writes it.
-      const item = JSON.stringify(value[i], null, 2) ?? 'null';
-      yield `${i ? ',' : ''}${ITEM_INDENT}${item.replace(/\n/g, ITEM_INDENT)}`;
+      yield `${i ? ',' : ''}${ITEM_INDENT}`;
+      yield* valuePieces(value[i], ITEM_INDENT, true);
     }
     yield '\n  ]';
   }
   yield '\n}\n';
+}
+
+/** An array longer than this, anywhere in an item, is written an item at a time too. */
+const LONG_ARRAY = 256;
+
+/**
+ * One value at `indent` (its first line already placed), as `JSON.stringify(v, null, 2)` writes it
+ * there. Small values are one piece; one that holds a long array (a group of 100k repeats lists
+ * 100k sources: 13 MB of two-byte text and its re-indented copy) is written key by key and item by
+ * item, so no piece is larger than an item.
+ */
+function* valuePieces(v: unknown, indent: string, inArray: boolean): Generator<string> {
+  if (!holdsLongArray(v, 0)) {
+    // An item JSON cannot represent (undefined, a function) is `null` in an array, as stringify writes it.
+    const text = JSON.stringify(v, null, 2) ?? (inArray ? 'null' : undefined);
+    if (text !== undefined) yield text.replace(/\n/g, indent);
+    return;
+  }
+  const inner = `${indent}  `;
+  if (Array.isArray(v)) {
+    yield '[';
+    for (let i = 0; i < v.length; i++) {
+      yield `${i ? ',' : ''}${inner}`;
+      yield* valuePieces(v[i], inner, true);
+    }
+    yield `${indent}]`;
+    return;
+  }
+  const o = v as Record<string, unknown>;
+  let first = true;
+  yield '{';
+  for (const key of Object.keys(o)) {
+    const x = o[key];
+    // Keys stringify leaves out.
+    if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue;
+    yield `${first ? '' : ','}${inner}${JSON.stringify(key)}: `;
+    first = false;
+    yield* valuePieces(x, inner, false);
+  }
+  yield first ? '}' : `${indent}}`;
+}
+
+/** Whether a value holds an array longer than LONG_ARRAY (a few levels down: reports are shallow). */
+function holdsLongArray(v: unknown, depth: number): boolean {
+  if (v === null || typeof v !== 'object' || depth > 3) return false;
+  // A value with its own JSON form is written by stringify, whatever it holds.
+  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return false;
+  if (Array.isArray(v)) {
+    if (v.length > LONG_ARRAY) return true;
+    for (const x of v) if (holdsLongArray(x, depth + 1)) return true;
+    return false;
+  }
+  for (const key in v) if (holdsLongArray((v as Record<string, unknown>)[key], depth + 1)) return true;
+  return false;
 }

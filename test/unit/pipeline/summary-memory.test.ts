@@ -89,6 +89,17 @@ describe('streamed JSON', () => {
     });
   }
 
+  it('an item that holds a long array (a group of 1,000 repeats) is written in pieces, byte for byte', () => {
+    const sources = Array.from({ length: 1000 }, (_, i) => `runs/r50 → ${i}\n.log`);
+    const group = { model: 'resnet50', sources, empty: {}, none: [], gone: undefined, f: () => 1, nested: { deep: [{ list: sources.slice(0, 300), x: null }] }, flags: [{ kind: 'incomplete' }] };
+    const s = { inputs: ['a'], runs: [{ source: 'x', flags: [], files: [{ file: 'x' }] }], groups: [group, { model: 'bert', sources: ['b'] }], problems: [], skipped: [] } as unknown as SummaryResult;
+    const doc = { schema: 1, tool: 'dlperf-top', version: VERSION, inputs: s.inputs, runs: s.runs, groups: s.groups, problems: s.problems, skipped: s.skipped };
+    const chunks = [...summaryJsonChunks(s)];
+    expect(chunks.join('')).toBe(JSON.stringify(doc, null, 2) + '\n');
+    // No piece holds the list: the largest is one source or a small item.
+    expect(Math.max(...chunks.map((c) => c.length))).toBeLessThan(200);
+  });
+
   it('empty arrays and strings that hold newlines and escapes', () => {
     const s = { inputs: ['a\nb'], runs: [{ x: 'line\none', y: [], z: {}, w: [1, [2, { v: '\u202e\x1b]0;t\x07' }]] }], groups: [], problems: [{ message: 'p\r\n' }], skipped: [] } as unknown as SummaryResult;
     const doc = { schema: 1, tool: 'dlperf-top', version: VERSION, inputs: s.inputs, runs: s.runs, groups: s.groups, problems: s.problems, skipped: s.skipped };
