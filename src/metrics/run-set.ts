@@ -61,6 +61,11 @@ export class RunSet {
   /** Findings about a file made before or outside its lines (an archive holding its path twice), by path. */
   private readonly pathFlags = new Map<string, Flag[]>();
 
+  /** endFile() reduces each file and makes its kept texts its own (FileTrack.release). */
+  get releasesEnded(): boolean {
+    return !!this.opts.releaseEnded;
+  }
+
   constructor(private readonly opts: RunSetOptions = {}) {
     this.forced = opts.format ? formatById(opts.format) : undefined;
     if (opts.format && !this.forced) throw new Error(`unknown format '${opts.format}'`);
