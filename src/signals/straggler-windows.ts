@@ -5,7 +5,7 @@
 import type { Flag } from '../core/types.ts';
 import { unwrap } from '../formats/unwrap.ts';
 import type { FileTrack } from '../metrics/file-track.ts';
-import type { IterWindow } from '../metrics/iter-windows.ts';
+import { iterAt, itersOf, timeAt, type IterWindow } from '../metrics/iter-windows.ts';
 import { median } from '../metrics/rolling.ts';
 import { evidenceText } from './evidence.ts';
 import { medianWithout, MIN_ARRIVAL_LAG_S, pct, type StragglerOptions } from './straggler-options.ts';
@@ -220,10 +220,10 @@ export function arrivalCandidates(fws: FileWindows[], o: Required<StragglerOptio
       let perIter = times.get(k);
       if (!perIter) times.set(k, (perIter = new Map()));
       for (let i = 0; i < w.timed; i++) {
-        const it = w.iters[i]!;
+        const it = iterAt(w, i);
         let byFile = perIter.get(it);
         if (!byFile) perIter.set(it, (byFile = new Float64Array(timed.length).fill(NaN)));
-        byFile[fi] = w.times[i]!;
+        byFile[fi] = timeAt(w, i);
       }
     }
   }
@@ -250,7 +250,7 @@ export function arrivalCandidates(fws: FileWindows[], o: Required<StragglerOptio
         const m = sortedTimes.get(w.key);
         if (!m) return null;
         const lags: number[] = [];
-        for (const it of new Set(w.iters.subarray(0, w.timed))) {
+        for (const it of new Set(itersOf(w))) {
           const e = m.get(it);
           if (!e) continue;
           const v = e.byFile[fi]!;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IterRecord } from '../../../src/formats/types.ts';
-import { ITER_WINDOW_CAP, IterWindows } from '../../../src/metrics/iter-windows.ts';
+import { ITER_WINDOW_CAP, IterWindows, itersOf, timeAt, timesOf } from '../../../src/metrics/iter-windows.ts';
 import { RollingWindow, SeriesRing, median } from '../../../src/metrics/rolling.ts';
 
 const rec = (iter: number, time: number, computeS?: number): IterRecord => ({ kind: 'iter', iter, time, ...(computeS !== undefined ? { computeS } : {}) });
@@ -12,8 +12,8 @@ describe('IterWindows', () => {
     const ws = w.windows();
     expect(ws.map((x) => x.firstIter)).toEqual([0, 10, 20]);
     expect(ws.map((x) => x.n)).toEqual([10, 10, 10]);
-    expect([...ws[1]!.iters.subarray(0, ws[1]!.timed)]).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
-    expect(ws[1]!.times[3]).toBe(1000 + 13 * 0.5);
+    expect([...itersOf(ws[1]!)]).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+    expect(timeAt(ws[1]!, 3)).toBe(1000 + 13 * 0.5);
     // Evidence: the print with the longest compute time.
     expect(ws[1]!.evidence?.text).toBe('line 13');
     expect(ws[1]!.compute).toBeCloseTo(0.1);
@@ -27,8 +27,8 @@ describe('IterWindows', () => {
     const [first] = w.windows();
     expect(first!.n).toBe(30);
     expect(first!.timed).toBe(30);
-    expect([...first!.iters.subarray(0, 30)]).toEqual(Array.from({ length: 30 }, (_, j) => Math.floor(j / 3)));
-    expect(first!.times[29]).toBeCloseTo(2009.2);
+    expect([...itersOf(first!).subarray(0, 30)]).toEqual(Array.from({ length: 30 }, (_, j) => Math.floor(j / 3)));
+    expect(timeAt(first!, 29)).toBeCloseTo(2009.2);
   });
 
   it('reuses window storage as the ring turns over without mixing windows up', () => {
@@ -39,9 +39,9 @@ describe('IterWindows', () => {
     expect(ws).toHaveLength(ITER_WINDOW_CAP - 1);
     for (const x of ws) {
       expect(x.timed).toBe(10);
-      const iters = [...x.iters.subarray(0, x.timed)];
+      const iters = [...itersOf(x)];
       expect(iters).toEqual(Array.from({ length: 10 }, (_, j) => x.firstIter + j));
-      expect([...x.times.subarray(0, x.timed)]).toEqual(iters);
+      expect([...timesOf(x)]).toEqual(iters);
     }
     expect(ws.at(-1)!.firstIter).toBe((windows - 1) * 10);
   });

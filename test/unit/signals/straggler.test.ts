@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Flag, LineEvent } from '../../../src/core/types.ts';
 import { dlloggerPytorch } from '../../../src/formats/dllogger-pytorch.ts';
 import { runFlags } from '../../../src/metrics/run-report.ts';
+import { itersOf } from '../../../src/metrics/iter-windows.ts';
 import { RunSet } from '../../../src/metrics/run-set.ts';
 import type { Run } from '../../../src/metrics/run.ts';
 import { summarize } from '../../../src/pipeline/summarize.ts';
@@ -113,7 +114,7 @@ describe('dllogger-pytorch parser: per-iteration compute and data times', () => 
       for (const w of ws.slice(0, -1)) {
         expect(w.n).toBe(10);
         expect(w.timed).toBe(10);
-        expect(Array.from(w.iters.subarray(0, w.timed))).toEqual(Array.from({ length: 10 }, (_, i) => w.firstIter + i));
+        expect(Array.from(itersOf(w))).toEqual(Array.from({ length: 10 }, (_, i) => w.firstIter + i));
       }
     }
     // the slow spell is within the recent windows: found
