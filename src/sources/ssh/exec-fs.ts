@@ -37,18 +37,27 @@ const CHECK = '[ -e "$1" ] || [ -L "$1" ] || exit 2; [ -d "$1" ] && exit 21; [ -
 const INODE = 'i=$(ls -diL -- "$1" 2>/dev/null) || exit 2; i=${i#"${i%%[0-9]*}"}; i=${i%%[!0-9]*}';
 /** The path still names the file of inode `$2`, else exit 5 (the handle then looks for it). */
 const SAME = `${CHECK}; ${INODE}; [ "$i" = "$2" ] || exit ${EXIT_MOVED}`;
-const SCRIPTS = {
+/**
+ * The path still named inode `$2` after the command read it, else exit 5 (its output is then not
+ * used: the handle finds the file and runs it again). A rename rotation can land between SAME and
+ * the read: without this the new file's size or bytes were taken for the old file's.
+ */
+const STILL = `${INODE}; [ "$i" = "$2" ] || exit ${EXIT_MOVED}`;
+/** The scripts each operation runs (exported for the tests that run them under a local sh). */
+export const SCRIPTS = {
   open: `${CHECK}; ${INODE}; echo "$i"`,
-  size: `${SAME}; wc -c < "$1"`,
+  size: `${SAME}; s=$(wc -c < "$1") || exit 1; ${STILL}; echo "$s"`,
   // $3 = first byte (1-based), $4 = most bytes. head ends the pipe; tail stops on SIGPIPE.
-  read: `${SAME}; tail -c "+$3" -- "$1" | head -c "$4"`,
+  read: `${SAME}; tail -c "+$3" -- "$1" | head -c "$4"; ${STILL}`,
   // Pairs (path, inode); one line per file: its size, `m` when the path names another file now,
   // `-` when it cannot be read now.
   sizes:
     'while [ $# -gt 1 ]; do f=$1; w=$2; shift 2; if [ -r "$f" ] && [ ! -d "$f" ]; then i=$(ls -diL -- "$f" 2>/dev/null) || { echo -; continue; }; ' +
-    'i=${i#"${i%%[0-9]*}"}; i=${i%%[!0-9]*}; if [ "$i" != "$w" ]; then echo m; else s=$(wc -c < "$f") && echo $s || echo -; fi; else echo -; fi; done',
+    'i=${i#"${i%%[0-9]*}"}; i=${i%%[!0-9]*}; if [ "$i" != "$w" ]; then echo m; elif s=$(wc -c < "$f"); then ' +
+    // The inode again after the size (a rotation between the two gave the new file's size).
+    'j=$(ls -diL -- "$f" 2>/dev/null); j=${j#"${j%%[0-9]*}"}; j=${j%%[!0-9]*}; if [ "$j" = "$w" ]; then echo $s; else echo m; fi; else echo -; fi; else echo -; fi; done',
   // The size on a line of its own, then the bytes: one command per poll.
-  sizeRead: `${SAME}; s=$(wc -c < "$1") || exit 1; echo $s; tail -c "+$3" -- "$1" | head -c "$4"`,
+  sizeRead: `${SAME}; s=$(wc -c < "$1") || exit 1; echo $s; tail -c "+$3" -- "$1" | head -c "$4"; ${STILL}`,
   // Inode and name of every entry of a directory (where a renamed file went).
   inodes: 'cd -- "$1" 2>/dev/null || exit 2; ls -aiL 2>/dev/null; exit 0',
   readdir:

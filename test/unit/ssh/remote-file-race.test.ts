@@ -71,3 +71,54 @@ describe('RemoteFile identity check right after a copytruncate', () => {
     expect(notes.some((n) => /truncated/.test(n))).toBe(true);
   });
 });
+
+describe('RemoteFile read that outlives its session', () => {
+  it('a read answered after the session was detached and the file resumed on a new one emits nothing (every line once)', async () => {
+    const data = Buffer.from('line 1\nline 2\n');
+    let release: (() => void) | null = null;
+    const slow: RemoteFs = {
+      via: 'exec',
+      open: async () => ({}),
+      size: async () => data.length,
+      // The old session's read: answered only once released (after the new session read).
+      read: (_h, len, pos) => new Promise((res) => (release = () => res(Buffer.from(data.subarray(pos, pos + len))))),
+      close: async () => {},
+      readdir: async () => [],
+    };
+    const fresh: RemoteFs = { ...slow, read: async (_h, len, pos) => Buffer.from(data.subarray(pos, pos + len)) };
+    const got: string[] = [];
+    const f = new RemoteFile('/x.log', 'n:/x.log', { lines: (_f, ls: CutLine[]) => got.push(...ls.map((l) => l.text)), note: () => {} });
+    await f.open(slow, 0);
+    const inFlight = f.poll(slow);
+    await new Promise((r) => setTimeout(r, 5));
+    // The connection is declared lost; a new session resumes the file at the same offset.
+    f.detach();
+    expect(await f.open(fresh, 10)).toBe('resumed');
+    await f.poll(fresh);
+    release!();
+    expect(await inFlight).toEqual({ bytes: 0, more: false });
+    await f.poll(fresh);
+    expect(got).toEqual(['line 1', 'line 2']);
+  });
+});
+
+describe('RemoteFile given a size older than its offset', () => {
+  it('asks again before reading the file from the start: a stale size is not a truncation (every line once)', async () => {
+    const { m, f, got, notes } = await followed();
+    m.append('line 3\n');
+    // A size from before the lines already read (as the exec size batch gave once after a rotation).
+    expect(await f.poll(m.fs, 7)).toEqual({ bytes: 0, more: true });
+    await f.poll(m.fs);
+    expect(got).toEqual(['line 1', 'line 2', 'line 3']);
+    expect(notes.some((n) => /shrank/.test(n))).toBe(false);
+  });
+
+  it('a real truncation is still one on the second question: read again from the start, said once', async () => {
+    const { m, f, got, notes } = await followed();
+    m.set('new\n');
+    await f.poll(m.fs, 4);
+    await f.poll(m.fs);
+    expect(got).toEqual(['line 1', 'line 2', 'new']);
+    expect(notes.filter((n) => /shrank from 14 to 4 bytes/.test(n))).toHaveLength(1);
+  });
+});
