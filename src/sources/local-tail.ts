@@ -55,10 +55,12 @@ import { ReadScheduler } from './local/read-scheduler.ts';
 import { LinkWatchers } from './local/link-watchers.ts';
 import { budgetFor, OpenFiles, softFileLimit } from './local/open-files.ts';
 import { isResourceLimit, LimitProblems, limitsText } from './local/limit-problems.ts';
+import { tailSettings } from './local/tail-settings.ts';
 
 export type { LocalSourceOptions } from './local/source-options.ts';
 
 const MiB = 1024 * 1024;
+
 /** Least time between two re-walks of the roots after a directory watch was lost. */
 const REFRESH_MS = 1000;
 /** Least time between two attempts to watch directories whose watch failed. */
@@ -73,22 +75,7 @@ export function displayPath(abs: string, cwd: string): string {
 export { deriveNodeLabel };
 
 export function createLocalSource(opts: LocalSourceOptions): LiveSource {
-  const cwd = path.resolve(opts.cwd ?? process.cwd());
-  const mode = opts.poll ?? 'auto';
-  const watcher = opts.watcher ?? (process.platform === 'linux' ? 'native' : 'chokidar');
-  const pollMs = Math.max(10, opts.pollMs ?? 500);
-  const quietMs = opts.quietMs ?? 10_000;
-  const staleMs = opts.staleMs ?? 60_000;
-  // Polling: chokidar stats every file and directory each pollMs; our own checks and re-walks are
-  // only a slow safety net behind it.
-  const safetyMs = Math.max(5_000, 10 * pollMs);
-  const checkMs = mode === true ? Math.max(10, opts.checkMs ?? safetyMs) : mode === 'auto' ? Math.max(10, opts.checkMs ?? 3_000) : 0;
-  const rescanMs = opts.rescanMs ?? (mode === true ? safetyMs : mode === 'auto' ? 5_000 : 0);
-  const chunk = Math.max(4096, opts.readChunkBytes ?? MiB);
-  const coalesceMs = Math.max(0, opts.coalesceMs ?? 50);
-  // 'auto': files found on a network filesystem (where inotify misses other machines' writes) are
-  // polled every pollMs by the per-file check, whatever checkMs says.
-  const period = Math.max(10, Math.min(1000, checkMs || 1000, rescanMs || 1000, Math.floor(quietMs / 4), mode === 'auto' ? pollMs : 1000));
+  const { cwd, mode, watcher, pollMs, quietMs, staleMs, checkMs, rescanMs, chunk, coalesceMs, period } = tailSettings(opts);
 
   let stopped = false;
   let finished = false;
