@@ -15,7 +15,7 @@ import type { FileTrack } from '../metrics/file-track.ts';
 import { PROGRESS_LINE_DETECTORS, type RunSet } from '../metrics/run-set.ts';
 import { ownText } from '../metrics/own-text.ts';
 import { feedLines, type LineEventSink } from '../sources/read-lines.ts';
-import { GROW_AFTER_BYTES, letYoungGenerationGrow, youngGenerationHeld } from './young-generation.ts';
+import { growYoungGenerationAfter, youngGenerationHeld } from './young-generation.ts';
 import type { InputFile } from '../sources/types.ts';
 
 /** Detectors reading progress lines whose reaction the byte grammar rules out (nan-loss: no `nan`/`inf`). */
@@ -111,12 +111,10 @@ export async function feedFile(set: RunSet, track: FileTrack, file: InputFile, o
       if (pending > 0) flush();
       chunkSeen = null;
       S = '';
-      if (track.bytes >= GROW_AFTER_BYTES && youngGenerationHeld()) letYoungGenerationGrow();
+      growYoungGenerationAfter(track.bytes);
     };
   } else if (youngGenerationHeld()) {
-    sink.chunkDone = () => {
-      if (track.bytes >= GROW_AFTER_BYTES) letYoungGenerationGrow();
-    };
+    sink.chunkDone = () => growYoungGenerationAfter(track.bytes);
   }
   try {
     await feedLines(file, track.node, onProblem, sink);

@@ -7,7 +7,7 @@
  * (the new space stays at its initial size) and marks that it did; the first file that reaches
  * {@link GROW_AFTER_BYTES} lets the new space grow as V8 would (factor 2). V8 reads the factor at
  * every resize, so setting it at run time takes effect (a max semi-space size set at run time does
- * not). Measured (README, Performance): 100k tiny logs 279 → 224 MB peak RSS; perfset.tgz, whose
+ * not). Measured (README, Performance): 100k tiny logs 283–304 → 230–236 MB peak RSS; perfset.tgz, whose
  * first file passes the mark in its first chunk, the same time; many-1000 (300 KiB logs) ran 15 %
  * slower with the new space held throughout, hence a mark well below its files.
  */
@@ -31,4 +31,9 @@ export function letYoungGenerationGrow(): void {
   if (!held) return;
   held = false;
   setFlagsFromString('--semi-space-growth-factor=2');
+}
+
+/** A file has read `bytes` so far: past {@link GROW_AFTER_BYTES}, let the new space grow. */
+export function growYoungGenerationAfter(bytes: number): void {
+  if (held && bytes >= GROW_AFTER_BYTES) letYoungGenerationGrow();
 }
