@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measure, percentile } from './measure.ts';
@@ -23,6 +23,26 @@ const timer = setInterval(() => {
   if (performance.now() - t0 >= Number(seconds) * 1000) clearInterval(timer);
 }, tickMs);
 `;
+
+/** CPU seconds of each thread of `pid` by name (Linux /proc; empty elsewhere), largest first: which share is the main thread, GC helpers, the libuv pool. */
+function threadCpu(pid: number): [string, number][] {
+  const byName = new Map<string, number>();
+  try {
+    const hz = 100; // USER_HZ on Linux
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close).replace(/[0-9]+$/, '#');
+      // Helper threads are mostly all called "node": the main thread is the one whose id is the pid.
+      const name = tid === String(pid) ? 'main' : comm === 'node' ? 'other' : comm;
+      const f = stat.slice(close + 2).split(' ');
+      byName.set(name, (byName.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) / hz);
+    }
+  } catch {
+    return [];
+  }
+  return [...byName].sort((a, b) => b[1] - a[1]).filter(([, s]) => s > 0);
+}
 
 /**
  * Live mode under load: 256 log streams (32 nodes × 8 ranks) each written at 20 lines/s for 60 s
@@ -88,7 +108,7 @@ export async function liveBench(
     }
   };
   let proc: import('node:child_process').ChildProcess | undefined;
-  const child = measure([cli, 'live', '--headless', '--interval', '0.1', ...(process.env['LIVE_BENCH_ARGS'] ?? '').split(' ').filter(Boolean), join(dir, '**', '*.log')], { onStdout, onSpawn: (c) => (proc = c) });
+  const child = measure([cli, 'live', '--headless', '--interval', process.env['LIVE_BENCH_INTERVAL'] ?? '0.1', ...(process.env['LIVE_BENCH_ARGS'] ?? '').split(' ').filter(Boolean), join(dir, '**', '*.log')], { onStdout, onSpawn: (c) => (proc = c) });
   await new Promise((r) => setTimeout(r, 2000)); // let it start and read the headers
   // The writer runs in its own process: at 1,024 streams its 20,000 writes a second would
   // otherwise delay this process's reading of the snapshots, and the latencies with it.
@@ -109,6 +129,7 @@ export async function liveBench(
   });
   await new Promise<void>((r) => writer.on('close', () => r()));
   await new Promise((r) => setTimeout(r, 1500));
+  const threads = proc?.pid ? threadCpu(proc.pid) : [];
   // Stop the watcher: SIGINT makes live --headless print its last snapshot and exit.
   proc?.kill('SIGINT');
   const m = await child;
@@ -125,6 +146,7 @@ export async function liveBench(
   const p99 = percentile(latencies, 99);
   const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');
   console.log(`CPU                       : ${m.cpuS.toFixed(2)} s over ${m.wallS.toFixed(1)} s = ${cpuPct.toFixed(1)} % of one core (target < ${targets.cpuPct} %: ${met(cpuPct < targets.cpuPct)})`);
+  if (threads.length > 0) console.log(`CPU by thread (s)         : ${threads.map(([name, s]) => `${name} ${s.toFixed(2)}`).join(', ')}`);
   console.log(`peak RSS                  : ${m.maxRssMiB.toFixed(0)} MiB (target < ${targets.rssMiB}: ${met(m.maxRssMiB < targets.rssMiB)})`);
   console.log(`write → snapshot latency  : p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${p99.toFixed(0)} ms (target p99 < ${targets.p99Ms}: ${met(p99 < targets.p99Ms)})`);
 }

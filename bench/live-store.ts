@@ -1,8 +1,8 @@
 /**
  * The in-process part of `live --headless` at 1,024 streams, without files, watchers or a reader:
  * the lines of 128 nodes × 8 ranks (the live-1024 bench's lines) fed to a session store two per
- * file per tick, and a snapshot built and serialised (NDJSON pieces, one buffer) every tick, as at
- * `--interval 0.1` with 20 lines/s. CPU per tick split into feeding, building and writing; steadier
+ * file per tick, and a periodic snapshot built and serialised (NDJSON pieces, one buffer) every tick, as at
+ * `--interval 0.1` with 20 lines/s, runs judged at live's cadence (LIVE_ANALYSIS_MS). CPU per tick split into feeding, building and writing; steadier
  * than the end-to-end bench on a shared machine (no other process, no syscalls).
  * `node bin/run-ts.mjs bench/live-store.ts [ticks] [0|1 byte path]`.
  */
@@ -10,6 +10,7 @@ import { Writable } from 'node:stream';
 import { RunSet } from '../src/metrics/run-set.ts';
 import { attachNdjson } from '../src/report/ndjson-presenter.ts';
 import { SessionStore } from '../src/session/store.ts';
+import { LIVE_ANALYSIS_MS } from '../src/pipeline/live.ts';
 import type { SourceEvent } from '../src/sources/types.ts';
 
 const ticks = Number(process.argv[2] ?? 300);
@@ -20,7 +21,7 @@ const files: { node: string; file: string }[] = [];
 for (let n = 1; n <= nodes; n++) for (let r = 0; r < ranks; r++) files.push({ node: `node${String(n).padStart(3, '0')}`, file: `/logs/node${String(n).padStart(3, '0')}/train_rank${r}.log` });
 
 let clock = Date.UTC(2026, 11, 4, 6, 0, 0);
-const store = new SessionStore({ runSet: new RunSet(), now: () => clock, clock: 'wall', bytePath });
+const store = new SessionStore({ runSet: new RunSet(), now: () => clock, clock: 'wall', bytePath, analysisEveryMs: LIVE_ANALYSIS_MS });
 let written = 0;
 const out = new Writable({
   write(chunk: Buffer, _enc, cb) {
@@ -59,7 +60,7 @@ for (let t = 0; t < ticks + warm; t++) {
     ]);
   }
   const c1 = cpu();
-  nd.snapshot();
+  nd.periodic();
   const c2 = cpu();
   if (t >= warm) {
     feedUs += c1 - c0;

@@ -9,6 +9,14 @@ import type { LiveSource, SourceEvent } from '../sources/types.ts';
 import { bytePathDefault } from './byte-feed.ts';
 import { localSourceSpecs, remoteSourceSpecs } from './live-sources.ts';
 
+/**
+ * Live judges a run that only got lines once a second (its verdicts, final figure, deviations and
+ * arrival lags), not at every snapshot: the counters and live figures of the rows stay per
+ * snapshot, a flag a line raises and any change of the run's shape are at once, and the last
+ * snapshot is judged fresh (session/store.ts analysisEveryMs).
+ */
+export const LIVE_ANALYSIS_MS = 1000;
+
 export interface LiveOptions extends RunSetOptions {
   /** Local files/globs/directories and remote `[user@]host:/path` (hostlists allowed: `node[01-04]:/logs/x.log`). */
   sources: string[];
@@ -31,6 +39,10 @@ export interface LiveOptions extends RunSetOptions {
   tap?: (events: SourceEvent[]) => void;
   /** Progress lines through the byte parsers (default: on unless DLPERF_TOP_BYTE_PATH=0; the results are the same). */
   bytePath?: boolean;
+  /** Lines kept per file for the log pane (the store's default); 0 where nothing shows them (headless). */
+  tailLines?: number;
+  /** A run that only got lines is judged again at most this often (ms; StoreOptions.analysisEveryMs). @default 1000 */
+  analysisEveryMs?: number;
   /** Further SSH source settings (agent, keepalive, reconnect backoff; tests use them). */
   ssh?: Partial<Omit<SshSourceOptions, 'targets' | 'emit' | 'now'>>;
 }
@@ -94,7 +106,7 @@ export async function createLive(opts: LiveOptions): Promise<Live> {
   // Every source the user named has a row from the first snapshot (session/source-registry.ts).
   const specs = [...(await localSourceSpecs(local, process.cwd())), ...remoteSourceSpecs(targets)];
   // Progress lines through the byte parsers unless DLPERF_TOP_BYTE_PATH=0 (session/fast-line.ts).
-  store = new SessionStore({ runSet, now, clock: 'wall', runPathOf, sources: specs, bytePath: opts.bytePath ?? bytePathDefault(), ...(opts.baselinePerGpu !== undefined ? { baselinePerGpu: opts.baselinePerGpu } : {}) });
+  store = new SessionStore({ runSet, now, clock: 'wall', runPathOf, sources: specs, bytePath: opts.bytePath ?? bytePathDefault(), ...(opts.baselinePerGpu !== undefined ? { baselinePerGpu: opts.baselinePerGpu } : {}), ...(opts.tailLines !== undefined ? { tailLines: opts.tailLines } : {}), analysisEveryMs: opts.analysisEveryMs ?? LIVE_ANALYSIS_MS });
   const sources: LiveSource[] = [];
   if (local.length) sources.push(createLocalSource({ patterns: local, emit, now, ...(opts.poll !== undefined ? { poll: opts.poll } : {}), ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}), ...(opts.watcher !== undefined ? { watcher: opts.watcher } : {}), ...(opts.coalesceMs !== undefined ? { coalesceMs: opts.coalesceMs } : {}) }));
   if (targets.length) {

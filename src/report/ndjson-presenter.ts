@@ -44,9 +44,9 @@ export function attachNdjson(store: SessionStore, out: NodeJS.WritableStream, cl
   // Periodic snapshots the reader had no time for (see `periodic`), said in the next one written.
   let skipped = 0;
   return {
-    /** `extra`: keys of the final snapshot only (`exit`). */
+    /** A snapshot with every run's report made now (the last one: `extra`, keys of the final snapshot only, `exit`). */
     snapshot(extra?: Record<string, unknown>) {
-      writeSnapshot(out, snapshotJson(store.flush(), skipped ? { snapshots_skipped: skipped, ...extra } : extra));
+      writeSnapshot(out, snapshotJson(store.flush({ fresh: true }), skipped ? { snapshots_skipped: skipped, ...extra } : extra));
     },
     /**
      * The snapshot of an interval, unless the reader has not taken the previous one yet (the
@@ -61,7 +61,8 @@ export function attachNdjson(store: SessionStore, out: NodeJS.WritableStream, cl
         skipped++;
         return false;
       }
-      this.snapshot();
+      // A run's report may be up to the store's analysisEveryMs old here (only lines came since).
+      writeSnapshot(out, snapshotJson(store.flush(), skipped ? { snapshots_skipped: skipped } : undefined));
       return true;
     },
     detach() {

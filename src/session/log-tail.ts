@@ -128,6 +128,7 @@ export class TailSet {
   ) {}
 
   push(file: string, line: LogLine): void {
+    if (this.maxLines === 0) return;
     // The order of last writes is a number per file, not the Map's order (a delete and a set per
     // line, 20,000 a second at 1,024 streams): only a shed, now and then, sorts by it.
     let e = this.tails.get(file);
@@ -139,7 +140,7 @@ export class TailSet {
 
   /** push() of `n` lines of one file in a row (LogTail.pushMany: only the texts of the lines still kept at the end are made). */
   pushMany(file: string, n: number, lengths: readonly number[], lineNos: readonly number[], time: number, text: (i: number) => string): void {
-    if (n === 0) return;
+    if (n === 0 || this.maxLines === 0) return;
     let e = this.tails.get(file);
     if (!e) this.tails.set(file, (e = { tail: new LogTail(this.maxLines, this.maxChars), seq: 0 }));
     e.seq = ++this.seq;

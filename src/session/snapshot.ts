@@ -32,12 +32,17 @@ export interface SnapshotContext {
   version: number;
   /** Reports of runs (and series of files) kept from earlier snapshots while they did not change. */
   cache?: SnapshotCache;
+  /** A run that only got lines keeps its cached report this long (ms of `now`; see StoreOptions.analysisEveryMs). */
+  analysisEveryMs?: number;
   /** Each run's no-progress note, computed once per snapshot (buildSnapshot fills it). */
   notes?: Map<Run, string | null>;
 }
 
 interface CachedRun {
   stamp: string;
+  /** The stamp without the line count, and when (`now`) the report was made. */
+  structure: string;
+  at: number;
   report: RunReport;
   /** The run's flags as its nodes show them (not judged as ended). */
   nodeFlags: Flag[];
@@ -77,14 +82,15 @@ export class SnapshotCache {
  * parse errors, and the run's own identity version. A replaced run (replay restarting a run) is
  * another object, so it has no cached report at all.
  */
-function runStamp(run: Run): string {
+function runStamp(run: Run): { stamp: string; structure: string } {
   let lines = 0;
   let ended = 0;
   for (const f of run.files) {
     lines += f.lines;
     if (f.ended) ended++;
   }
-  return `${run.files.length}:${lines}:${ended}:${run.changes.version}:${run.lineFlags.length}:${run.liveFlags.length}:${run.errors.length}`;
+  const structure = `${run.files.length}:${ended}:${run.changes.version}:${run.lineFlags.length}:${run.liveFlags.length}:${run.errors.length}`;
+  return { stamp: `${lines}:${structure}`, structure };
 }
 
 function seriesOf(f: FileTrack, cache: SnapshotCache | undefined): NodeView['series'] {
@@ -142,15 +148,19 @@ export function buildSnapshot(ctxIn: SnapshotContext): SessionSnapshot {
   const judged = new Map<Run, CachedRun>();
   let changed = false;
   for (const run of ctx.runSet.runs.values()) {
-    const stamp = ctx.cache ? runStamp(run) : '';
+    const { stamp, structure } = ctx.cache ? runStamp(run) : { stamp: '', structure: '' };
     let c = ctx.cache?.runs.get(run);
-    if (!c || c.stamp !== stamp) {
+    // Only lines came, and the report is recent enough (analysisEveryMs): keep it.
+    const recent = c !== undefined && c.structure === structure && ctx.now - c.at < (ctx.analysisEveryMs ?? 0);
+    if (!c || (c.stamp !== stamp && !recent)) {
       changed = true;
       const ended = run.files.length > 0 && run.files.every((f) => f.ended);
       const report = runReport(run, ended);
       const ctxRun = runContext(run, run.files.every((f) => f.ended));
       c = {
         stamp,
+        structure,
+        at: ctx.now,
         report,
         // Not ended: the same verdicts as the report's (runFlags is pure), so judge only once.
         nodeFlags: ended ? runFlags(run, false) : report.flags,
