@@ -54,7 +54,11 @@ function* findingLines(s: SummaryResult): Generator<string> {
     const name = `${g.model ?? '?'} ${g.precision ?? ''} ${g.num_nodes ?? '?'}n${g.gpu_num_per_node ?? '?'}g b${g.batch_size_per_device ?? '?'}`;
     for (const f of g.flags) yield `- **${flagWord(f)}** — ${md(name)}: ${md(f.detail)}\n  ${visibleLog(f.evidence)}`;
   }
-  for (const p of s.problems) yield `- **${p.kind}** — ${p.file ? `${md(p.file)}${p.line ? `:${p.line}` : ''}: ` : ''}${md(p.message)}`;
+  for (const p of s.problems) {
+    // Most messages start with their file already (they are written to stderr as they are): once here.
+    const message = p.file && p.message.startsWith(`${p.file}: `) ? p.message.slice(p.file.length + 2) : p.message;
+    yield `- **${p.kind}** — ${p.file ? `${md(p.file)}${p.line ? `:${p.line}` : ''}: ` : ''}${md(message)}`;
+  }
   if (s.skipped.length) yield `- ${s.skipped.length} file(s) skipped as not training logs (${[...new Set(s.skipped.map((x) => md(x.file.split('.').pop())))].join(', ')})`;
 }
 
