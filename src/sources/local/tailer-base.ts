@@ -159,8 +159,16 @@ export abstract class TailerBase implements HandoffReader {
 
   /** Synchronous read of at most `steps` buffers (then the truncation check when nothing came); true: more to read. */
   protected drainSync(fh: FileHandle, steps: number): boolean {
-    return this.cursor.drainSync(fh, this.ctx.syncBuffer!(), steps, this.hooks(fh, false));
+    // The hooks of `fh` made once, not per read (three closures each time, 10,000 reads a second at 1,024 busy files).
+    if (this.syncHooksOf !== fh) {
+      this.syncHooksOf = fh;
+      this.syncHooks = this.hooks(fh, false);
+    }
+    return this.cursor.drainSync(fh, this.ctx.syncBuffer!(), steps, this.syncHooks!);
   }
+
+  private syncHooksOf: FileHandle | null = null;
+  private syncHooks: ReadHooks | null = null;
 
   /** What the cursor tells this tailer while it reads `fh` (`tick`: inside a tick, which looks once more after bytes). */
   protected hooks(fh: FileHandle, tick: boolean): ReadHooks {
