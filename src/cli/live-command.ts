@@ -203,7 +203,7 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
       offStderr();
       if (v['exit-when-done']) {
         // The final snapshot says which named sources fail the run (and why).
-        store.flush();
+        store.flush({ fresh: true });
         const verdict = exitVerdict(store, gaveUp ? missingAfterMs / 1000 : undefined, lost);
         nd.snapshot({ exit: { code: verdict.code, missing: verdict.missing.map((m) => ({ source: m.source, node: m.node, state: m.state, reason: m.reason })), ...(gaveUp ? { gave_up_after_s: missingAfterMs / 1000 } : {}) } });
         if (verdict.message) io.stderr.write(verdict.message);

@@ -64,7 +64,7 @@ export async function runTui(opts: RunTuiOptions): Promise<void> {
     // screen, where they stay in the scrollback (also after a run that failed).
     if (tty && opts.printOnExit !== false) {
       try {
-        stdout.write(exitLines(opts.store.flush(), stdout.columns || 80).join('\n') + '\n');
+        stdout.write(exitLines(opts.store.flush({ fresh: true }), stdout.columns || 80).join('\n') + '\n');
       } catch {
         // the terminal went away (SIGHUP): nothing to print on
       }
