@@ -4,6 +4,8 @@ import { RunSet } from '../../../src/metrics/run-set.ts';
 import { TailSet } from '../../../src/session/log-tail.ts';
 import { SessionStore } from '../../../src/session/store.ts';
 import type { SourceEvent } from '../../../src/sources/types.ts';
+import { Writable } from 'node:stream';
+import { attachNdjson } from '../../../src/report/ndjson-presenter.ts';
 
 const fixtures = new URL('../../fixtures/', import.meta.url).pathname;
 const ngc = readFileSync(`${fixtures}public/ngc-mxnet-rn50-dll-1n8g.log`, 'utf8').split('\n').filter((l) => l !== '');
@@ -18,13 +20,13 @@ function reference(n: number, now: number) {
   return s.flush();
 }
 
-describe('analysisEveryMs: a run that only got lines is judged again at most that often', () => {
-  // The fewest lines after which the run has its final figure (the window complete).
-  const complete = (() => {
-    for (let n = 10; n <= ngc.length; n += 10) if (reference(n, T0).runs[0]?.throughput != null) return n;
-    throw new Error('the fixture never completes its window');
-  })();
+// The fewest lines (in tens) after which the run has its final figure (the window complete).
+const complete = (() => {
+  for (let n = 10; n <= ngc.length; n += 10) if (reference(n, T0).runs[0]?.throughput != null) return n;
+  throw new Error('the fixture never completes its window');
+})();
 
+describe('analysisEveryMs: a run that only got lines is judged again at most that often', () => {
   it('keeps the report between judgements, rows stay per snapshot, and fresh or a period later judges again', () => {
     expect(complete).toBeLessThan(ngc.length);
     const clock = { now: T0 };
@@ -81,6 +83,35 @@ describe('analysisEveryMs: a run that only got lines is judged again at most tha
     store.flush();
     store.ingest(ngc.slice(complete - 10).map((_, k) => ev(complete - 10 + k, clock.now)));
     expect(store.flush().runs[0]!.throughput).toBe(reference(ngc.length, clock.now).runs[0]!.throughput);
+  });
+});
+
+describe('the NDJSON presenter with a judging cadence', () => {
+  it('periodic snapshots may carry the report kept from before; the last one (snapshot()) is judged fresh', () => {
+    const clock = { now: T0 };
+    const store = new SessionStore({ runSet: new RunSet(), now: () => clock.now, clock: 'wall', analysisEveryMs: 1000 });
+    let text = '';
+    const out = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        text += chunk.toString();
+        cb();
+      },
+    });
+    const nd = attachNdjson(store, out, 'wall');
+    const last = () => JSON.parse(text.trim().split('\n').filter((l) => l.startsWith('{"type":"snapshot"')).at(-1)!) as { runs: { throughput: number | null }[] };
+    const n = ngc.length;
+    const half = complete - 10; // past the header and the first progress lines: only lines come after
+    store.ingest(ngc.slice(0, half).map((_, i) => ev(i, clock.now)));
+    nd.periodic();
+    expect(last().runs[0]!.throughput).toBeNull();
+    clock.now += 100;
+    store.ingest(ngc.slice(half).map((_, k) => ev(half + k, clock.now)));
+    nd.periodic();
+    const ref = reference(n, clock.now).runs[0]!.throughput;
+    expect(ref).not.toBeNull();
+    expect(last().runs[0]!.throughput).toBeNull(); // judged 100 ms ago, before the window was complete
+    nd.snapshot();
+    expect(last().runs[0]!.throughput).toBe(ref);
   });
 });
 
