@@ -10,7 +10,7 @@ import { parserOption } from './known-sets.ts';
 import { outputArg } from './output-arg.ts';
 import { onStopSignals } from './output-guard.ts';
 import { visible } from '../shared/sanitize.ts';
-import { allSourcesFailed, exitVerdict, lostSources, nothingToWaitFor, sourceStateLine } from './live-exit.ts';
+import { allSourcesFailed, exitVerdict, lostSources, nothingToWaitFor, problemLine, sourceStateLine } from './live-exit.ts';
 import type { SourceView } from '../session/source-registry.ts';
 
 export const LIVE_HELP = `Usage: dlperf-top [live] SOURCE... [options]
@@ -165,6 +165,8 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
       const nd = attachNdjson(store, io.stdout, 'wall');
       const offStderr = store.onEvent((e) => {
         if (e.kind === 'source') io.stderr.write(sourceStateLine(e.view));
+        // As summary says them: a skipped binary file, a cut line, a name that is not a log.
+        else if (e.kind === 'problem') io.stderr.write(problemLine(e.problem));
       });
       // Ended on --missing-after (no source delivered, some still retrying): the verdict says so.
       let gaveUp = false;

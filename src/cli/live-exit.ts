@@ -1,11 +1,14 @@
 /**
  * What `live` says about its named sources outside the NDJSON stream: a stderr line per change of
  * a source's state in headless mode, and the `--exit-when-done` verdict (a named source that
- * never delivered a line, or ended in error, fails the run: exit 5, README "Exit codes").
+ * never delivered a line, or ended in error, fails the run: exit 5; every source delivered but no
+ * run was recognised: exit 3, as summary; README "Exit codes").
  */
+import type { InputProblem } from '../core/types.ts';
 import type { SourceView } from '../session/source-registry.ts';
 import type { SessionStore } from '../session/store.ts';
 import { visible } from '../shared/sanitize.ts';
+import { isRecognisedRun } from '../metrics/run-report.ts';
 import { EXIT } from './errors.ts';
 
 /** `dlperf-top: source nodns:/x.log (node nodns): error: cannot resolve host`. */
@@ -13,6 +16,13 @@ export function sourceStateLine(v: SourceView): string {
   const node = v.source.startsWith(`${v.node}:`) ? '' : ` (node ${visible(v.node)})`;
   const why = v.reason ? `: ${visible(v.reason)}` : v.reporting ? '' : ': no line yet';
   return `dlperf-top: source ${visible(v.source)}${node} is ${v.state}${why}\n`;
+}
+
+/** A source's problem on stderr, as summary writes its problems (the file named where the message does not start with it). */
+export function problemLine(p: InputProblem): string {
+  const file = p.file ?? p.input;
+  const text = p.message.startsWith(`${file}: `) || p.message.startsWith(`${file}:`) ? p.message : `${file}: ${p.message}`;
+  return `dlperf-top: ${visible(text)}\n`;
 }
 
 const missingText = (v: SourceView): string => `${visible(v.source)} (${v.state}${v.reason ? `: ${visible(v.reason)}` : v.reporting ? '' : ', no line'})`;
@@ -33,7 +43,16 @@ export interface ExitVerdict {
 export function exitVerdict(store: SessionStore, gaveUpAfterS?: number, lost: readonly SourceView[] = []): ExitVerdict {
   const missing = [...store.sources.missing()];
   for (const l of lost) if (!missing.some((m) => m.source === l.source)) missing.push(l);
-  if (missing.length === 0) return { code: EXIT.ok, missing, message: '' };
+  if (missing.length === 0) {
+    // Every source delivered, but no line of any matched a log format (or they were binary): what
+    // summary and replay say of the same files, exit 3.
+    const snap = store.getSnapshot();
+    if (!snap.runs.some(isRecognisedRun)) {
+      const names = store.sources.views(() => undefined).map((v) => visible(v.source));
+      return { code: EXIT.noRuns, missing, message: `dlperf-top: no run recognised in ${names.join(', ')} (${snap.totals.files} file(s) read)\n` };
+    }
+    return { code: EXIT.ok, missing, message: '' };
+  }
   const total = store.sources.size;
   const lostSet = new Set(lost.map((l) => l.source));
   const kinds = [

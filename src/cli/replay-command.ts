@@ -109,7 +109,7 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
       io.stdoutClosed?.removeEventListener('abort', onClosed);
     }
     if (ac.signal.aborted) return EXIT.ok;
-    if (r.runs === 0) {
+    if (r.recognised === 0) {
       io.stderr.write(`dlperf-top: no run recognised in ${visible(parsed.positionals.join(', '))}\n`);
       return EXIT.noRuns;
     }

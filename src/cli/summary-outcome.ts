@@ -10,6 +10,7 @@ import { summaryCsvPieces } from '../report/csv.ts';
 import { summaryJsonChunks } from '../report/json.ts';
 import { summaryMarkdownPieces } from '../report/markdown.ts';
 import { visible } from '../shared/sanitize.ts';
+import { isRecognisedRun } from '../metrics/run-report.ts';
 import { EXIT } from './errors.ts';
 import { checkChart, reportText } from './report-format.ts';
 import type { InputProblem } from '../core/types.ts';
@@ -41,9 +42,7 @@ const INPUT_ERRORS = new Set<InputProblem['kind']>(['unreadable', 'corrupt_archi
 
 /** The exit code, and what to say on stderr about it. */
 export function summaryVerdict(result: SummaryResult, spec: OutcomeSpec): Verdict {
-  // A run whose log was recognised but whose number cannot be given (status error, e.g. a clock jump) is
-  // still a recognised run: the report says why, and --fail-on gates on its flag.
-  const recognised = result.runs.filter((r) => r.status !== 'unrecognized' && (r.status !== 'error' || r.format !== null));
+  const recognised = result.runs.filter(isRecognisedRun);
   if (recognised.length === 0) return { code: EXIT.noRuns, message: `dlperf-top: no run recognised in ${visible(result.inputs.join(', '))} (${result.files} file(s) read)\n` };
   const failOn = new Set(spec.failOn);
   if (failOn.size) {

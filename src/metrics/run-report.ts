@@ -48,6 +48,15 @@ export interface RunReport extends RunIdentity {
 }
 
 /** Context the detectors judge a run in. */
+/**
+ * Whether a run counts as recognised for the exit code (3: "no run recognised"): summary, replay
+ * and live alike. A run whose log was recognised but whose number cannot be given (status error,
+ * e.g. a clock jump) is still a recognised run: the report says why, and --fail-on gates on it.
+ */
+export function isRecognisedRun(r: { readonly status: string; readonly format: string | null }): boolean {
+  return r.status !== 'unrecognized' && (r.status !== 'error' || r.format !== null);
+}
+
 export function runContext(run: Run, ended: boolean): RunContext {
   const id = run.identity();
   const p = run.primary();

@@ -133,7 +133,8 @@ export class ReplayEngineBase {
     // Stopped (q, a closed pipe): the run was not read to its end, so nothing can be said of it.
     if (this.stopped) return;
     const run = this.runSet.runs.get(key);
-    if (!run || run.status() !== 'unrecognized') return;
+    // No line at all (a binary file): its own problem said why; "no line matched" would say it twice.
+    if (!run || run.status() !== 'unrecognized' || run.files.every((f) => f.lines === 0)) return;
     const source = run.primary()?.file ?? run.files[0]?.file ?? key;
     this.report({ input: this.opts.inputs.join(' '), file: source, kind: 'unrecognized', message: `${source}: no line matched a known log format` });
   }

@@ -8,6 +8,7 @@
 import { once } from 'node:events';
 import { snapshotLine } from '../report/ndjson.ts';
 import { attachNdjson } from '../report/ndjson-presenter.ts';
+import { isRecognisedRun } from '../metrics/run-report.ts';
 import { createReplay, type ReplayOptions } from './replay.ts';
 
 export interface HeadlessReplayOptions extends ReplayOptions {
@@ -20,6 +21,8 @@ export interface HeadlessReplayOptions extends ReplayOptions {
 
 export interface HeadlessReplayResult {
   runs: number;
+  /** Runs of the final snapshot that count as recognised (run-report.ts isRecognisedRun): 0 is exit 3, as in summary. */
+  recognised: number;
   snapshots: number;
   events: number;
 }
@@ -52,8 +55,8 @@ export async function replayHeadless(opts: HeadlessReplayOptions): Promise<Headl
   store = replay.store;
   // Event lines as they happen (the same presenter as `live --headless`).
   const presenter = attachNdjson(replay.store, out, 'replay');
-  const off = replay.store.onEvent(() => {
-    events++;
+  const off = replay.store.onEvent((e) => {
+    if (e.kind !== 'problem') events++;
   });
   const stopNow = () => replay.stop();
   signal?.addEventListener('abort', stopNow);
@@ -61,7 +64,7 @@ export async function replayHeadless(opts: HeadlessReplayOptions): Promise<Headl
   try {
     const r = await replay.run();
     await snapshot();
-    return { runs: r.runs, snapshots, events };
+    return { runs: r.runs, recognised: replay.store.getSnapshot().runs.filter(isRecognisedRun).length, snapshots, events };
   } finally {
     signal?.removeEventListener('abort', stopNow);
     off();

@@ -34,6 +34,8 @@ export function attachNdjson(store: SessionStore, out: NodeJS.WritableStream, cl
       out.write(eventLine({ event: 'flag', time: e.entry.time, run: e.entry.run, node: e.entry.node, source: e.entry.file, flag: e.entry.flag }, clock));
     } else if (e.kind === 'phase') {
       out.write(eventLine({ event: 'phase', time: e.time, run: e.run, node: e.node, source: e.file, phase: e.phase }, clock));
+    } else if (e.kind === 'problem') {
+      // Counted in the snapshots' totals.problems; said on stderr by headless live (not an NDJSON event).
     } else if (e.kind === 'source') {
       const v = e.view;
       out.write(eventLine({ event: 'state', time: e.time, node: v.node, source: v.source, state: v.state, reason: v.reason, ...(v.message !== undefined ? { message: v.message } : {}), files: v.files, reporting: v.reporting }, clock));

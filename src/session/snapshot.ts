@@ -148,6 +148,10 @@ export function buildSnapshot(ctxIn: SnapshotContext): SessionSnapshot {
   const judged = new Map<Run, CachedRun>();
   let changed = false;
   for (const run of ctx.runSet.runs.values()) {
+    // A file that gave no line at all (binary, unreadable, empty) is said by its problem, not shown
+    // as a run: summary's rule (pipeline/summarize.ts), which replay's byte path met with a track
+    // opened before the file's first byte.
+    if (run.files.every((f) => f.lines === 0)) continue;
     const { stamp, structure } = ctx.cache ? runStamp(run) : { stamp: '', structure: '' };
     let c = ctx.cache?.runs.get(run);
     // Only lines came, and the report is recent enough (analysisEveryMs): keep it.

@@ -1,3 +1,4 @@
+import type { InputProblem } from '../core/types.ts';
 import type { FileTrack } from '../metrics/file-track.ts';
 import type { IterRecord } from '../formats/types.ts';
 import { Ring } from '../metrics/rolling.ts';
@@ -56,7 +57,9 @@ export type StoreEvent =
   | { kind: 'flag'; entry: FlagEntry }
   | { kind: 'phase'; run: string; node: string; file: string; phase: string; time: number }
   | { kind: 'state'; node: string; file: string; state: NodeState; message?: string; time: number }
-  | { kind: 'source'; view: SourceView; time: number };
+  | { kind: 'source'; view: SourceView; time: number }
+  /** A source's problem (a binary file, a cut line, a name skipped): headless live says it on stderr. */
+  | { kind: 'problem'; problem: InputProblem; time: number };
 
 export interface NodeStatus {
   state: NodeState;
@@ -87,7 +90,7 @@ export class SessionStore {
   private readonly stall: StallWatch;
   /** Run reports and series reused by the next snapshot while unchanged. */
   private readonly snapshotCache = new SnapshotCache();
-  private totals = { lines: 0, bytes: 0, files: 0, dropped: 0 };
+  private totals = { lines: 0, bytes: 0, files: 0, dropped: 0, problems: 0 };
   private readonly droppedFiles = new Set<string>();
   replay: ReplayInfo | undefined;
   /** A `launch` sweep's plan, shown on the board (launch/index.ts feeds it). */
@@ -137,8 +140,7 @@ export class SessionStore {
             // Said once per file: a named source whose only file is skipped must not vanish silently.
             this.droppedFiles.add(e.file);
             const problem = { input: e.node, file: e.file, kind: 'unrecognized' as const, message: 'not a training log by its name (README, manifest, archive, image…); its lines are skipped' };
-            this.problems.push({ ...problem, time: e.time });
-            this.sources.problem(problem, e.time);
+            this.noteProblem(problem, e.time);
           }
           return;
         }
@@ -179,10 +181,15 @@ export class SessionStore {
         const t = this.tracks.get(e.file);
         if (t && !t.ended) this.runSet.endFile(t);
       }
-    } else {
-      this.problems.push({ ...e.problem, time: e.time });
-      this.sources.problem(e.problem, e.time);
-    }
+    } else this.noteProblem(e.problem, e.time);
+  }
+
+  /** A problem: kept (the problems view, the last 200), counted (NDJSON totals.problems), told to the listeners. */
+  private noteProblem(problem: InputProblem, time: number): void {
+    this.problems.push({ ...problem, time });
+    this.totals.problems++;
+    this.sources.problem(problem, time);
+    for (const l of this.eventListeners) l({ kind: 'problem', problem, time });
   }
 
   /**

@@ -125,7 +125,7 @@ export interface SessionSnapshot {
   /** The sources the user named (live): state, reason, files followed, whether they report. */
   sources?: SourceView[];
   /** `sources`/`reporting`: named sources, and those that delivered a line (live; 0 in replay). */
-  totals: { sources?: number; reporting?: number; lines: number; bytes: number; files: number; dropped: number };
+  totals: { sources?: number; reporting?: number; lines: number; bytes: number; files: number; dropped: number; problems?: number };
   replay?: ReplayInfo;
   /** A `launch` sweep's cases (pending, running, done, failed) and ETA. */
   plan?: PlanView;

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { SourceEvent } from '../types.ts';
+import { BINARY_MESSAGE, HeadSniffer } from '../head-sniffer.ts';
 import { LineSplitter, type LineSink } from './line-splitter.ts';
 import type { TailContext } from './tail-context.ts';
 
@@ -81,6 +82,7 @@ export class ReadCursor {
 
   /** Continue at `offset` after `lineNo` lines (nothing skipped, nothing pending). */
   resetTo(offset: number, lineNo: number): void {
+    if (offset === 0) this.head.reset();
     this.splitter.reset(offset, lineNo);
     this.offset = offset;
     this.skipBefore = 0;
@@ -89,8 +91,22 @@ export class ReadCursor {
   /** The first `n` bytes of `buf` were read at the offset: split them (lines wait in the batch). */
   take(buf: Buffer, n: number): void {
     this.batchTime = this.ctx.now();
-    this.splitter.push(n === buf.length ? buf : buf.subarray(0, n), this.offset, this.sink);
+    if (this.head.feed(buf, n, this.offset)) this.reportBinary();
+    // A binary file's bytes are not lines (summary skips the file the same way); its offset moves on.
+    if (!this.head.binary) {
+      this.splitter.push(n === buf.length ? buf : buf.subarray(0, n), this.offset, this.sink);
+      if (this.splitter.lineNo > 0) this.head.settle();
+    }
     this.offset += n;
+  }
+
+  /** Whether the file's head is binary data (see head-sniffer.ts). */
+  private readonly head = new HeadSniffer();
+
+  private reportBinary(): void {
+    // Lines of the head taken before the verdict (a short first read) are not given either.
+    this.batch = [];
+    this.ctx.emit([{ type: 'problem', problem: { input: this.display, file: this.display, offset: 0, kind: 'binary', message: `${this.display}: ${BINARY_MESSAGE}` }, time: this.ctx.now() }]);
   }
 
   /** The partial last line is real content (the file was truncated or let go): emit it too. */

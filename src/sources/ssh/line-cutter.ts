@@ -52,6 +52,15 @@ export class LineCutter {
     this.skipping = false;
   }
 
+  /** Move past the next `n` bytes without making lines of them (a binary file's bytes). */
+  skip(n: number): void {
+    this.parts = [];
+    this.partLen = 0;
+    this.end += n;
+    this.lineStart = this.end;
+    this.skipping = false;
+  }
+
   /** Feed the next bytes (which start at `position`); returns the lines they complete. */
   push(chunk: Buffer): CutLine[] {
     const out: CutLine[] = [];

@@ -9,6 +9,7 @@
  * - path now names another file (rotated by rename, recreated) → finish the old one, follow the new.
  */
 import { createHash, type Hash } from 'node:crypto';
+import { HeadSniffer } from '../head-sniffer.ts';
 import { type CutLine, LineCutter } from './line-cutter.ts';
 import { readFully, type RemoteFs, type RemoteHandle } from './remote-fs.ts';
 
@@ -22,6 +23,8 @@ export interface RemoteFileEvents {
   lines(file: RemoteFile, lines: CutLine[]): void;
   /** Something happened to the file worth telling the user (truncated, replaced, …). */
   note(file: RemoteFile, message: string): void;
+  /** The file's head is binary data (head-sniffer.ts): its bytes are skipped, as summary skips the file. */
+  binary(file: RemoteFile): void;
 }
 
 export type OpenOutcome = 'new' | 'resumed' | 'replaced';
@@ -293,6 +296,7 @@ export class RemoteFile {
 
   private restart(): void {
     this.cutter.reset(0);
+    this.sniffer.reset();
     this.head = createHash('sha256');
     this.headLen = 0;
   }
@@ -304,7 +308,18 @@ export class RemoteFile {
       this.head.update(buf.subarray(0, take));
       this.headLen += take;
     }
+    if (this.sniffer.feed(buf, buf.length, at)) this.events.binary(this);
+    if (this.sniffer.binary) {
+      this.cutter.skip(buf.length);
+      return;
+    }
     const lines = this.cutter.push(buf);
-    if (lines.length > 0) this.events.lines(this, lines);
+    if (lines.length > 0) {
+      this.sniffer.settle();
+      this.events.lines(this, lines);
+    }
   }
+
+  /** Whether the file's head is binary data. */
+  private readonly sniffer = new HeadSniffer();
 }

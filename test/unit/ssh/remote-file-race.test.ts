@@ -41,7 +41,7 @@ async function followed() {
   const m = memFs();
   const got: string[] = [];
   const notes: string[] = [];
-  const f = new RemoteFile('/x.log', 'n:/x.log', { lines: (_f, ls: CutLine[]) => got.push(...ls.map((l) => l.text)), note: (_f, msg) => notes.push(msg) });
+  const f = new RemoteFile('/x.log', 'n:/x.log', { lines: (_f, ls: CutLine[]) => got.push(...ls.map((l) => l.text)), note: (_f, msg) => notes.push(msg), binary: () => notes.push('binary') });
   m.set('line 1\nline 2\n');
   await f.open(m.fs, 0);
   await f.poll(m.fs);
@@ -87,7 +87,7 @@ describe('RemoteFile read that outlives its session', () => {
     };
     const fresh: RemoteFs = { ...slow, read: async (_h, len, pos) => Buffer.from(data.subarray(pos, pos + len)) };
     const got: string[] = [];
-    const f = new RemoteFile('/x.log', 'n:/x.log', { lines: (_f, ls: CutLine[]) => got.push(...ls.map((l) => l.text)), note: () => {} });
+    const f = new RemoteFile('/x.log', 'n:/x.log', { lines: (_f, ls: CutLine[]) => got.push(...ls.map((l) => l.text)), note: () => {}, binary: () => {} });
     await f.open(slow, 0);
     const inFlight = f.poll(slow);
     await new Promise((r) => setTimeout(r, 5));
@@ -120,5 +120,29 @@ describe('RemoteFile given a size older than its offset', () => {
     await f.poll(m.fs);
     expect(got).toEqual(['line 1', 'line 2', 'new']);
     expect(notes.filter((n) => /shrank from 14 to 4 bytes/.test(n))).toHaveLength(1);
+  });
+});
+
+describe('RemoteFile whose head is binary data', () => {
+  it('gives no lines, says so once, moves past its bytes; text written after a truncation is read', async () => {
+    const m = memFs();
+    const got: string[] = [];
+    const notes: string[] = [];
+    const f = new RemoteFile('/x.log', 'n:/x.log', { lines: (_f, ls: CutLine[]) => got.push(...ls.map((l) => l.text)), note: (_f, msg) => notes.push(msg), binary: () => notes.push('binary') });
+    // Bytes as a core dump or a checkpoint begins: NULs and invalid UTF-8 among newlines.
+    let bytes = Buffer.from(Array.from({ length: 6000 }, (_, i) => (i % 17 === 0 ? 10 : (i * 7919) % 256)));
+    const fs: RemoteFs = { ...m.fs, size: async () => bytes.length, read: async (_h, len, pos) => Buffer.from(bytes.subarray(pos, pos + len)) };
+    await f.open(fs, 0);
+    await f.poll(fs);
+    await f.poll(fs);
+    expect(got).toEqual([]);
+    expect(notes.filter((n) => n === 'binary')).toHaveLength(1);
+    expect(f.offset).toBe(bytes.length);
+    // Truncated and written again as a log: its head is judged afresh.
+    bytes = Buffer.from('ok 1\nok 2\n');
+    await f.poll(fs, bytes.length);
+    await f.poll(fs);
+    expect(got).toEqual(['ok 1', 'ok 2']);
+    expect(notes.filter((n) => n === 'binary')).toHaveLength(1);
   });
 });

@@ -1,0 +1,83 @@
+/**
+ * Files that are not logs, in all three modes of the real binary: a binary file (random bytes with
+ * NULs) and a text file that no format recognises. Summary, replay and live must say the same
+ * thing about the same bytes: the binary file skipped with "binary data, not a text log" (live
+ * too: before, it fed the bytes as lines and said nothing), and "no run recognised" with exit 3
+ * where nothing else was given (replay and live exited 0).
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { liveHeadless } from '../helpers/live-headless.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = join(ROOT, 'bin/dlperf-top.mjs');
+const GOOD = join(ROOT, 'test/fixtures/public/ngc-mxnet-rn50-dll-1n8g.log');
+
+const dir = mkdtempSync(join(tmpdir(), 'dlperf-not-a-log-'));
+const BINARY = join(dir, 'core.log');
+writeFileSync(BINARY, Buffer.from(Array.from({ length: 8192 }, (_, i) => (i % 50 === 0 ? 10 : (i * 7919 + 13) % 256))));
+const TEXT = join(dir, 'notes.log');
+writeFileSync(TEXT, 'hello\nthis is not a training log\nat all\n');
+const MIXED = join(dir, 'mixed');
+mkdirSync(MIXED);
+copyFileSync(BINARY, join(MIXED, 'a.log'));
+copyFileSync(GOOD, join(MIXED, 'b.log'));
+
+const run = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8' });
+const lastSnapshot = (out: string) => JSON.parse(out.split('\n').filter((l) => l.startsWith('{"type":"snapshot"')).at(-1)!);
+
+describe('a binary file', () => {
+  it('summary and replay skip it with the same words and exit 3 (no run)', () => {
+    for (const args of [['summary', BINARY], ['replay', '--headless', '--speed', 'max', BINARY]]) {
+      const r = run(args);
+      expect(r.stderr, args[0]).toContain(`${BINARY}: binary data, not a text log; skipped`);
+      expect(r.status, `${args[0]}\n${r.stderr}`).toBe(3);
+    }
+  });
+
+  it('live says so on stderr, its row is in error with the reason, nothing of it is a line; exit 5', async () => {
+    const l = await liveHeadless(BIN, dir, ['core.log']);
+    expect(l.err).toContain('core.log: binary data, not a text log; skipped');
+    const s = lastSnapshot(l.out);
+    expect(s.totals.lines).toBe(0);
+    expect(s.totals.problems).toBe(1);
+    expect(s.nodes[0].state).toBe('error');
+    expect(s.nodes[0].reason).toMatch(/binary data, not a text log/);
+    expect(s.exit.code).toBe(5);
+    expect(l.code).toBe(5);
+  });
+
+  it('among good logs (a glob): skipped and said in every mode, the good run as summary gives it, exit 0', async () => {
+    const sum = run(['summary', '--format', 'json', MIXED]);
+    expect(sum.status).toBe(0);
+    expect(sum.stderr).toMatch(/a\.log: binary data, not a text log; skipped/);
+    const want = JSON.parse(sum.stdout).runs.map((r: { throughput: number | null }) => r.throughput);
+    const rep = run(['replay', '--headless', '--speed', 'max', MIXED]);
+    expect(rep.status).toBe(0);
+    expect(rep.stderr).toMatch(/a\.log: binary data, not a text log; skipped/);
+    expect(lastSnapshot(rep.stdout).runs.map((r: { throughput: number | null }) => r.throughput)).toEqual(want);
+    const l = await liveHeadless(BIN, dir, [join(MIXED, '*.log')]);
+    expect(l.err).toMatch(/a\.log: binary data, not a text log; skipped/);
+    const s = lastSnapshot(l.out);
+    expect(s.runs.map((r: { throughput: number | null }) => r.throughput)).toEqual(want);
+    expect(s.totals.problems).toBe(1);
+    expect(l.code).toBe(0);
+  });
+});
+
+describe('a text file no format recognises', () => {
+  it('exits 3 with "no run recognised" in summary, replay and live alike', async () => {
+    const sum = run(['summary', TEXT]);
+    const rep = run(['replay', '--headless', '--speed', 'max', TEXT]);
+    const l = await liveHeadless(BIN, dir, ['notes.log']);
+    for (const [name, r] of [['summary', { status: sum.status, err: sum.stderr }], ['replay', { status: rep.status, err: rep.stderr }], ['live', { status: l.code, err: l.err }]] as const) {
+      expect(r.status, `${name}\n${r.err}`).toBe(3);
+      expect(r.err, name).toMatch(/no run recognised in .*notes\.log/);
+    }
+    expect(lastSnapshot(l.out).exit.code).toBe(3);
+  });
+});
