@@ -11,6 +11,8 @@
 import { BINARY_SNIFF_BYTES, looksBinary } from './split-lines.ts';
 
 export const BINARY_MESSAGE = 'binary data, not a text log; skipped';
+/** What a followed archive is told (live follows text; replay and summary read archives). */
+export const ARCHIVE_MESSAGE = 'a gzip or tar archive, not a text log; skipped (`dlperf-top replay` and `summary` read archives)';
 
 export class HeadSniffer {
   /** The file's bytes from offset 0 so far (leading NULs dropped), until the verdict is final. */
@@ -19,6 +21,8 @@ export class HeadSniffer {
   private seen = 0;
   /** The file's head is binary: its bytes are not lines. */
   binary = false;
+  /** …and what it is, in words (BINARY_MESSAGE, or ARCHIVE_MESSAGE for gzip or tar data). */
+  message = BINARY_MESSAGE;
 
   /** The file gave a line while its head looked like text: that is the verdict (text). */
   settle(): void {
@@ -30,6 +34,7 @@ export class HeadSniffer {
     this.sample = Buffer.alloc(0);
     this.seen = 0;
     this.binary = false;
+    this.message = BINARY_MESSAGE;
   }
 
   /**
@@ -52,6 +57,10 @@ export class HeadSniffer {
     if (take > 0) this.sample = Buffer.concat([this.sample, buf.subarray(from, from + take)]);
     if (this.sample.length > 0 && looksBinary(this.sample)) {
       this.binary = true;
+      const h = this.sample;
+      const gzip = h[0] === 0x1f && h[1] === 0x8b;
+      const tar = h.length >= 262 && h.toString('latin1', 257, 262) === 'ustar';
+      this.message = gzip || tar ? ARCHIVE_MESSAGE : BINARY_MESSAGE;
       this.sample = null;
       return true;
     }

@@ -69,6 +69,17 @@ describe('a binary file', () => {
   });
 });
 
+describe('an archive given to live', () => {
+  it('is named for what it is, with the commands that read it; exit 5 (summary reads it: exit 0)', async () => {
+    const tgz = join(ROOT, 'replays/resnet50-scaling-demo.tgz');
+    const l = await liveHeadless(BIN, dir, [tgz]);
+    expect(l.err).toContain(`${tgz}: a gzip or tar archive, not a text log; skipped (\`dlperf-top replay\` and \`summary\` read archives)`);
+    expect(lastSnapshot(l.out).totals.lines).toBe(0);
+    expect(l.code).toBe(5);
+    expect(run(['summary', tgz]).status).toBe(0);
+  });
+});
+
 describe('a text file no format recognises', () => {
   it('exits 3 with "no run recognised" in summary, replay and live alike', async () => {
     const sum = run(['summary', TEXT]);

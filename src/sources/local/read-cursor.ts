@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { SourceEvent } from '../types.ts';
-import { BINARY_MESSAGE, HeadSniffer } from '../head-sniffer.ts';
+import { HeadSniffer } from '../head-sniffer.ts';
 import { LineSplitter, type LineSink } from './line-splitter.ts';
 import type { TailContext } from './tail-context.ts';
 
@@ -106,7 +106,7 @@ export class ReadCursor {
   private reportBinary(): void {
     // Lines of the head taken before the verdict (a short first read) are not given either.
     this.batch = [];
-    this.ctx.emit([{ type: 'problem', problem: { input: this.display, file: this.display, offset: 0, kind: 'binary', message: `${this.display}: ${BINARY_MESSAGE}` }, time: this.ctx.now() }]);
+    this.ctx.emit([{ type: 'problem', problem: { input: this.display, file: this.display, offset: 0, kind: 'binary', message: `${this.display}: ${this.head.message}` }, time: this.ctx.now() }]);
   }
 
   /** The partial last line is real content (the file was truncated or let go): emit it too. */

@@ -5,7 +5,6 @@
  */
 import type { InputProblem } from '../../core/types.ts';
 import type { NodeState, SourceEvent } from '../types.ts';
-import { BINARY_MESSAGE } from '../head-sniffer.ts';
 import type { CutLine } from './line-cutter.ts';
 import type { RemoteFile, RemoteFileEvents } from './remote-file.ts';
 import type { TailContext } from './ssh-tail-context.ts';
@@ -83,7 +82,7 @@ export class NodeReporter implements RemoteFileEvents {
     this.fileStatus(file.label, message);
   }
 
-  binary(file: RemoteFile): void {
-    this.problem(file.label, 'binary', `${file.label}: ${BINARY_MESSAGE}`);
+  binary(file: RemoteFile, message: string): void {
+    this.problem(file.label, 'binary', `${file.label}: ${message}`);
   }
 }

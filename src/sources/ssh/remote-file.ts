@@ -24,7 +24,7 @@ export interface RemoteFileEvents {
   /** Something happened to the file worth telling the user (truncated, replaced, …). */
   note(file: RemoteFile, message: string): void;
   /** The file's head is binary data (head-sniffer.ts): its bytes are skipped, as summary skips the file. */
-  binary(file: RemoteFile): void;
+  binary(file: RemoteFile, message: string): void;
 }
 
 export type OpenOutcome = 'new' | 'resumed' | 'replaced';
@@ -308,7 +308,7 @@ export class RemoteFile {
       this.head.update(buf.subarray(0, take));
       this.headLen += take;
     }
-    if (this.sniffer.feed(buf, buf.length, at)) this.events.binary(this);
+    if (this.sniffer.feed(buf, buf.length, at)) this.events.binary(this, this.sniffer.message);
     if (this.sniffer.binary) {
       this.cutter.skip(buf.length);
       return;
