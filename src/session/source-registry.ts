@@ -131,6 +131,11 @@ class Entry {
         const r = this.files.get(first.key);
         best = { state: LIVELINESS[first.rank]!, ...(r ? { r } : {}) };
       }
+      // A one-file source that ended: its file's words (deleted, replaced…), not a bare "ended".
+      if (best.state === 'ended' && !best.r && !this.multi) {
+        const only = this.files.get(this.reporting.values().next().value!);
+        if (only) best = { state: 'ended', r: only };
+      }
       const why = best.state === 'streaming' ? null : reasonOf(best.r?.message);
       const reason = this.multi ? (why ? `${count}; ${why}` : count) : why;
       return { state: best.state, reason, ...(best.r?.message ? { message: best.r.message } : {}), files };

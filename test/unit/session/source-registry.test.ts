@@ -161,3 +161,19 @@ describe('SourceRegistry', () => {
     expect(r.missing().map((v) => v.source)).toEqual(['h2:/runs/001/node1.log']);
   });
 });
+
+describe('SourceRegistry: a one-file source that ended', () => {
+  it("says its file's words (deleted), and nothing for a plain stop", () => {
+    const r = new SourceRegistry(remote(), 0);
+    r.nodeStatus('n1', 'streaming', 1, 'connected to u@n1 port 22');
+    r.line('n1', 'n1:/logs/train.log');
+    r.fileStatus('n1', 'n1:/logs/train.log', 'streaming', 2);
+    r.flush(2);
+    r.fileStatus('n1', 'n1:/logs/train.log', 'ended', 3, 'deleted');
+    const ch = r.flush(3).find((c) => c.view.source === 'n1:/logs/train.log')!;
+    expect([ch.view.state, ch.view.reason]).toEqual(['ended', 'deleted']);
+    r.fileStatus('n1', 'n1:/logs/train.log', 'ended', 4, 'stopped');
+    r.flush(4);
+    expect(r.views(() => undefined).find((v) => v.source === 'n1:/logs/train.log')!.reason).toBeNull();
+  });
+});
