@@ -55,7 +55,7 @@ const CLASSES: readonly ReasonClass[] = [
   },
   { test: /no file matches/, words: () => 'glob matched nothing yet' },
   { test: /no such file|waiting for the file to appear|ENOENT/i, words: () => 'no such file (waiting for it to appear)' },
-  { test: /is a directory|EISDIR|not a regular file/i, words: (m) => (/not a regular file/.test(m) ? 'not a regular file' : 'is a directory') },
+  { test: /is a directory|EISDIR|not a regular file/i, words: (m) => (/not a regular file/.test(m) ? (/not a regular file \([^)]*\)/.exec(m)?.[0] ?? 'not a regular file') : 'is a directory') },
   { test: /permission denied|EACCES|EPERM/i, words: () => 'permission denied' },
   { test: /too many open files|EMFILE|ENFILE/i, words: () => 'too many open files (EMFILE)' },
   { test: /connection lost|connection closed|ECONNRESET/, words: (m) => `connection lost${retryOf(m)}` },

@@ -80,6 +80,20 @@ describe('an archive given to live', () => {
   });
 });
 
+describe('a FIFO given to live', () => {
+  it('is never opened for reading (no writer needed): its row says what it is, exit 5, and the run ends', async () => {
+    const fifo = join(dir, 'pipe.log');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const t0 = Date.now();
+    const l = await liveHeadless(BIN, dir, ['pipe.log']);
+    // Before, the open waited for a writer forever, and so did the stop (SIGINT and SIGTERM too).
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect(l.err).toContain('not a regular file (a FIFO)');
+    expect(lastSnapshot(l.out).nodes[0].reason).toBe('not a regular file (a FIFO)');
+    expect(l.code).toBe(5);
+  });
+});
+
 describe('a text file no format recognises', () => {
   it('exits 3 with "no run recognised" in summary, replay and live alike', async () => {
     const sum = run(['summary', TEXT]);

@@ -24,7 +24,7 @@ import { performance } from 'node:perf_hooks';
 import { describeError, errCode, identOf, statOrNull } from './fs-facts.ts';
 import { ReadCursor } from './read-cursor.ts';
 import { IDENT_CHECK_MS, RESTART, TailerBase } from './tailer-base.ts';
-import { openWithinBudget, sameFileUnchanged } from './tailer-open.ts';
+import { notRegularFile, openWithinBudget, sameFileUnchanged } from './tailer-open.ts';
 
 export type { TailContext } from './tail-context.ts';
 
@@ -220,7 +220,7 @@ export class FileTailer extends TailerBase {
       return this.giveUp(fh, describeError(e));
     }
     if (this.ctx.stopped) return this.giveUp(fh);
-    if (!st.isFile()) return this.giveUp(fh, 'not a regular file');
+    if (!st.isFile()) return this.giveUp(fh, notRegularFile(st));
     const ident = identOf(st);
     const birth = st.birthtimeMs;
     let syncIo = false;

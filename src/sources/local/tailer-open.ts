@@ -10,6 +10,14 @@ import { errCode, identOf } from './fs-facts.ts';
 import type { TailContext } from './tail-context.ts';
 import type { OpenFileUser } from './open-files.ts';
 
+const OPEN_FLAGS = fs.constants.O_NONBLOCK !== undefined ? fs.constants.O_RDONLY | fs.constants.O_NONBLOCK : 'r';
+
+/** What a name that is not a regular file is, in words. */
+export function notRegularFile(st: Stats): string {
+  const what = st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isDirectory() ? 'a directory' : 'not a file';
+  return `not a regular file (${what}); skipped`;
+}
+
 export type OpenResult = { readonly fh: FileHandle } | { readonly missing: boolean; readonly error: unknown };
 
 /** Open `abs` for `owner` once the budget has room. */
@@ -17,7 +25,10 @@ export async function openWithinBudget(ctx: TailContext, owner: OpenFileUser & {
   const budget = ctx.openFiles;
   await budget?.reserve(owner, () => ctx.stopped);
   try {
-    const fh = await fsp.open(abs, 'r');
+    // Non-blocking: a FIFO (or a device) under the name must not hold a thread-pool thread, and the
+    // stop after it, until some writer opens it; the tailer then finds it is not a regular file.
+    // On a regular file the flag changes nothing.
+    const fh = await fsp.open(abs, OPEN_FLAGS);
     budget?.opened(owner);
     return { fh };
   } catch (e) {
