@@ -383,6 +383,7 @@ export function createLocalSource(opts: LocalSourceOptions): LiveSource {
       await refreshing?.catch(() => undefined);
       await rescanning?.catch(() => undefined);
       await Promise.all([...tailers.values()].map((t) => t.close()));
+      for (const t of tailers.values()) t.reportPartialLine();
       for (const t of tailers.values()) {
         if (t.state !== 'ended') t.setState('ended', 'stopped');
       }

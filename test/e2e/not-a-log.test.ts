@@ -6,7 +6,7 @@
  * where nothing else was given (replay and live exited 0).
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,6 +77,22 @@ describe('an archive given to live', () => {
     expect(lastSnapshot(l.out).totals.lines).toBe(0);
     expect(l.code).toBe(5);
     expect(run(['summary', tgz]).status).toBe(0);
+  });
+});
+
+describe('a log whose last line has no newline', () => {
+  it('summary and live both say it; live counts complete lines only', async () => {
+    const half = join(dir, 'half.log');
+    const text = readFileSync(GOOD, 'utf8');
+    writeFileSync(half, text.slice(0, text.length - 40));
+    const lines = text.slice(0, text.length - 40).split('\n').length;
+    const sum = run(['summary', half]);
+    expect(sum.stderr).toContain(`the last line (${lines}) has no newline`);
+    const l = await liveHeadless(BIN, dir, ['half.log']);
+    expect(l.err).toContain(`half.log: the last line (${lines}) had no newline when following stopped; not counted`);
+    const s = lastSnapshot(l.out);
+    expect(s.totals.lines).toBe(lines - 1);
+    expect(s.totals.problems).toBe(1);
   });
 });
 

@@ -100,6 +100,23 @@ export class ReadCursor {
     this.offset += n;
   }
 
+  /**
+   * Following stops with a line still unfinished (no newline yet): say so, as summary says it of a
+   * file that ends without one. Live counts complete lines only (the writer may be mid-line); a
+   * half-written progress line is therefore not a figure here, where summary takes it with a warning.
+   */
+  reportPartial(): void {
+    if (this.splitter.pendingBytes === 0 || this.head.binary) return;
+    const line = this.splitter.lineNo + 1;
+    this.ctx.emit([
+      {
+        type: 'problem',
+        problem: { input: this.display, file: this.display, line, offset: this.offset - this.splitter.pendingBytes, kind: 'partial_line', message: `${this.display}: the last line (${line}) had no newline when following stopped; not counted` },
+        time: this.ctx.now(),
+      },
+    ]);
+  }
+
   /** Whether the file's head is binary data (see head-sniffer.ts). */
   private readonly head = new HeadSniffer();
 

@@ -98,6 +98,11 @@ export abstract class TailerBase implements HandoffReader {
       .finally(() => this.ctx.openFiles?.released(this));
   }
 
+  /** Following stops: an unfinished last line is said (ReadCursor.reportPartial). */
+  reportPartialLine(): void {
+    this.cursor.reportPartial();
+  }
+
   /** Whether `readNow` can read this file (open, read synchronously, no tick in flight). */
   get readsNow(): boolean {
     return this.syncIo && this.fh !== null && !this.running && !this.identDue;
