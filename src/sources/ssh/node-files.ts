@@ -33,6 +33,14 @@ export class NodeFiles {
     private readonly reporter: NodeReporter,
   ) {}
 
+  /** Following stops: each file's unfinished last line is said (as the local tail says it). */
+  reportPartialLines(): void {
+    for (const f of this.files.values()) {
+      const line = f.partialLine;
+      if (line !== null) this.reporter.problem(f.label, 'partial_line', `${f.label}: the last line (${line}) had no newline when following stopped; not counted`);
+    }
+  }
+
   /** A new session is up: it is the one files are opened and read in now. */
   attach(fs: RemoteFs): void {
     this.fs = fs;

@@ -53,6 +53,7 @@ export class NodeTail {
     }
     for (const c of this.pendingClients) c.destroy();
     await this.loop;
+    this.files.reportPartialLines();
     this.report.setState('ended', 'stopped');
   }
 

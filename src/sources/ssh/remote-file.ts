@@ -60,6 +60,11 @@ export class RemoteFile {
     return this.cutter.position;
   }
 
+  /** An unfinished last line (bytes with no newline yet): its number, else null. */
+  get partialLine(): number | null {
+    return this.cutter.pending > 0 && !this.sniffer.binary ? this.cutter.lines + 1 : null;
+  }
+
   /** Is the file open in this session's RemoteFs? */
   isOpenOn(fs: RemoteFs): boolean {
     return this.handle !== null && this.owner === fs;

@@ -266,6 +266,26 @@ describe('SSH source against a real sshd', () => {
     expect(s.log()).not.toMatch(/Starting session: (command|shell)/);
   });
 
+  it('skips a binary remote file as summary does, and says a last line with no newline at stop', async () => {
+    const s = await fx.startSshd();
+    const dir = join(fx.dir, 'not-logs');
+    mkdirSync(dir);
+    const bin = join(dir, 'core.log');
+    writeFileSync(bin, Buffer.from(Array.from({ length: 6000 }, (_, i) => (i % 40 === 0 ? 10 : (i * 7919 + 13) % 256))));
+    const half = join(dir, 'half.log');
+    writeFileSync(half, 'line 1\nline 2\nline 3 with no newl');
+    const c = new Collector();
+    const src = source(c, [{ node: 'n', host: '127.0.0.1', port: s.port, paths: [bin, half] }]);
+    await src.start();
+    const problems = () => c.events.filter((e) => e.type === 'problem').map((e) => (e as Extract<typeof e, { type: 'problem' }>).problem);
+    await c.until(() => c.lines(`127.0.0.1:${half}`).length === 2 && problems().some((p) => p.kind === 'binary'), 10_000, 'the half file read, the binary one judged');
+    expect(c.lines(`127.0.0.1:${bin}`)).toEqual([]);
+    expect(problems().find((p) => p.kind === 'binary')!.message).toBe(`127.0.0.1:${bin}: binary data, not a text log; skipped`);
+    await src.stop();
+    const partial = problems().filter((p) => p.kind === 'partial_line');
+    expect(partial.map((p) => p.message)).toEqual([`127.0.0.1:${half}: the last line (3) had no newline when following stopped; not counted`]);
+  });
+
   it('leaves no sshd session process behind after stop()', async () => {
     const s = await fx.startSshd();
     const dir = join(fx.dir, 'stop');
