@@ -74,7 +74,9 @@ if (entry) {
   ({ main } = await import(entry));
 } else {
   const { register } = await import('tsx/esm/api');
-  register();
+  // The repo's tsconfig, not one found from the working directory: run from a log directory (no
+  // tsconfig there), tsx compiled the TUI's JSX for a global React ("React is not defined").
+  register({ tsconfig: join(root, 'tsconfig.json') });
   ({ main } = await import('../src/cli/main.ts'));
 }
 process.exitCode = await main(process.argv.slice(2));

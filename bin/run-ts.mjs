@@ -3,7 +3,8 @@
 import { register } from 'tsx/esm/api';
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
-register();
+// The repo's tsconfig whatever the working directory (its JSX setting: see bin/dlperf-top.mjs).
+register({ tsconfig: path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'tsconfig.json') });
 const [entry, ...rest] = process.argv.slice(2);
 if (!entry) { console.error('usage: run-ts.mjs FILE.ts [args]'); process.exit(2); }
 process.argv = [process.argv[0], path.resolve(entry), ...rest];

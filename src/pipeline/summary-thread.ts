@@ -16,7 +16,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { InputProblem } from '../core/types.ts';
 import { UserError } from '../cli/errors.ts';
@@ -153,7 +153,9 @@ function workerEntry(): { spec: string | URL; eval: boolean } {
   const api = (JSON.parse(readFileSync(pkg, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports['./esm/api']!.import.default;
   const tsx = pathToFileURL(join(dirname(pkg), api)).href;
   const entry = new URL('./summary-worker.ts', here).href;
-  return { spec: `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, eval: true };
+  // The repo's tsconfig, whatever the working directory (see bin/dlperf-top.mjs).
+  const tsconfig = fileURLToPath(new URL('../../tsconfig.json', here));
+  return { spec: `import(${JSON.stringify(tsx)}).then((m) => { m.register({ tsconfig: ${JSON.stringify(tsconfig)} }); return import(${JSON.stringify(entry)}); });`, eval: true };
 }
 
 /** Starts the worker and waits until its modules are loaded; null (nothing read yet) if it cannot start and `must` is false. */
