@@ -47,7 +47,6 @@ export interface RunReport extends RunIdentity {
   transport: Transport;
 }
 
-/** Context the detectors judge a run in. */
 /**
  * Whether a run counts as recognised for the exit code (3: "no run recognised"): summary, replay
  * and live alike. A run whose log was recognised but whose number cannot be given (status error,
@@ -57,6 +56,7 @@ export function isRecognisedRun(r: { readonly status: string; readonly format: s
   return r.status !== 'unrecognized' && (r.status !== 'error' || r.format !== null);
 }
 
+/** Context the detectors judge a run in. */
 export function runContext(run: Run, ended: boolean): RunContext {
   const id = run.identity();
   const p = run.primary();

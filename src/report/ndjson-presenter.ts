@@ -45,10 +45,13 @@ export function attachNdjson(store: SessionStore, out: NodeJS.WritableStream, cl
   });
   // Periodic snapshots the reader had no time for (see `periodic`), said in the next one written.
   let skipped = 0;
+  const write = (fresh: boolean, extra?: Record<string, unknown>): void => {
+    writeSnapshot(out, snapshotJson(store.flush({ fresh }), skipped ? { snapshots_skipped: skipped, ...extra } : extra));
+  };
   return {
     /** A snapshot with every run's report made now (the last one: `extra`, keys of the final snapshot only, `exit`). */
     snapshot(extra?: Record<string, unknown>) {
-      writeSnapshot(out, snapshotJson(store.flush({ fresh: true }), skipped ? { snapshots_skipped: skipped, ...extra } : extra));
+      write(true, extra);
     },
     /**
      * The snapshot of an interval, unless the reader has not taken the previous one yet (the
@@ -64,7 +67,7 @@ export function attachNdjson(store: SessionStore, out: NodeJS.WritableStream, cl
         return false;
       }
       // A run's report may be up to the store's analysisEveryMs old here (only lines came since).
-      writeSnapshot(out, snapshotJson(store.flush(), skipped ? { snapshots_skipped: skipped } : undefined));
+      write(false);
       return true;
     },
     detach() {

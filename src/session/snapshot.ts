@@ -82,7 +82,7 @@ export class SnapshotCache {
  * parse errors, and the run's own identity version. A replaced run (replay restarting a run) is
  * another object, so it has no cached report at all.
  */
-function runStamp(run: Run): { stamp: string; structure: string } {
+function runStamp(run: Run): { lines: number; stamp: string; structure: string } {
   let lines = 0;
   let ended = 0;
   for (const f of run.files) {
@@ -90,7 +90,7 @@ function runStamp(run: Run): { stamp: string; structure: string } {
     if (f.ended) ended++;
   }
   const structure = `${run.files.length}:${ended}:${run.changes.version}:${run.lineFlags.length}:${run.liveFlags.length}:${run.errors.length}`;
-  return { stamp: `${lines}:${structure}`, structure };
+  return { lines, stamp: `${lines}:${structure}`, structure };
 }
 
 function seriesOf(f: FileTrack, cache: SnapshotCache | undefined): NodeView['series'] {
@@ -151,8 +151,8 @@ export function buildSnapshot(ctxIn: SnapshotContext): SessionSnapshot {
     // A file that gave no line at all (binary, unreadable, empty) is said by its problem, not shown
     // as a run: summary's rule (pipeline/summarize.ts), which replay's byte path met with a track
     // opened before the file's first byte.
-    if (run.files.every((f) => f.lines === 0)) continue;
-    const { stamp, structure } = ctx.cache ? runStamp(run) : { stamp: '', structure: '' };
+    const { lines, stamp, structure } = runStamp(run);
+    if (lines === 0) continue;
     let c = ctx.cache?.runs.get(run);
     // Only lines came, and the report is recent enough (analysisEveryMs): keep it.
     const recent = c !== undefined && c.structure === structure && ctx.now - c.at < (ctx.analysisEveryMs ?? 0);
