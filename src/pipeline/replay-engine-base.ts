@@ -119,9 +119,12 @@ export class ReplayEngineBase {
     const events: SourceEvent[] = [];
     for (const f of files) {
       if (!this.store.tracks.has(f.path)) {
-        // An empty (or binary) file: summary opens it too, so its run exists with no lines.
+        // An empty (or binary) file: summary opens it too, so its run exists with no lines. It
+        // never started, so it does not end either: no state event (at a replay position that no
+        // log line gave yet, its time would be 1970).
         const t = this.runSet.openFile(f.path, f.path, f.node);
         if (t) this.store.tracks.set(f.path, t);
+        continue;
       }
       events.push({ type: 'status', node: f.node, file: f.path, state: 'ended', time: this.position });
     }

@@ -18,6 +18,9 @@ export async function playFast(e: ReplayEngineBase): Promise<void> {
     if (curKey === null) return;
     e.reportUnrecognized(curKey);
     e.updateInfo();
+    // A run of files that gave no line (binary, empty) is not a run (summary's rule): no snapshot of its end.
+    const run = e.runSet.runs.get(curKey);
+    if (run && run.files.every((f) => f.lines === 0)) return;
     await e.opts.onRunEnd?.(index.get(curKey)!, curKey);
   };
   for await (const item of enumerateInputs(e.opts.inputs, enumOpts)) {

@@ -47,13 +47,17 @@ export async function buildIndex(e: ReplayEngineBase): Promise<void> {
       if (e.stopped) break;
     }
     tl.end(out);
+    const stats = statsOf(tl);
+    // A file that gave no line (binary, empty) is not played: summary makes no run of it, and its
+    // clockless start (0) taken as the run's made every time of the replay 1970.
+    if (stats.lines === 0) continue;
     files.push({
       key: info.runKey,
       input: f.input,
       path: f.path,
       node,
       order: order++,
-      ...statsOf(tl),
+      ...stats,
       offset: 0,
       floor: 0,
       held: holding ? out : null,

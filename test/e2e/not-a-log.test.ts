@@ -69,6 +69,23 @@ describe('a binary file', () => {
   });
 });
 
+describe('a binary or empty file beside a log, replayed', () => {
+  it('gives no 1970 time anywhere, timed or at max speed (spec/ndjson.md: every time a real instant)', () => {
+    const beside = join(dir, 'beside');
+    mkdirSync(beside);
+    copyFileSync(BINARY, join(beside, 'a.log'));
+    copyFileSync(GOOD, join(beside, 'b.log'));
+    writeFileSync(join(beside, 'c.log'), '');
+    for (const speed of ['max', '1000']) {
+      const r = run(['replay', '--headless', '--speed', speed, beside]);
+      expect(r.status, r.stderr).toBe(0);
+      const times = [...r.stdout.matchAll(/"time":"([^"]+)"/g)].map((m) => m[1]!);
+      expect(times.length, speed).toBeGreaterThan(0);
+      expect(times.filter((t) => t.startsWith('1970')), speed).toEqual([]);
+    }
+  });
+});
+
 describe('an archive given to live', () => {
   it('is named for what it is, with the commands that read it; exit 5 (summary reads it: exit 0)', async () => {
     const tgz = join(ROOT, 'replays/resnet50-scaling-demo.tgz');
