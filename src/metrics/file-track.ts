@@ -17,6 +17,12 @@ export interface Evidence {
 
 export type { SeriesPoint } from './rolling.ts';
 
+/** A run's change counters (Run.changes), shared by its files: see FileTrack.owner. */
+export interface RunChanges {
+  version: number;
+  content: number;
+}
+
 const SERIES_CAP = 600;
 
 export type ContentFields = Partial<RunIdentity> & { world_size?: number; log_interval?: number; train_iters?: number };
@@ -46,8 +52,12 @@ export class FileTrack {
   readonly content: ContentFields = {};
   /** Bumped whenever `content` or the progress state that picks a run's primary file changes (cache key). */
   private ver = 0;
-  /** The run's own counter, bumped with ours, so the run can tell a change without visiting every file. */
-  owner: { version: number } = { version: 0 };
+  /**
+   * The run's own counters, bumped with ours, so the run can tell a change without visiting every
+   * file: `version` with every bump of ours, `content` only when `content` or the format changes
+   * (what the run's identity is made of, besides which file is primary).
+   */
+  owner: RunChanges = { version: 0, content: 0 };
 
   get version(): number {
     return this.ver;
@@ -56,6 +66,12 @@ export class FileTrack {
   set version(v: number) {
     this.ver = v;
     this.owner.version++;
+  }
+
+  /** `content` or the format changed: a version bump the run's identity must see. */
+  private contentChanged(): void {
+    this.version++;
+    this.owner.content++;
   }
   readonly contentEvidence = new Map<string, Evidence>();
   memoryMib: number | null = null;
@@ -114,7 +130,7 @@ export class FileTrack {
   private method: ThroughputMethod | undefined;
 
   lock(format: LogFormat, window?: { start: number; end: number | null }, method?: ThroughputMethod): void {
-    this.version++;
+    this.contentChanged();
     this.format = format;
     this.parser = format.createParser();
     this.windowOverride = window;
@@ -156,7 +172,7 @@ export class FileTrack {
             if (v === undefined || v === null) continue;
             // A plain "fp32" flag never overrides a mixed-precision flag read earlier (Megatron prints bf16 then fp16).
             if (k === 'precision' && v === 'fp32' && this.content.precision && this.content.precision !== 'fp32') continue;
-            if ((this.content as Record<string, unknown>)[k] !== v) this.version++;
+            if ((this.content as Record<string, unknown>)[k] !== v) this.contentChanged();
             (this.content as Record<string, unknown>)[k] = v;
             if (k === 'train_iters' && this.tracker && typeof v === 'number') this.tracker.trainIters = v;
             this.contentEvidence.set(k, { text: ev.text, line: ev.lineNo, file: ev.file });
@@ -184,7 +200,7 @@ export class FileTrack {
   applyIter(r: IterRecord, ev: { lineNo: number; text: string; time: number }, totalBatch: () => number | null): boolean {
     if (r.globalBatch !== undefined && this.content.global_batch_size === undefined) {
       this.content.global_batch_size = r.globalBatch;
-      this.version++;
+      this.contentChanged();
     }
     // The first progress line can make this file the run's primary: bump after it is recorded.
     const first = this.lastIter === null;

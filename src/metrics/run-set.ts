@@ -89,6 +89,7 @@ export class RunSet {
     const t = new FileTrack(node, display, path);
     if (this.opts.history) t.history = new IterHistory();
     t.owner = run.changes;
+    run.changes.content++;
     const owner = run;
     t.worldSize = () => owner.worldSize()?.value ?? null;
     t.nodes = () => owner.identity().num_nodes;
@@ -112,6 +113,7 @@ export class RunSet {
     this.tracks.delete(t.file);
     this.trackRun.delete(t);
     run.changes.version++;
+    run.changes.content++;
     return this.openFile(t.path, t.file, t.node)!;
   }
 

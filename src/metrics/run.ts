@@ -1,7 +1,7 @@
 import type { Flag, RunIdentity } from '../core/types.ts';
 import { genericModelFamily, modelsAgree, normaliseModel } from '../formats/common/name-value-header.ts';
 import type { LineDetector } from '../signals/types.ts';
-import type { ContentFields, FileTrack } from './file-track.ts';
+import type { ContentFields, FileTrack, RunChanges } from './file-track.ts';
 import { normalisePrecision, type PathInfo } from './path-identity.ts';
 import { fatalDamage } from './trust.ts';
 import { isShortfall, type WindowResult, type WindowShortfall } from './window-tracker.ts';
@@ -89,15 +89,20 @@ export class Run {
   /** Content fields of the run (primary file first, then the other files), with where each was read. */
   private contentFields(): ContentFields {
     // Read at every snapshot (mismatches) and on identity changes: merging hundreds of files'
-    // fields each time was a large share of live mode's garbage. Content changes bump the key.
-    const key = this.stateKey();
-    if (this.contentKey === key && this.cachedContent) return this.cachedContent;
+    // fields each time was a large share of live mode's garbage. The merge is made of the files'
+    // contents and formats (changes.content, bumped when they change or a file comes or goes) and
+    // of which file is primary; other progress (each file's first progress line bumps the version)
+    // leaves it as it is: re-merging all files at each file's first line was quadratic in the files.
+    const p = this.primary();
+    if (this.cachedContent && this.contentAt === this.changes.content && this.contentPrimary === p) return this.cachedContent;
     this.cachedContent = this.mergeContent();
-    this.contentKey = key;
+    this.contentAt = this.changes.content;
+    this.contentPrimary = p;
     return this.cachedContent;
   }
 
-  private contentKey = '';
+  private contentAt = -1;
+  private contentPrimary: FileTrack | null = null;
   private cachedContent: ContentFields | null = null;
 
   private mergeContent(): ContentFields {
@@ -111,9 +116,11 @@ export class Run {
   private cacheKey = '';
   private cachedIdentity: RunIdentity | null = null;
   private cachedTotalBatch: number | null = null;
+  /** The merged content the cached identity was made from (same object: same identity; see identity()). */
+  private identityFrom: ContentFields | null = null;
 
-  /** Bumped by every file of the run when its content or progress state changes (see FileTrack.owner). */
-  readonly changes = { version: 0 };
+  /** Bumped by every file of the run when its content or progress state changes (see FileTrack.owner); a file coming or going bumps both. */
+  readonly changes: RunChanges = { version: 0, content: 0 };
   private cachedPrimary: FileTrack | null = null;
   private primaryKey = '';
 
@@ -126,12 +133,21 @@ export class Run {
   identity(): RunIdentity {
     const key = this.stateKey();
     if (key !== this.cacheKey || !this.cachedIdentity) {
-      this.cachedIdentity = this.computeIdentity();
-      this.cachedTotalBatch = this.computeTotalBatch(this.cachedIdentity);
+      // Made of the merged content, the path and the primary file's format: the same merge (the
+      // primary and every content unchanged) and the same primary give the same identity.
+      const c = this.contentFields();
+      if (!this.cachedIdentity || c !== this.identityFrom || this.primary()?.format !== this.identityFormat) {
+        this.cachedIdentity = this.computeIdentity();
+        this.cachedTotalBatch = this.computeTotalBatch(this.cachedIdentity);
+        this.identityFrom = c;
+        this.identityFormat = this.primary()?.format;
+      }
       this.cacheKey = key;
     }
     return { ...this.cachedIdentity };
   }
+
+  private identityFormat: FileTrack['format'] | undefined = undefined;
 
   private computeIdentity(): RunIdentity {
     const path = this.pathInfo.identity;
