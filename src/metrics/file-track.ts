@@ -21,6 +21,11 @@ export type { SeriesPoint } from './rolling.ts';
 export interface RunChanges {
   version: number;
   content: number;
+  /**
+   * Whose content changed since the run last merged its files' contents: the one file, or null
+   * when more than one did or files came or went (then the run merges afresh). Undefined: none.
+   */
+  contentFrom?: FileTrack | null;
 }
 
 const SERIES_CAP = 600;
@@ -71,7 +76,9 @@ export class FileTrack {
   /** `content` or the format changed: a version bump the run's identity must see. */
   private contentChanged(): void {
     this.version++;
-    this.owner.content++;
+    const o = this.owner;
+    o.content++;
+    o.contentFrom = o.contentFrom === undefined || o.contentFrom === this ? this : null;
   }
   readonly contentEvidence = new Map<string, Evidence>();
   memoryMib: number | null = null;

@@ -88,8 +88,8 @@ export class RunSet {
     }
     const t = new FileTrack(node, display, path);
     if (this.opts.history) t.history = new IterHistory();
+    // An empty file at the end of the order changes no merged field: its content, when it comes, does.
     t.owner = run.changes;
-    run.changes.content++;
     const owner = run;
     t.worldSize = () => owner.worldSize()?.value ?? null;
     t.nodes = () => owner.identity().num_nodes;
@@ -114,6 +114,7 @@ export class RunSet {
     this.trackRun.delete(t);
     run.changes.version++;
     run.changes.content++;
+    run.changes.contentFrom = null;
     return this.openFile(t.path, t.file, t.node)!;
   }
 

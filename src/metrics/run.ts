@@ -93,10 +93,15 @@ export class Run {
     // contents and formats (changes.content, bumped when they change or a file comes or goes) and
     // of which file is primary; other progress (each file's first progress line bumps the version)
     // leaves it as it is: re-merging all files at each file's first line was quadratic in the files.
+    // One file's content changed (summary: each file's header in turn) while the primary stayed:
+    // only its fields are looked at (mergeOne), else every file's (files came or went, several changed).
     const p = this.primary();
-    if (this.cachedContent && this.contentAt === this.changes.content && this.contentPrimary === p) return this.cachedContent;
-    this.cachedContent = this.mergeContent();
-    this.contentAt = this.changes.content;
+    const ch = this.changes;
+    if (this.cachedContent && this.contentAt === ch.content && this.contentPrimary === p) return this.cachedContent;
+    const one = ch.contentFrom;
+    this.cachedContent = this.cachedContent && this.contentPrimary === p && one ? this.mergeOne(this.cachedContent, one) : this.mergeContent();
+    ch.contentFrom = undefined;
+    this.contentAt = ch.content;
     this.contentPrimary = p;
     return this.cachedContent;
   }
@@ -104,13 +109,49 @@ export class Run {
   private contentAt = -1;
   private contentPrimary: FileTrack | null = null;
   private cachedContent: ContentFields | null = null;
+  /** For each merged field, the file it was taken from (the first in merge order that has it). */
+  private holders = new Map<string, FileTrack>();
+
+  /** The merge order: the primary file first, then the others in file order. */
+  private mergeRank(f: FileTrack, p: FileTrack | null): number {
+    return f === p ? -1 : this.files.indexOf(f);
+  }
 
   private mergeContent(): ContentFields {
     const out: ContentFields = {};
+    this.holders.clear();
     const p = this.primary();
     const order = p ? [p, ...this.files.filter((f) => f !== p)] : this.files;
-    for (const f of order) for (const [k, v] of Object.entries(f.content)) if ((out as Record<string, unknown>)[k] === undefined) (out as Record<string, unknown>)[k] = v;
+    for (const f of order) {
+      for (const [k, v] of Object.entries(f.content)) {
+        if (v === undefined || (out as Record<string, unknown>)[k] !== undefined) continue;
+        (out as Record<string, unknown>)[k] = v;
+        this.holders.set(k, f);
+      }
+    }
     return out;
+  }
+
+  /**
+   * mergeContent after only `f`'s content changed (fields are only ever set, never removed): each
+   * of its fields is taken where no file before it in merge order has that field. A new object,
+   * as mergeContent makes (identity() tells a change by the object).
+   */
+  private mergeOne(merged: ContentFields, f: FileTrack): ContentFields {
+    const out = { ...merged } as Record<string, unknown>;
+    const p = this.primary();
+    let rank: number | undefined;
+    for (const [k, v] of Object.entries(f.content)) {
+      if (v === undefined) continue;
+      const h = this.holders.get(k);
+      if (h !== undefined && h !== f) {
+        rank ??= this.mergeRank(f, p);
+        if (this.mergeRank(h, p) < rank) continue;
+      }
+      out[k] = v;
+      this.holders.set(k, f);
+    }
+    return out as ContentFields;
   }
 
   private cacheKey = '';

@@ -82,4 +82,36 @@ describe("a run's identity follows its files' content and its primary file, and 
       merge.mockRestore();
     }
   });
+
+  it("random headers and first lines over 40 files, in any order: the merged content is always the primary's fields first, then each file's in file order", () => {
+    let seed = 7;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    for (let round = 0; round < 20; round++) {
+      const set = new RunSet();
+      const feed = feeder(set);
+      const files = Array.from({ length: 40 }, (_, i) => set.openFile(`rand${round}/node${String(rnd(60)).padStart(2, '0')}/train_rank${i}.log`)!);
+      const iters = new Map<FileTrack, number>();
+      for (let step = 0; step < 300; step++) {
+        const f = files[rnd(files.length)]!;
+        const k = rnd(4);
+        if (k === 0) feed(f, param(2 ** rnd(9), rnd(2) ? 8 * (1 + rnd(8)) : undefined));
+        else {
+          const i = (iters.get(f) ?? 0) + 1;
+          iters.set(f, i);
+          feed(f, progress(i));
+        }
+        const run = runOf(set);
+        const got = (run as unknown as { contentFields(): Record<string, unknown> }).contentFields();
+        const p = run.primary();
+        const want: Record<string, unknown> = {};
+        for (const g of p ? [p, ...run.files.filter((x) => x !== p)] : run.files) {
+          for (const [key, v] of Object.entries(g.content)) if (want[key] === undefined && v !== undefined) want[key] = v;
+        }
+        expect(got).toEqual(want);
+      }
+    }
+  });
 });
