@@ -21,6 +21,8 @@ export type { SeriesPoint } from './rolling.ts';
 export interface RunChanges {
   version: number;
   content: number;
+  /** Bumped when a file joins or leaves the run (RunSet). */
+  files: number;
   /**
    * Whose content changed since the run last merged its files' contents: the one file, or null
    * when more than one did or files came or went (then the run merges afresh). Undefined: none.
@@ -62,7 +64,7 @@ export class FileTrack {
    * file: `version` with every bump of ours, `content` only when `content` or the format changes
    * (what the run's identity is made of, besides which file is primary).
    */
-  owner: RunChanges = { version: 0, content: 0 };
+  owner: RunChanges = { version: 0, content: 0, files: 0 };
 
   get version(): number {
     return this.ver;

@@ -94,6 +94,7 @@ export class RunSet {
     t.worldSize = () => owner.worldSize()?.value ?? null;
     t.nodes = () => owner.identity().num_nodes;
     run.files.push(t);
+    run.changes.files++;
     this.tracks.set(display, t);
     this.trackRun.set(t, run);
     for (const f of this.pathFlags.get(path) ?? []) if (!run.liveFlags.includes(f)) run.liveFlags.push(f);
@@ -110,6 +111,7 @@ export class RunSet {
     this.hotTrack = null;
     const run = this.trackRun.get(t)!;
     run.files.splice(run.files.indexOf(t), 1);
+    run.changes.files++;
     this.tracks.delete(t.file);
     this.trackRun.delete(t);
     run.changes.version++;

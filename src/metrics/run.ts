@@ -60,6 +60,10 @@ export class Run {
   private filesByNode(): readonly FileTrack[] {
     const files = this.files;
     const sorted = this.sortedFiles;
+    // Files come and go through RunSet only, which bumps changes.files: comparing the whole list at
+    // every primary lookup (each file's first progress line) was quadratic in the files of a run.
+    if (this.sortedAt === this.changes.files) return sorted;
+    this.sortedAt = this.changes.files;
     const sameSet = sorted.length === files.length && this.sortedFrom.length === files.length && this.sortedFrom.every((f, i) => f === files[i]);
     if (sameSet) return sorted;
     if (this.sortedFrom.length < files.length && this.sortedFrom.every((f, i) => f === files[i])) {
@@ -84,6 +88,7 @@ export class Run {
   }
 
   private sortedFiles: FileTrack[] = [];
+  private sortedAt = -1;
   private sortedFrom: FileTrack[] = [];
 
   /** Content fields of the run (primary file first, then the other files), with where each was read. */
@@ -161,7 +166,7 @@ export class Run {
   private identityFrom: ContentFields | null = null;
 
   /** Bumped by every file of the run when its content or progress state changes (see FileTrack.owner); a file coming or going bumps both. */
-  readonly changes: RunChanges = { version: 0, content: 0 };
+  readonly changes: RunChanges = { version: 0, content: 0, files: 0 };
   private cachedPrimary: FileTrack | null = null;
   private primaryKey = '';
 
