@@ -82,7 +82,9 @@ let minuteMs = 0;
  * A checked `YYYY-MM-DD HH:MM:SS.ffffff` at `t` in whole microseconds, exactly as fastDateTimeUs
  * computes it: the same integers (all exact below 2^53), the start of the day and of the minute
  * cached (consecutive lines mostly share them). Char codes are summed with their '0' offsets
- * taken out at the end (48·11 = 528, 48·1111 = 53328, 48·111111 = 5333328).
+ * taken out at the end (48·11 = 528, 48·1111 = 53328, 48·111111 = 5333328). The minute's key is
+ * day·10^4 + minutes: both paths take any two digits an hour (`96:00` is 5760 minutes, up to 6039),
+ * and day·1440 + minutes gave 2021-01-98 96:00 and 2021-02-02 00:00 one key (one cached minute).
  */
 function stampUs(S: string, t: number): number {
   const y = ((S.charCodeAt(t) * 10 + S.charCodeAt(t + 1)) * 10 + S.charCodeAt(t + 2)) * 10 + S.charCodeAt(t + 3) - 53328;
@@ -90,7 +92,7 @@ function stampUs(S: string, t: number): number {
   const dd = S.charCodeAt(t + 8) * 10 + S.charCodeAt(t + 9) - 528;
   const hm = (S.charCodeAt(t + 11) * 10 + S.charCodeAt(t + 12) - 528) * 60 + S.charCodeAt(t + 14) * 10 + S.charCodeAt(t + 15) - 528;
   const day = (y * 100 + mo) * 100 + dd;
-  const key = day * 1440 + hm;
+  const key = day * 10000 + hm;
   if (key !== minuteKey) {
     if (day !== dayKey) {
       const ms = Date.UTC(y, mo - 1, dd);
@@ -113,7 +115,7 @@ function stampUsB(B: Uint8Array, t: number): number {
   const dd = B[t + 8]! * 10 + B[t + 9]! - 528;
   const hm = (B[t + 11]! * 10 + B[t + 12]! - 528) * 60 + B[t + 14]! * 10 + B[t + 15]! - 528;
   const day = (y * 100 + mo) * 100 + dd;
-  const key = day * 1440 + hm;
+  const key = day * 10000 + hm;
   if (key !== minuteKey) {
     if (day !== dayKey) {
       const ms = Date.UTC(y, mo - 1, dd);

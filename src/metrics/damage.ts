@@ -14,8 +14,8 @@ export interface DamageLine extends LineAt {
   detail: string;
 }
 
-/** Throughput above this (samples/s) is not a training run's. */
-const ABSURD_THROUGHPUT = 1e9;
+/** Throughput above this (samples/s) is not a training run's (a printed figure, or the window's own: trust.ts). */
+export const ABSURD_THROUGHPUT = 1e9;
 /** Prints remembered to recognise an exact repeat (ranks tee'd into one file interleave closely). */
 const RECENT = 256;
 

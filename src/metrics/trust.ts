@@ -1,4 +1,5 @@
 import type { Flag } from '../core/types.ts';
+import { ABSURD_THROUGHPUT } from './damage.ts';
 import type { FileTrack } from './file-track.ts';
 import type { WindowResult } from './window-tracker.ts';
 
@@ -15,11 +16,23 @@ export function fatalDamage(p: FileTrack | null, result: WindowResult | null): s
   // The reported method averages the printed figures: the log clock does not enter it, so a jump
   // spoils only its timestamps cross-check (flagged, cross-check withheld), not the figure.
   if (j && result?.method !== 'reported') return `${j.detail}: the window's wall time cannot be trusted`;
+  if (impossibleFigure(result)) return `${impossibleFigure(result)}: not a possible value`;
   if (p.damage.resetCount > 0 && !result) {
     const r = p.damage.resets[0]!;
     return `the process restarted at line ${r.lineNo} (${r.detail.replace(/: the process restarted$/, '')}) and no segment of the log holds a complete window`;
   }
   return null;
+}
+
+/**
+ * The window's own figure, when it cannot be true (summary-json.md: implausible_value covers an absurd
+ * throughput). The printed figures are checked line by line (damage.ts), but a figure made from the
+ * iteration numbers is not: one corrupt number (`Iteration: 123456789012345678901`) closed an
+ * iteration window and gave 1.8e22 samples/s as `ok`. Null when the figure is possible.
+ */
+function impossibleFigure(result: WindowResult | null): string | null {
+  if (!result || (result.throughput >= 0 && result.throughput <= ABSURD_THROUGHPUT)) return null;
+  return `the window's ${result.method} figure ${String(result.throughput)} over iterations ${result.startIter}→${result.endIter}`;
 }
 
 /** The flags that say a run's number cannot be taken at face value (summary-json.md), with their lines. */
@@ -43,6 +56,11 @@ export function trustFlags(files: readonly FileTrack[], primary: FileTrack | nul
     if (j && f === primary) {
       out.push({ kind: 'clock_jump', confidence: 'confirmed', evidence: ev(j.to?.text ?? ''), ...(j.to ? { line: j.to.lineNo } : {}), ...where, detail: `${j.detail}${j.from ? ` (line ${j.from.lineNo}: ${ev(j.from.text)})` : ''}; ${result?.method === 'reported' ? 'the figure is the mean of the printed values (reported method), which the clock does not enter; the timestamps cross-check is withheld' : 'no figure is given'}` });
     }
+  }
+  const impossible = primary ? impossibleFigure(result) : null;
+  if (primary && impossible) {
+    const at = result!.endAt ?? result!.startAt;
+    out.push({ kind: 'implausible_value', confidence: 'confirmed', evidence: ev(at?.text ?? ''), ...(at ? { line: at.lineNo } : {}), file: primary.file, node: primary.node, detail: `${impossible}: not a possible value; no figure is given` });
   }
   if (primary && result && result.crosscheck !== null && result.crosscheck > 0 && !primary.tracker?.clockJump) {
     const gap = Math.abs(result.throughput - result.crosscheck) / result.crosscheck;

@@ -100,6 +100,18 @@ describe('byte-level progress parsers vs the string path', () => {
     expect(taken).toBeGreaterThan(15);
   });
 
+  it('read impossible stamps as the string path does, line after line (the minute cache must not mix them up)', () => {
+    // Both paths take any two digits for a field (day 98, hour 96): the byte path's minute cache was
+    // keyed day·1440 + minutes, and 2021-01-98 96:00 (5760 minutes) shared its key with 2021-02-02 00:00.
+    for (const id of ids) {
+      const step = id === 'dllogger-tf-rn50' ? '(0, 5)' : id === 'dllogger-tf-bert' ? 'Iteration: 5' : 'Epoch: 0 Iteration: 5';
+      const tail = id.startsWith('dllogger-tf') ? ' total_ips : 100 throughput_train : 100 ' : id === 'dllogger-mxnet' ? ' train.loss : 1  train.ips : 100 images/s' : ' train.loss : 1  train.total_ips : 100 img/s';
+      let taken = 0;
+      for (const stamp of ['2021-01-98 96:00:00.000000', '2021-02-02 00:00:00.000000', '2021-02-01 24:00:00.000000', '2021-02-02 00:00:00.000001']) if (check(id, `DLL ${stamp} - ${step} ${tail}`)) taken++;
+      expect(taken, id).toBe(4);
+    }
+  });
+
   it('plainTail refuses what unwrap or nan-loss would see', () => {
     const ok = (t: string) => plainTail(t, 0, t.length);
     expect(ok('  step_loss : 8.3  learning_rate : 0.003 ')).toBe(true);

@@ -49,3 +49,16 @@ describe('MLPerf: the whole-run summary record after run_stop is not a sample', 
     expect(r.window).toEqual({ start_iter: 100, end_iter: 400 });
   });
 });
+
+describe('implausible_value: a window figure that cannot be true is never a number', () => {
+  it('one corrupt iteration number closes the iteration window: error, no 1e20 samples/s', async () => {
+    const f = put('mx/1n8g/huge-iter.log', mxnet.replace('Epoch: 0 Iteration: 119 ', 'Epoch: 0 Iteration: 123456789012345678901 '));
+    const r = (await summarize([f])).runs[0]!;
+    expect(r.throughput, JSON.stringify(r.flags)).toBeNull();
+    expect(r.status).toBe('error');
+    const flag = r.flags.find((x) => x.kind === 'implausible_value');
+    expect(flag, JSON.stringify(r.flags)).toBeDefined();
+    expect(flag!.evidence).toContain('Iteration: 123456789012345678901 ');
+    expect(r.reason).toMatch(/not a possible value/);
+  });
+});
