@@ -111,6 +111,29 @@ describe('a log whose last line has no newline', () => {
     expect(s.totals.lines).toBe(lines - 1);
     expect(s.totals.problems).toBe(1);
   });
+
+  it('cut inside the number of the line that closes the window: summary, replay and live give the same verdict (the cut line counts in none)', async () => {
+    const text = readFileSync(GOOD, 'utf8');
+    // Epoch 0's iteration 139 closes the window (39 → 139); cut after "train.ips : 115".
+    const at = text.indexOf('Iteration: 139 ');
+    const cut = text.indexOf('train.ips : ', at) + 'train.ips : 115'.length;
+    const f = join(dir, 'cut.log');
+    writeFileSync(f, text.slice(0, cut));
+    const sum = run(['summary', f, '--format', 'json']);
+    expect(sum.stderr).toContain('has no newline (cut short?); not counted');
+    const runOf = (j: { runs: { status: string; throughput: number | null }[] }) => ({ status: j.runs[0]!.status, throughput: j.runs[0]!.throughput });
+    const fromSummary = runOf(JSON.parse(sum.stdout));
+    const rep = run(['replay', f, '--headless', '--speed', 'max']);
+    const fromReplay = runOf(lastSnapshot(rep.stdout));
+    const l = await liveHeadless(BIN, dir, ['cut.log']);
+    const fromLive = runOf(lastSnapshot(l.out));
+    expect(fromSummary).toEqual(fromLive);
+    expect(fromReplay).toEqual(fromLive);
+    // The whole line, newline included, would have closed the window.
+    writeFileSync(f, text.slice(0, text.indexOf('\n', at) + 1));
+    expect(JSON.parse(run(['summary', f, '--format', 'json']).stdout).runs[0].throughput).not.toBeNull();
+    expect(fromSummary.throughput).toBeNull();
+  });
 });
 
 describe('a FIFO given to live', () => {

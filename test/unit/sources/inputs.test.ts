@@ -244,13 +244,13 @@ describe('readLines', () => {
     expect(problems).toEqual([]);
   });
 
-  it('reports partial_line but still delivers the last line', async () => {
+  it('reports partial_line and does not deliver the last line (no newline: not a line, as in live)', async () => {
     fs.writeFileSync(p('partial.log'), 'a\nb');
     const problems: InputProblem[] = [];
     const got: LineEvent[] = [];
     for await (const b of readLines(file('partial.log'), 'n', (q) => problems.push(q))) got.push(...b);
-    expect(got.map((l) => l.text)).toEqual(['a', 'b']);
-    expect(problems).toEqual([expect.objectContaining({ kind: 'partial_line', line: 2, offset: 2, input: 'partial.log', file: 'partial.log' })]);
+    expect(got.map((l) => l.text)).toEqual(['a']);
+    expect(problems).toEqual([expect.objectContaining({ kind: 'partial_line', line: 2, offset: 2, input: 'partial.log', file: 'partial.log', message: 'partial.log: the last line (2) has no newline (cut short?); not counted' })]);
   });
 
   it('a binary file gives one binary problem and no lines', async () => {
