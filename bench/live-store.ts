@@ -4,7 +4,8 @@
  * file per tick, and a periodic snapshot built and serialised (NDJSON pieces, one buffer) every tick, as at
  * `--interval 0.1` with 20 lines/s, runs judged at live's cadence (LIVE_ANALYSIS_MS). CPU per tick split into feeding, building and writing; steadier
  * than the end-to-end bench on a shared machine (no other process, no syscalls).
- * `node bin/run-ts.mjs bench/live-store.ts [ticks] [0|1 byte path]`.
+ * `node bin/run-ts.mjs bench/live-store.ts [ticks] [0|1 byte path]`; `LIVE_STORE_PARTS=1` then times
+ * the serialisation of the last snapshot by part (best of 20).
  */
 import { Writable } from 'node:stream';
 import { RunSet } from '../src/metrics/run-set.ts';
@@ -69,3 +70,19 @@ for (let t = 0; t < ticks + warm; t++) {
 }
 const lines = ticks * 2 * files.length;
 console.log(`live store, ${files.length} files, ${ticks} ticks (byte path ${bytePath ? 'on' : 'off'}): feed ${(feedUs / lines).toFixed(2)} µs per line, snapshot ${(snapUs / ticks / 1000).toFixed(2)} ms per tick (${(snapUs / lines).toFixed(2)} µs per line), ${(written / (ticks + warm) / 1024).toFixed(0)} KiB per snapshot; total ${((feedUs + snapUs) / lines).toFixed(2)} µs per line`);
+if (process.env['LIVE_STORE_PARTS'] === '1') {
+  const { snapshotJson } = await import('../src/report/ndjson.ts');
+  const s = store.flush({});
+  const time = (f: () => unknown): number => {
+    let best = 1e9;
+    for (let r = 0; r < 20; r++) {
+      const t = performance.now();
+      f();
+      best = Math.min(best, performance.now() - t);
+    }
+    return best;
+  };
+  const j = snapshotJson(s) as { head: string; nodes: string[]; tail: string };
+  console.log('head chars', j.head.length, 'nodes chars', j.nodes.reduce((a, b) => a + b.length, 0), 'tail', j.tail.length);
+  console.log('whole', time(() => snapshotJson(s)).toFixed(2), 'ms; runs', time(() => JSON.stringify(s.runs)).toFixed(2), 'groups', time(() => JSON.stringify(s.groups)).toFixed(2), 'nodes', time(() => JSON.stringify(s.nodes)).toFixed(2), 'sources', time(() => JSON.stringify(s.sources)).toFixed(2), 'totals', time(() => JSON.stringify(s.totals)).toFixed(2));
+}
