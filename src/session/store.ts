@@ -211,6 +211,9 @@ export class SessionStore {
   private setState(node: string, file: string, state: NodeState, time: number, message?: string): void {
     const prev = this.status.get(file);
     if (prev && prev.state === state && prev.message === message) return;
+    // The sources end every file when following stops ('stopped'): one in error keeps its error,
+    // so the last snapshot and the --exit-when-done verdict say it (its run is still ended).
+    if (prev?.state === 'error' && state === 'ended' && message === 'stopped') return;
     this.status.set(file, { state, since: time, ...(message !== undefined ? { message } : {}) });
     if (state === 'quiet' || state === 'stale') {
       const t = this.tracks.get(file);

@@ -3,6 +3,7 @@ import { RunSet } from '../../../src/metrics/run-set.ts';
 import { localSourceSpecs, remoteSourceSpecs } from '../../../src/pipeline/live-sources.ts';
 import { SessionStore, type StoreEvent } from '../../../src/session/store.ts';
 import { problemRows } from '../../../src/ui/selectors.ts';
+import { exitVerdict } from '../../../src/cli/live-exit.ts';
 
 const T0 = 1_700_000_000_000;
 
@@ -61,5 +62,38 @@ describe('SessionStore with named sources', () => {
       [1500, 'waiting', 'g:/l/missing.log', 'no such file (waiting for it to appear)', 'no such file on g yet; looking again every 5 s'],
       [1500, 'skipped', 'g: /home/u/.ssh/config', 'Include not followed', undefined],
     ]);
+  });
+
+  it('a file in error when following stops keeps its error: the last snapshot and the --exit-when-done verdict say it', async () => {
+    const clock = { now: T0 };
+    const sources = await localSourceSpecs(['logs/train.log', 'logs/ok.log'], '/nonexistent');
+    const store = new SessionStore({ runSet: new RunSet(), now: () => clock.now, clock: 'wall', sources });
+    for (const file of ['logs/train.log', 'logs/ok.log']) {
+      store.ingest([
+        { type: 'status', node: 'local', file, state: 'streaming', time: clock.now },
+        { type: 'line', node: 'local', file, offset: 0, lineNo: 1, text: 'model = resnet50', time: clock.now },
+      ]);
+    }
+    clock.now += 1000;
+    // The file became unreadable (or its name a directory) while followed; then the session stops.
+    store.ingest([{ type: 'status', node: 'local', file: 'logs/train.log', state: 'error', message: "EACCES: permission denied, open '/x/logs/train.log'", time: clock.now }]);
+    clock.now += 1000;
+    store.ingest([
+      { type: 'status', node: 'local', file: 'logs/train.log', state: 'ended', message: 'stopped', time: clock.now },
+      { type: 'status', node: 'local', file: 'logs/ok.log', state: 'ended', message: 'stopped', time: clock.now },
+    ]);
+    const s = store.flush({ fresh: true });
+    expect(s.nodes.map((n) => [n.source, n.state, n.reason])).toEqual([
+      ['logs/train.log', 'error', 'permission denied'],
+      ['logs/ok.log', 'ended', null],
+    ]);
+    expect(s.sources.map((v) => [v.source, v.state, v.reason])).toEqual([
+      ['logs/train.log', 'error', 'permission denied'],
+      ['logs/ok.log', 'ended', null],
+    ]);
+    const verdict = exitVerdict(store);
+    expect(verdict.code).toBe(5);
+    expect(verdict.missing.map((m) => m.source)).toEqual(['logs/train.log']);
+    expect(verdict.message).toMatch(/1 of 2 sources ended in error: logs\/train\.log \(error: permission denied\)/);
   });
 });
