@@ -121,7 +121,10 @@ export class SessionStore {
         // Node-level state (an SSH connection): applies to every file of that node.
         this.nodeStatus.set(e.node, { state: e.state, since: e.time, ...(e.message !== undefined ? { message: e.message } : {}) });
         this.sources.nodeStatus(e.node, e.state, e.time, e.message);
-        for (const [file, t] of this.tracks) if (t.node === e.node) this.setState(e.node, file, e.state, e.time, e.message);
+        // A file in error stays so while its node is up: "no new log bytes" is the node's, the file
+        // cannot be opened (it says when it opens again).
+        const up = e.state === 'streaming' || e.state === 'quiet' || e.state === 'stale';
+        for (const [file, t] of this.tracks) if (t.node === e.node && !(up && this.status.get(file)?.state === 'error')) this.setState(e.node, file, e.state, e.time, e.message);
         if (e.state === 'ended') for (const t of this.tracks.values()) if (t.node === e.node && !t.ended) this.runSet.endFile(t);
         return;
       }

@@ -24,6 +24,7 @@ let unknownFingerprint: string;
 let configPath: string;
 let dir: string;
 let shared: string;
+let nobody: TestSshd;
 
 const wrongKey = () => join(fx.dir, 'wrong_key');
 
@@ -37,7 +38,7 @@ beforeAll(async () => {
   await changed.restart({ newHostKey: true });
   newFingerprint = await changed.hostKeyFingerprint();
   // An sftp server that runs as nobody: a root-owned mode-000 file is unreadable for real.
-  const nobody = await fx.startSshd({ extraConfig: ['ForceCommand /usr/sbin/runuser -u nobody -- /usr/lib/openssh/sftp-server'] });
+  nobody = await fx.startSshd({ extraConfig: ['ForceCommand /usr/sbin/runuser -u nobody -- /usr/lib/openssh/sftp-server'] });
   const closedPort = await freePort();
   const { execFileSync } = await import('node:child_process');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', wrongKey()]);
@@ -174,5 +175,26 @@ describe('named sources that never deliver a line', () => {
     await live.stop();
     live.store.dispose();
     rmSync(home, { recursive: true, force: true });
+  }, 30_000);
+
+  it('a followed remote file that cannot be opened again after a reconnect says so on its row (not streaming), and streams once it can', async () => {
+    const file = join(shared, 'later-unreadable.log');
+    writeFileSync(file, 'line 1\n');
+    chmodSync(file, 0o644);
+    const src = `nobody:${file}`;
+    const live = await createLive({ sources: [src], sshConfigPath: configPath, knownHostsPath: fx.knownHostsPath, ssh: { agent: false, reconnect: { initialMs: 300, maxMs: 1000 }, rescanMs: 500 } });
+    await live.start();
+    const row = (ns: NodeView[]) => ns.find((n) => n.source === src);
+    expect(row(await until(live, (ns) => row(ns)?.lines === 1, 10_000))).toMatchObject({ state: 'streaming' });
+    // Unreadable now; the open handle would still read it, so the connection drops and the new session must open it.
+    chmodSync(file, 0o000);
+    nobody.signalSessions('SIGKILL');
+    const down = row(await until(live, (ns) => row(ns)?.state === 'error', 10_000));
+    expect(down).toMatchObject({ state: 'error', reason: 'permission denied', lines: 1 });
+    chmodSync(file, 0o644);
+    writeFileSync(file, 'line 1\nline 2\n');
+    expect(row(await until(live, (ns) => row(ns)?.lines === 2, 10_000))).toMatchObject({ state: 'streaming', reason: null });
+    await live.stop();
+    live.store.dispose();
   }, 30_000);
 });

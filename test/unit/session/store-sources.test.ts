@@ -96,4 +96,22 @@ describe('SessionStore with named sources', () => {
     expect(verdict.missing.map((m) => m.source)).toEqual(['logs/train.log']);
     expect(verdict.message).toMatch(/1 of 2 sources ended in error: logs\/train\.log \(error: permission denied\)/);
   });
+
+  it('a remote file in error stays in error while its node goes quiet or stale; the file opening again ends it', () => {
+    const clock = { now: T0 };
+    const src = 'n:/l/x.log';
+    const store = new SessionStore({ runSet: new RunSet(), now: () => clock.now, clock: 'wall', sources: remoteSourceSpecs([{ node: 'n', host: 'n', paths: ['/l/x.log'] }]) });
+    const row = () => store.flush().nodes.find((n) => n.source === src)!;
+    store.ingest([
+      { type: 'status', node: 'n', file: '', state: 'streaming', message: 'connected to u@n port 22', time: clock.now },
+      { type: 'status', node: 'n', file: src, state: 'streaming', message: 'following', time: clock.now },
+      { type: 'line', node: 'n', file: src, offset: 0, lineNo: 1, text: 'model = resnet50', time: clock.now },
+      { type: 'status', node: 'n', file: src, state: 'error', message: 'cannot open: permission denied', time: ++clock.now },
+    ]);
+    expect(row()).toMatchObject({ state: 'error', reason: 'permission denied' });
+    store.ingest([{ type: 'status', node: 'n', file: '', state: 'quiet', message: 'no new log bytes for 10 s', time: (clock.now += 10_000) }]);
+    expect(row()).toMatchObject({ state: 'error', reason: 'permission denied' });
+    store.ingest([{ type: 'status', node: 'n', file: src, state: 'streaming', message: 'can be opened again; following', time: ++clock.now }]);
+    expect(row()).toMatchObject({ state: 'streaming' });
+  });
 });
