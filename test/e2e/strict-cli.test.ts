@@ -58,6 +58,14 @@ describe('strict command line', () => {
     expect(run(['--help']).out).toContain("'dlperf-top live summary'");
   });
 
+  it("an empty SOURCE ('', an unset variable) is refused, not the working directory followed", () => {
+    writeFileSync(join(tmp, 'train.log'), 'hello\n');
+    const r = run(['live', '--headless', '--exit-when-done', '--idle', '0.2', '--interval', '0.1', 'train.log', ''], { timeout: 15_000 });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("an empty SOURCE ('')");
+    expect(r.out).toBe('');
+  });
+
   it('a bare word that is an existing path still starts live mode', () => {
     writeFileSync(join(tmp, 'train.log'), 'hello\n');
     const r = run(['train.log', '--headless', '--exit-when-done', '--idle', '0.2', '--interval', '0.1'], { timeout: 15_000 });
