@@ -197,4 +197,20 @@ describe('named sources that never deliver a line', () => {
     await live.stop();
     live.store.dispose();
   }, 30_000);
+
+  it('with no key to offer, a host that is not there (a typo of an alias) says so, not "no key"; a reachable one says no key', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'dlperf-nokey-home-')); // no ~/.ssh/id_* to fall back on
+    const cfg = join(fx.dir, 'ssh_config_nokey');
+    writeFileSync(cfg, `Host nokey\n  HostName 127.0.0.1\n  Port ${good.port}\n  User ${fx.user}\n`);
+    const typo = 'nokye.invalid:/var/log/x.log';
+    const nokey = 'nokey:/var/log/x.log';
+    const live = await createLive({ sources: [typo, nokey], sshConfigPath: cfg, knownHostsPath: fx.knownHostsPath, ssh: { agent: false, home, reconnect: { initialMs: 1000, maxMs: 4000 } } });
+    await live.start();
+    const nodes = await until(live, (ns) => ns.every((n) => n.state !== 'connecting'), 10_000);
+    expect(nodes.find((n) => n.source === typo)).toMatchObject({ state: 'reconnecting', reason: expect.stringMatching(/^cannot resolve host/) });
+    expect(nodes.find((n) => n.source === nokey)).toMatchObject({ state: 'error', reason: 'no key to authenticate with (no agent, no identity file), retry in 60 s' });
+    await live.stop();
+    live.store.dispose();
+    rmSync(home, { recursive: true, force: true });
+  }, 30_000);
 });
