@@ -87,7 +87,7 @@ describe('SessionStore with named sources', () => {
       ['logs/train.log', 'error', 'permission denied'],
       ['logs/ok.log', 'ended', null],
     ]);
-    expect(s.sources.map((v) => [v.source, v.state, v.reason])).toEqual([
+    expect(s.sources!.map((v) => [v.source, v.state, v.reason])).toEqual([
       ['logs/train.log', 'error', 'permission denied'],
       ['logs/ok.log', 'ended', null],
     ]);
