@@ -213,4 +213,18 @@ describe('named sources that never deliver a line', () => {
     live.store.dispose();
     rmSync(home, { recursive: true, force: true });
   }, 30_000);
+
+  it('a host named with and without its user is one connection: every line once, no duplicate_lines of our own making', async () => {
+    const file = join(dir, 'twice.log');
+    writeFileSync(file, 'line 1\nline 2\n');
+    const live = await createLive({ sources: [`good:${file}`, `${fx.user}@good:${file}`], sshConfigPath: configPath, knownHostsPath: fx.knownHostsPath, ssh: { agent: false } });
+    await live.start();
+    await until(live, (ns) => ns.some((n) => n.source === `good:${file}` && n.lines === 2), 10_000);
+    await new Promise((r) => setTimeout(r, 1500)); // a second connection would have read the file by now
+    const s = live.store.flush();
+    expect(s.totals).toMatchObject({ sources: 1, lines: 2 });
+    expect(s.nodes.find((n) => n.source === `good:${file}`)?.lines).toBe(2);
+    await live.stop();
+    live.store.dispose();
+  }, 30_000);
 });
