@@ -143,7 +143,7 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
   }
   const { store } = live;
   const ticker = setInterval(() => store.tick(), 500);
-  // Ctrl-C, SIGTERM, SIGHUP (terminal gone), SIGPIPE or stdout's reader gone (`| head -1`): a
+  // Ctrl-C, SIGTERM, SIGHUP (terminal gone) or stdout's reader gone (`| head -1`, EPIPE): a
   // normal end — stop reading, finish the recording, exit 0.
   let stopRequested = false;
   let stopHeadless = () => {};

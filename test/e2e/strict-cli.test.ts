@@ -152,6 +152,23 @@ describe('a closed pipe or a signal is a normal end', () => {
     expect(leaked()).toEqual([]);
   });
 
+  it('SIGPIPE (a write to a pipe of a child that exited: a failing ProxyCommand) does not end live --headless', async () => {
+    const child = spawn(process.execPath, [BIN, 'live', '--headless', '--interval', '0.1', LOGS], { cwd: tmp, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const snapshots = () => out.split('\n').filter((l) => l.includes('"type":"snapshot"')).length;
+    const end = Date.now() + 15_000;
+    while (snapshots() === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGPIPE');
+    await new Promise((r) => setTimeout(r, 600));
+    const before = snapshots();
+    await new Promise((r) => setTimeout(r, 600));
+    expect(child.exitCode).toBe(null);
+    expect(snapshots()).toBeGreaterThan(before);
+    child.kill('SIGTERM');
+    expect(await new Promise<number | null>((r) => child.on('close', (c) => r(c)))).toBe(0);
+  });
+
   it.each(['SIGTERM', 'SIGHUP', 'SIGINT'] as const)('%s: live --record finishes the archive, no temp dir left', async (sig) => {
     const rec = join(tmp, `sig-${sig}.tgz`);
     const child = spawn(process.execPath, [BIN, 'live', '--headless', '--interval', '0.2', '--record', rec, LOGS], { cwd: tmp, env, stdio: ['ignore', 'pipe', 'pipe'] });
