@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { RunSet } from '../../../src/metrics/run-set.ts';
 import { localSourceSpecs, remoteSourceSpecs } from '../../../src/pipeline/live-sources.ts';
@@ -113,5 +114,32 @@ describe('SessionStore with named sources', () => {
     expect(row()).toMatchObject({ state: 'error', reason: 'permission denied' });
     store.ingest([{ type: 'status', node: 'n', file: src, state: 'streaming', message: 'can be opened again; following', time: ++clock.now }]);
     expect(row()).toMatchObject({ state: 'streaming' });
+  });
+
+  it("a source's own quiet after 10 s is judged by the store's rules: a log that prints every 13 s stays streaming", () => {
+    const clock = { now: T0 };
+    const file = 'logs/bert.log';
+    const store = new SessionStore({ runSet: new RunSet(), now: () => clock.now, clock: 'wall', sources: [] });
+    const lines = readFileSync(new URL('../../fixtures/seeds/oneflow-rn50/logs/oneflow/1n1g/bert_base_b128_fp32_0.log', import.meta.url), 'utf8').split('\n').filter(Boolean);
+    const firstProgress = lines.findIndex((l) => l.startsWith('train:'));
+    let offset = 0;
+    const line = (i: number) => {
+      store.ingest([{ type: 'line', node: 'local', file, offset, lineNo: i + 1, text: lines[i]!, time: clock.now }]);
+      offset += lines[i]!.length + 1;
+    };
+    store.ingest([{ type: 'status', node: 'local', file, state: 'streaming', time: clock.now }]);
+    for (let i = 0; i < firstProgress; i++) line(i);
+    // Progress lines 13 s apart (OneFlow BERT prints every 20 steps).
+    for (let i = firstProgress; i < firstProgress + 4; i++) {
+      clock.now += 13_000;
+      line(i);
+    }
+    clock.now += 10_000;
+    store.ingest([{ type: 'status', node: 'local', file, state: 'quiet', message: 'no new bytes for 10 s', time: clock.now }]);
+    expect(store.flush().nodes.find((n) => n.source === file)?.state).toBe('streaming');
+    // Past twice its usual gap it is quiet.
+    clock.now += 20_000;
+    store.ingest([{ type: 'status', node: 'local', file, state: 'quiet', message: 'no new bytes for 30 s', time: clock.now }]);
+    expect(store.flush().nodes.find((n) => n.source === file)?.state).toBe('quiet');
   });
 });
