@@ -92,6 +92,9 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   if (parsed.positionals.length === 0 && !v.cluster) throw new UserError('live needs log files to watch (paths, globs, host:/path) or --cluster FILE', "try 'dlperf-top replay replays/resnet50-scaling-demo.tgz' to see the screen without a cluster");
+  // An empty word (an unset variable: `live "$LOGS"`) resolves to the working directory: every
+  // file under it would be followed, the tool's own output included, under a source named ''.
+  if (parsed.positionals.some((p) => p.trim() === '')) throw new UserError("an empty SOURCE ('') names no file, directory or host", "to watch the current directory, say so: dlperf-top live .");
   const num = (name: string, s: string | undefined, def: number, range: NumberRange = {}) => numberOption(name, s, 'positive', range) ?? def;
   const headless = v.headless === true || !io.isTTY;
   const intervalMs = num('interval', v.interval, 1, INTERVAL_RANGE) * 1000;
@@ -140,7 +143,7 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
   }
   const { store } = live;
   const ticker = setInterval(() => store.tick(), 500);
-  // Ctrl-C, SIGTERM, SIGHUP (terminal gone), SIGPIPE or stdout's reader gone (`| head -1`): a
+  // Ctrl-C, SIGTERM, SIGHUP (terminal gone) or stdout's reader gone (`| head -1`, EPIPE): a
   // normal end — stop reading, finish the recording, exit 0.
   let stopRequested = false;
   let stopHeadless = () => {};

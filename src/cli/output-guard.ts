@@ -52,9 +52,15 @@ export function quietOnClose(target: NodeJS.WritableStream): NodeJS.WritableStre
   return target;
 }
 
-/** Calls `stop` on SIGINT, SIGTERM, SIGHUP and SIGPIPE (a terminal or a pipe that went away); returns the un-register. */
+/**
+ * Calls `stop` on SIGINT, SIGTERM and SIGHUP (a terminal that went away); returns the un-register.
+ * Not on SIGPIPE: it is the process's, raised by a write to any pipe whose reader left — a
+ * ProxyCommand that exited before the SSH handshake ended `live --headless` at once, every source
+ * still "connecting". Without a listener Node ignores it, and stdout's reader going away is seen
+ * as EPIPE on stdout (guardOutput's `closed`).
+ */
 export function onStopSignals(stop: () => void): () => void {
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGPIPE'];
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of signals) process.on(s, stop);
   return () => {
     for (const s of signals) process.removeListener(s, stop);

@@ -86,7 +86,7 @@ export async function createLive(opts: LiveOptions): Promise<Live> {
     store!.ingest(events);
   };
   const local: string[] = [];
-  const remote = new Map<string, { node: string; host: string; user?: string; paths: string[] }>();
+  const remote = new Map<string, Array<{ node: string; host: string; user?: string; paths: string[] }>>();
   for (const s of opts.sources) {
     const r = parseRemote(s);
     if (!r) {
@@ -94,15 +94,20 @@ export async function createLive(opts: LiveOptions): Promise<Live> {
       continue;
     }
     for (const spec of r) {
-      const key = `${spec.user ?? ''}@${spec.host}`;
-      const t = remote.get(key) ?? { node: spec.host, host: spec.host, ...(spec.user ? { user: spec.user } : {}), paths: [] };
-      t.paths.push(spec.path);
-      remote.set(key, t);
+      // One connection per host where the users agree: the node and every label (`host:/path`)
+      // are the host's, so `node1:/x` and `u@node1:/x` read through two connections gave every
+      // line twice (and a duplicate_lines flag of our own making). A user named once is the host's.
+      const byHost = remote.get(spec.host) ?? [];
+      let t = byHost.find((x) => !x.user || !spec.user || x.user === spec.user);
+      if (!t) byHost.push((t = { node: spec.host, host: spec.host, paths: [] }));
+      if (spec.user) t.user = spec.user;
+      if (!t.paths.includes(spec.path)) t.paths.push(spec.path);
+      remote.set(spec.host, byHost);
     }
   }
   let cluster: ClusterSpec | undefined;
   if (opts.cluster) cluster = await loadClusterFile(opts.cluster);
-  const targets = [...remote.values(), ...(cluster ? clusterTargets(cluster) : [])];
+  const targets = [...[...remote.values()].flat(), ...(cluster ? clusterTargets(cluster) : [])];
   // Every source the user named has a row from the first snapshot (session/source-registry.ts).
   const specs = [...(await localSourceSpecs(local, process.cwd())), ...remoteSourceSpecs(targets)];
   // Progress lines through the byte parsers unless DLPERF_TOP_BYTE_PATH=0 (session/fast-line.ts).

@@ -121,11 +121,14 @@ export class SessionStore {
         // Node-level state (an SSH connection): applies to every file of that node.
         this.nodeStatus.set(e.node, { state: e.state, since: e.time, ...(e.message !== undefined ? { message: e.message } : {}) });
         this.sources.nodeStatus(e.node, e.state, e.time, e.message);
-        for (const [file, t] of this.tracks) if (t.node === e.node) this.setState(e.node, file, e.state, e.time, e.message);
+        // A file in error stays so while its node is up: "no new log bytes" is the node's, the file
+        // cannot be opened (it says when it opens again).
+        const up = e.state === 'streaming' || e.state === 'quiet' || e.state === 'stale';
+        for (const [file, t] of this.tracks) if (t.node === e.node && !(up && this.status.get(file)?.state === 'error')) this.setIdleAware(e.node, file, e.state, e.time, e.message);
         if (e.state === 'ended') for (const t of this.tracks.values()) if (t.node === e.node && !t.ended) this.runSet.endFile(t);
         return;
       }
-      this.setState(e.node, e.file, e.state, e.time, e.message);
+      this.setIdleAware(e.node, e.file, e.state, e.time, e.message);
       if (e.state === 'ended') {
         const t = this.tracks.get(e.file);
         if (t && !t.ended) this.runSet.endFile(t);
@@ -208,9 +211,29 @@ export class SessionStore {
     this.markDirty();
   }
 
+  /**
+   * A source's own `quiet` / `stale` (after a fixed 10 s / 60 s without bytes) judged by the rules
+   * tick() applies (node-rules.ts), for a file that gave lines: a log that prints every 13 s is not
+   * quiet at 10 s, a done run's file is `ended`, a file that prints no progress is never `stale`.
+   * Taken as it came, it flipped the row (and an event) at every gap those rules let pass.
+   */
+  private setIdleAware(node: string, file: string, state: NodeState, time: number, message?: string): void {
+    const t = state === 'quiet' || state === 'stale' ? this.tracks.get(file) : undefined;
+    if (!t || t.lastLineAt === null) return this.setState(node, file, state, time, message);
+    const rule = { quietMs: this.opts.quietMs ?? 10_000, staleMs: this.opts.staleMs ?? 60_000 };
+    const v = quietVerdict('streaming', time - t.lastLineAt, t, this.runSet.runOf(t), rule);
+    if (v === null) return; // not idle yet by the rules: stays as it is
+    // Already so by tick(): the source's words would be a second event for the same state.
+    if (v.message === undefined && this.status.get(file)?.state === v.state) return;
+    this.setState(node, file, v.state, time, v.message ?? (v.state === state ? message : undefined));
+  }
+
   private setState(node: string, file: string, state: NodeState, time: number, message?: string): void {
     const prev = this.status.get(file);
     if (prev && prev.state === state && prev.message === message) return;
+    // The sources end every file when following stops ('stopped'): one in error keeps its error,
+    // so the last snapshot and the --exit-when-done verdict say it (its run is still ended).
+    if (prev?.state === 'error' && state === 'ended' && message === 'stopped') return;
     this.status.set(file, { state, since: time, ...(message !== undefined ? { message } : {}) });
     if (state === 'quiet' || state === 'stale') {
       const t = this.tracks.get(file);

@@ -58,6 +58,14 @@ describe('strict command line', () => {
     expect(run(['--help']).out).toContain("'dlperf-top live summary'");
   });
 
+  it("an empty SOURCE ('', an unset variable) is refused, not the working directory followed", () => {
+    writeFileSync(join(tmp, 'train.log'), 'hello\n');
+    const r = run(['live', '--headless', '--exit-when-done', '--idle', '0.2', '--interval', '0.1', 'train.log', ''], { timeout: 15_000 });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("an empty SOURCE ('')");
+    expect(r.out).toBe('');
+  });
+
   it('a bare word that is an existing path still starts live mode', () => {
     writeFileSync(join(tmp, 'train.log'), 'hello\n');
     const r = run(['train.log', '--headless', '--exit-when-done', '--idle', '0.2', '--interval', '0.1'], { timeout: 15_000 });
@@ -142,6 +150,23 @@ describe('a closed pipe or a signal is a normal end', () => {
     expect(existsSync(rec)).toBe(true);
     expect(l.err).not.toContain('EPIPE');
     expect(leaked()).toEqual([]);
+  });
+
+  it('SIGPIPE (a write to a pipe of a child that exited: a failing ProxyCommand) does not end live --headless', async () => {
+    const child = spawn(process.execPath, [BIN, 'live', '--headless', '--interval', '0.1', LOGS], { cwd: tmp, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const snapshots = () => out.split('\n').filter((l) => l.includes('"type":"snapshot"')).length;
+    const end = Date.now() + 15_000;
+    while (snapshots() === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGPIPE');
+    await new Promise((r) => setTimeout(r, 600));
+    const before = snapshots();
+    await new Promise((r) => setTimeout(r, 600));
+    expect(child.exitCode).toBe(null);
+    expect(snapshots()).toBeGreaterThan(before);
+    child.kill('SIGTERM');
+    expect(await new Promise<number | null>((r) => child.on('close', (c) => r(c)))).toBe(0);
   });
 
   it.each(['SIGTERM', 'SIGHUP', 'SIGINT'] as const)('%s: live --record finishes the archive, no temp dir left', async (sig) => {

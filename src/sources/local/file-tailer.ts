@@ -161,18 +161,18 @@ export class FileTailer extends TailerBase {
     if (await this.open()) await this.readToEof();
   }
 
-  /** Open the name within the source's descriptor budget; null (state set) when it cannot be opened now. */
-  private async openName(): Promise<FileHandle | null> {
+  /** Open the name within the source's descriptor budget; why not (state set) when it cannot be opened now. */
+  private async openName(): Promise<FileHandle | 'missing' | 'failed'> {
     const r = await openWithinBudget(this.ctx, this, this.abs);
     if ('fh' in r) return r.fh;
     if (r.missing) {
       if (this.state === null || this.state === 'error' || (this.state === 'connecting' && this.message === undefined)) {
         this.setState('connecting', 'waiting for the file to appear');
       }
-    } else {
-      this.setState('error', describeError(r.error));
+      return 'missing';
     }
-    return null;
+    this.setState('error', describeError(r.error));
+    return 'failed';
   }
 
   /**
@@ -207,7 +207,12 @@ export class FileTailer extends TailerBase {
   }
 
   private async open(): Promise<boolean> {
-    const fh = await this.openName();
+    const got = await this.openName();
+    // A parked file whose name is there but cannot be opened (permission denied, out of
+    // descriptors) is not gone: it stays parked, its offset kept, in error until it opens (letting
+    // it go said "renamed away or deleted while idle").
+    if (got === 'failed' && this.parked) return false;
+    const fh = typeof got === 'string' ? null : got;
     if (this.parked) {
       if (await this.unpark(fh)) return true;
       if (!fh) return false;

@@ -100,6 +100,11 @@ function connectHop(hop: Hop, opts: ConnectOptions, sock: Duplex | undefined): P
   const auth: NonNullable<ConnectConfig['authHandler']> = [];
   if (opts.agent) auth.push({ type: 'agent', username: hop.user, agent: opts.agent } as never);
   for (const k of keys) auth.push({ type: 'publickey', username: hop.user, key: k.key } as never);
+  // No key at all: connect anyway (method `none`, as ssh does), so that a host that is not there
+  // (a typo of an alias: no HostName, no IdentityFile, no DNS), a closed port or a refused host key
+  // is what is said; a server that wants a key ends in "no way to authenticate" below.
+  const noKey = auth.length === 0;
+  if (noKey) auth.push({ type: 'none', username: hop.user } as never);
   let refusal: string | null = null;
   const known = loadKnownHosts(hop.knownHostsPath);
   let proxy: ProxyStream | null = null;
@@ -147,6 +152,9 @@ function connectHop(hop: Hop, opts: ConnectOptions, sock: Duplex | undefined): P
         note(`authentication as ${hop.user}@${hop.label}: ${err.message}`);
         return;
       }
+      if (err.level === 'client-authentication' && noKey) {
+        return fail(new AuthError(`no way to authenticate as ${hop.user}@${hop.label}: no ssh-agent (SSH_AUTH_SOCK) and no usable identity file`));
+      }
       if (err.level === 'client-authentication') {
         const tried = [opts.agent ? 'agent' : null, ...keys.map((k) => k.path)].filter(Boolean);
         return fail(
@@ -165,12 +173,6 @@ function connectHop(hop: Hop, opts: ConnectOptions, sock: Duplex | undefined): P
     client.on('error', onError);
     client.once('close', onClose);
 
-    if (auth.length === 0) {
-      queueMicrotask(() =>
-        fail(new AuthError(`no way to authenticate as ${hop.user}@${hop.label}: no ssh-agent (SSH_AUTH_SOCK) and no usable identity file`)),
-      );
-      return;
-    }
     if (!sock && hop.proxyCommand !== undefined) {
       proxy = spawnProxyCommand(hop.proxyCommand);
       proxy.on('error', (err: Error) => fail(() => new Error(`${where()}: ${err.message}`)));

@@ -32,7 +32,13 @@ const MAX_ARGS_BYTES = 16 * 1024;
 
 const EXIT_MOVED = 5;
 
-const CHECK = '[ -e "$1" ] || [ -L "$1" ] || exit 2; [ -d "$1" ] && exit 21; [ -r "$1" ] || exit 3';
+/**
+ * A link whose target is missing or loops is "no such file", as sftp-server says (it answered
+ * "permission denied": `latest.log -> run42.log` before run42.log is written was an error); only
+ * one whose target cannot be reached for want of permission is "permission denied".
+ */
+const CHECK =
+  '[ -e "$1" ] || { [ -L "$1" ] && LC_ALL=C ls -dL -- "$1" 2>&1 | grep -q "ermission denied" && exit 3; exit 2; }; [ -d "$1" ] && exit 21; [ -r "$1" ] || exit 3';
 /** `$i`: the inode `$1` names (digits only: `ls -di` may pad it with spaces). */
 const INODE = 'i=$(ls -diL -- "$1" 2>/dev/null) || exit 2; i=${i#"${i%%[0-9]*}"}; i=${i%%[!0-9]*}';
 /** The path still names the file of inode `$2`, else exit 5 (the handle then looks for it). */

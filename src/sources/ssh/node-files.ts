@@ -26,6 +26,8 @@ export class NodeFiles {
   /** The live session's RemoteFs, null between connections. */
   private fs: RemoteFs | null = null;
   private lastRescan = 0;
+  /** Followed files that could not be opened again (their rows say why until they open). */
+  private readonly down = new Set<string>();
 
   constructor(
     private readonly ctx: TailContext,
@@ -150,14 +152,20 @@ export class NodeFiles {
       const outcome = await f.open(fs, this.ctx.now());
       if (!this.files.has(path)) this.files.set(path, f);
       this.reporter.resolved(f.label);
+      const wasDown = this.down.delete(path);
       if (outcome === 'new') this.reporter.fileStatus(f.label, 'following');
       else if (outcome === 'replaced') this.reporter.fileStatus(f.label, 'file was replaced while disconnected; reading it from the start');
+      else if (wasDown) this.reporter.fileStatus(f.label, 'can be opened again; following');
     } catch (err) {
       if (this.ctx.stopped() || this.fs !== fs) return; // the session is gone: not a file problem
-      if (sftpCode(err) === SFTP_NO_SUCH_FILE) {
-        this.reporter.problem(f.label, 'unreadable', `no such file on ${this.target.host} yet; looking again every ${Math.round(this.ctx.settings.rescanMs / 1000)} s`);
-      } else {
-        this.reporter.problem(f.label, 'unreadable', `cannot open: ${printable(sftpReason(err))}`);
+      const missing = sftpCode(err) === SFTP_NO_SUCH_FILE;
+      const why = missing ? `no such file on ${this.target.host} yet; looking again every ${Math.round(this.ctx.settings.rescanMs / 1000)} s` : `cannot open: ${printable(sftpReason(err))}`;
+      this.reporter.problem(f.label, 'unreadable', why);
+      // A file followed before (opened again after a reconnect, or after a failed read) is not
+      // streaming while it cannot be opened: the reconnect said `streaming` for every file of the node.
+      if (this.files.has(path)) {
+        this.down.add(path);
+        this.reporter.fileDown(f.label, missing ? 'waiting' : 'error', why);
       }
       // (A known file keeps its position and identity, to resume it when it comes back.)
     }

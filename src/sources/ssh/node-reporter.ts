@@ -36,6 +36,11 @@ export class NodeReporter implements RemoteFileEvents {
     this.ctx.emit([{ type: 'status', node: this.node, file: label, state, message, time: this.ctx.now() }]);
   }
 
+  /** A followed file that cannot be opened now (deleted, unreadable): its row says why, not `streaming`, until it opens again. */
+  fileDown(label: string, state: 'waiting' | 'error', message: string): void {
+    this.ctx.emit([{ type: 'status', node: this.node, file: label, state, message, time: this.ctx.now() }]);
+  }
+
   /** Report a file problem once per distinct message (it is retried silently). */
   problem(file: string, kind: InputProblem['kind'], message: string): void {
     if (this.reported.get(file) === message) return;

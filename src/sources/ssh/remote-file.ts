@@ -214,19 +214,7 @@ export class RemoteFile {
     }
     let same: boolean;
     try {
-      const id = fs.identity?.(h2) ?? null;
-      if (id !== null && this.identity !== null) {
-        same = id === this.identity;
-      } else if (this.headLen === 0) {
-        // The path's size first, then our handle's: the same file can only have grown in between,
-        // so "ours empty, the path's not" means another file. (Asked together, a write landing
-        // between the two answers made a file emptied by copytruncate look replaced: read twice.)
-        const newSize = await fs.size(h2);
-        const oldSize = await fs.size(h);
-        same = !(oldSize === 0 && newSize > 0);
-      } else {
-        same = await this.sameFile(fs, h2);
-      }
+      same = await this.sameAtPath(fs, h, h2);
     } catch (err) {
       await fs.close(h2);
       throw err;
@@ -243,7 +231,7 @@ export class RemoteFile {
     // A copytruncate landing between the head check and the size check above looks like a new
     // file; the catch-up just read the truncated file again under our own handle. Same head now:
     // the same file, kept (switching would read it a second time).
-    if (await this.sameFile(fs, h2).catch(() => false)) {
+    if (await this.sameAtPath(fs, h, h2).catch(() => false)) {
       await fs.close(h2);
       return;
     }
@@ -279,6 +267,20 @@ export class RemoteFile {
    */
   private stale(fs: RemoteFs, h: RemoteHandle, at: number): boolean {
     return this.handleFor(fs) !== h || this.offset !== at;
+  }
+
+  /** Whether `h2` (the path, opened just now) holds the file of our handle `h`. */
+  private async sameAtPath(fs: RemoteFs, h: RemoteHandle, h2: RemoteHandle): Promise<boolean> {
+    const id = fs.identity?.(h2) ?? null;
+    if (id !== null && this.identity !== null) return id === this.identity;
+    // The path's size first, then our handle's: the same file can only have grown in between, so
+    // ours smaller than the path's means another file, even one whose head is ours (a restarted
+    // job's new log repeats the old one's header: the head alone matched, and the new file was
+    // never read). (Asked together, a write landing between the two answers made a file emptied
+    // by copytruncate look replaced: read twice.)
+    const newSize = await fs.size(h2);
+    const oldSize = await fs.size(h);
+    return oldSize >= newSize && (this.headLen === 0 || (await this.sameFile(fs, h2)));
   }
 
   private async sameFile(fs: RemoteFs, h: RemoteHandle): Promise<boolean> {

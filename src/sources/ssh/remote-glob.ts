@@ -6,7 +6,7 @@
  * the pattern is matched here, never by a shell.
  */
 import type { RemoteFs } from './remote-fs.ts';
-import { S_IFDIR, S_IFLNK, S_IFREG } from './sftp-ops.ts';
+import { S_IFDIR, S_IFLNK, S_IFREG, SFTP_NO_SUCH_FILE, sftpCode } from './sftp-ops.ts';
 import { starMatch } from './star-match.ts';
 
 type Token = { t: 'star' } | { t: 'any' } | { t: 'lit'; c: string } | { t: 'class'; neg: boolean; items: Array<[string, string]> };
@@ -116,20 +116,27 @@ export async function expandRemoteGlob(fs: RemoteFs, pattern: string, limit = 10
   const segs = pattern.split('/').filter((s) => s !== '' && s !== '.');
   let current: string[] = [absolute ? '/' : ''];
   let truncated = false;
+  const firstWild = segs.findIndex(hasGlob);
   for (let i = 0; i < segs.length; i++) {
     const seg = segs[i]!;
     const last = i === segs.length - 1;
     const join = (dir: string, name: string): string => (dir === '' ? name : dir.endsWith('/') ? dir + name : `${dir}/${name}`);
-    if (!hasGlob(seg)) {
+    const wild = hasGlob(seg);
+    // A literal name before any wildcard is joined as it is; after one (`/data/*/train.log`) it is
+    // looked for in each directory matched so far: joined blindly, every directory without the
+    // file was a "no such file" problem of its own (a directory that cannot be listed keeps it).
+    if (!wild && i <= firstWild) {
       current = current.map((d) => join(d, unescape(seg)));
       continue;
     }
+    const name = unescape(seg);
     const next: string[] = [];
     for (const dir of current) {
       let list;
       try {
         list = await fs.readdir(dir === '' ? '.' : dir);
-      } catch {
+      } catch (err) {
+        if (!wild && sftpCode(err) !== SFTP_NO_SUCH_FILE) next.push(join(dir, name));
         continue;
       }
       const names = list
@@ -137,7 +144,7 @@ export async function expandRemoteGlob(fs: RemoteFs, pattern: string, limit = 10
           if (e.name === '.' || e.name === '..' || e.name.includes('/')) return false;
           const type = e.type;
           if (last ? type !== S_IFREG && type !== S_IFLNK : type !== S_IFDIR && type !== S_IFLNK) return false;
-          return globMatch(e.name, seg);
+          return wild ? globMatch(e.name, seg) : e.name === name;
         })
         .map((e) => e.name)
         .sort(collator.compare);

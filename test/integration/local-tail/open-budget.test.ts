@@ -4,7 +4,8 @@
  * twice across a park — whether the file grew, was truncated or was rotated meanwhile.
  */
 import { appendFileSync, mkdirSync, readdirSync, readlinkSync, renameSync, truncateSync, writeFileSync, readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { promises as fsPromises } from 'node:fs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { budgetFor } from '../../../src/sources/local/open-files.ts';
 import { expectedLines, fixture, sleep, waitFor, type Fixture } from './harness.ts';
 
@@ -94,5 +95,37 @@ describe('local tail: bounded open files', () => {
     expect(budgetFor(Infinity)).toBe(2048);
     expect(budgetFor(null)).toBe(144);
     expect(budgetFor(20)).toBe(8);
+  });
+});
+
+describe('local tail: a parked file that cannot be opened again', () => {
+  it('is in error with why (not "renamed away or deleted"), keeps its offset, and reads on once it opens: every line once', async () => {
+    fx = fixture({ patterns: ['run/train.log'], idleCloseMs: 100, now: Date.now, checkMs: 100 });
+    const { rec, p, dir } = fx;
+    mkdirSync(p('run'));
+    const f = p('run', 'train.log');
+    writeFileSync(f, 'one\ntwo\n');
+    await fx.source.start();
+    await waitFor(() => rec.texts().length === 2, 'the first lines');
+    await waitFor(() => fdsUnder(dir) === 0, 'the idle file parked', 3000);
+    // The name cannot be opened now (root ignores mode 000: the open is refused as the kernel would refuse it).
+    const realOpen = fsPromises.open;
+    const spy = vi.spyOn(fsPromises, 'open').mockImplementation(async (...args: Parameters<typeof realOpen>) => {
+      if (String(args[0]) === f) throw Object.assign(new Error(`EACCES: permission denied, open '${f}'`), { code: 'EACCES' });
+      return realOpen(...args);
+    });
+    try {
+      appendFileSync(f, 'three\n');
+      await waitFor(() => rec.statuses('run/train.log').at(-1)?.state === 'error', 'the error', 3000);
+      await sleep(300);
+      expect(rec.statuses('run/train.log').at(-1)).toMatchObject({ state: 'error', message: expect.stringMatching(/permission denied/) });
+      expect(rec.statuses('run/train.log').some((s) => /renamed|deleted/.test(s.message ?? ''))).toBe(false);
+    } finally {
+      spy.mockRestore();
+    }
+    appendFileSync(f, 'four\n');
+    await waitFor(() => rec.texts().includes('four'), 'the lines after it opens again');
+    expect(rec.texts()).toEqual(['one', 'two', 'three', 'four']);
+    expect(rec.statuses('run/train.log').at(-1)?.state).toBe('streaming');
   });
 });

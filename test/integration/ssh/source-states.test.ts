@@ -24,6 +24,7 @@ let unknownFingerprint: string;
 let configPath: string;
 let dir: string;
 let shared: string;
+let nobody: TestSshd;
 
 const wrongKey = () => join(fx.dir, 'wrong_key');
 
@@ -37,7 +38,7 @@ beforeAll(async () => {
   await changed.restart({ newHostKey: true });
   newFingerprint = await changed.hostKeyFingerprint();
   // An sftp server that runs as nobody: a root-owned mode-000 file is unreadable for real.
-  const nobody = await fx.startSshd({ extraConfig: ['ForceCommand /usr/sbin/runuser -u nobody -- /usr/lib/openssh/sftp-server'] });
+  nobody = await fx.startSshd({ extraConfig: ['ForceCommand /usr/sbin/runuser -u nobody -- /usr/lib/openssh/sftp-server'] });
   const closedPort = await freePort();
   const { execFileSync } = await import('node:child_process');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', wrongKey()]);
@@ -174,5 +175,56 @@ describe('named sources that never deliver a line', () => {
     await live.stop();
     live.store.dispose();
     rmSync(home, { recursive: true, force: true });
+  }, 30_000);
+
+  it('a followed remote file that cannot be opened again after a reconnect says so on its row (not streaming), and streams once it can', async () => {
+    const file = join(shared, 'later-unreadable.log');
+    writeFileSync(file, 'line 1\n');
+    chmodSync(file, 0o644);
+    const src = `nobody:${file}`;
+    const live = await createLive({ sources: [src], sshConfigPath: configPath, knownHostsPath: fx.knownHostsPath, ssh: { agent: false, reconnect: { initialMs: 300, maxMs: 1000 }, rescanMs: 500 } });
+    await live.start();
+    const row = (ns: NodeView[]) => ns.find((n) => n.source === src);
+    expect(row(await until(live, (ns) => row(ns)?.lines === 1, 10_000))).toMatchObject({ state: 'streaming' });
+    // Unreadable now; the open handle would still read it, so the connection drops and the new session must open it.
+    chmodSync(file, 0o000);
+    nobody.signalSessions('SIGKILL');
+    const down = row(await until(live, (ns) => row(ns)?.state === 'error', 10_000));
+    expect(down).toMatchObject({ state: 'error', reason: 'permission denied', lines: 1 });
+    chmodSync(file, 0o644);
+    writeFileSync(file, 'line 1\nline 2\n');
+    expect(row(await until(live, (ns) => row(ns)?.lines === 2, 10_000))).toMatchObject({ state: 'streaming', reason: null });
+    await live.stop();
+    live.store.dispose();
+  }, 30_000);
+
+  it('with no key to offer, a host that is not there (a typo of an alias) says so, not "no key"; a reachable one says no key', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'dlperf-nokey-home-')); // no ~/.ssh/id_* to fall back on
+    const cfg = join(fx.dir, 'ssh_config_nokey');
+    writeFileSync(cfg, `Host nokey\n  HostName 127.0.0.1\n  Port ${good.port}\n  User ${fx.user}\n`);
+    const typo = 'nokye.invalid:/var/log/x.log';
+    const nokey = 'nokey:/var/log/x.log';
+    const live = await createLive({ sources: [typo, nokey], sshConfigPath: cfg, knownHostsPath: fx.knownHostsPath, ssh: { agent: false, home, reconnect: { initialMs: 1000, maxMs: 4000 } } });
+    await live.start();
+    const nodes = await until(live, (ns) => ns.every((n) => n.state !== 'connecting'), 10_000);
+    expect(nodes.find((n) => n.source === typo)).toMatchObject({ state: 'reconnecting', reason: expect.stringMatching(/^cannot resolve host/) });
+    expect(nodes.find((n) => n.source === nokey)).toMatchObject({ state: 'error', reason: 'no key to authenticate with (no agent, no identity file), retry in 60 s' });
+    await live.stop();
+    live.store.dispose();
+    rmSync(home, { recursive: true, force: true });
+  }, 30_000);
+
+  it('a host named with and without its user is one connection: every line once, no duplicate_lines of our own making', async () => {
+    const file = join(dir, 'twice.log');
+    writeFileSync(file, 'line 1\nline 2\n');
+    const live = await createLive({ sources: [`good:${file}`, `${fx.user}@good:${file}`], sshConfigPath: configPath, knownHostsPath: fx.knownHostsPath, ssh: { agent: false } });
+    await live.start();
+    await until(live, (ns) => ns.some((n) => n.source === `good:${file}` && n.lines === 2), 10_000);
+    await new Promise((r) => setTimeout(r, 1500)); // a second connection would have read the file by now
+    const s = live.store.flush();
+    expect(s.totals).toMatchObject({ sources: 1, lines: 2 });
+    expect(s.nodes.find((n) => n.source === `good:${file}`)?.lines).toBe(2);
+    await live.stop();
+    live.store.dispose();
   }, 30_000);
 });

@@ -63,3 +63,20 @@ describe('exec scripts under a rotation that lands inside them', () => {
     expect([sr.status, sr.stdout]).toEqual([0, '14\nline 1']);
   });
 });
+
+describe('exec scripts on symbolic links', () => {
+  it('a link to a missing file, or a loop, is no such file (exit 2), as over SFTP; not permission denied', () => {
+    const d = join(dir, 'links');
+    execFileSync('mkdir', ['-p', d]);
+    execFileSync('ln', ['-s', 'not-written-yet.log', join(d, 'latest.log')]);
+    execFileSync('ln', ['-s', 'loop-b', join(d, 'loop-a')]);
+    execFileSync('ln', ['-s', 'loop-a', join(d, 'loop-b')]);
+    const sh = (script: string, args: string[]) => spawnSync('sh', ['-c', script, 'sh', ...args], { encoding: 'latin1' });
+    expect(sh(SCRIPTS.open, [join(d, 'latest.log')]).status).toBe(2);
+    expect(sh(SCRIPTS.open, [join(d, 'loop-a')]).status).toBe(2);
+    // Once the target exists, the link opens (its inode is the target's).
+    writeFileSync(join(d, 'not-written-yet.log'), 'line 1\n');
+    const r = sh(SCRIPTS.open, [join(d, 'latest.log')]);
+    expect([r.status, r.stdout.trim()]).toEqual([0, String(statSync(join(d, 'not-written-yet.log')).ino)]);
+  });
+});

@@ -146,3 +146,29 @@ describe('RemoteFile whose head is binary data', () => {
     expect(notes.filter((n) => n === 'binary')).toHaveLength(1);
   });
 });
+
+describe('RemoteFile whose path now names a new file that starts as the old one did', () => {
+  it('follows the new file (SFTP: no inode; the head alone matched and the new lines were never read)', async () => {
+    // Each open gives a handle on the file at the path then; a replaced path keeps the old file behind old handles.
+    const files: Buffer[] = [Buffer.from('header\nline 1\n')];
+    const fs: RemoteFs = {
+      via: 'sftp',
+      open: async () => ({ file: files.length - 1 }),
+      size: async (h) => files[(h as { file: number }).file]!.length,
+      read: async (h, len, pos) => Buffer.from(files[(h as { file: number }).file]!.subarray(pos, pos + len)),
+      close: async () => {},
+      readdir: async () => [],
+    };
+    const got: string[] = [];
+    const notes: string[] = [];
+    const f = new RemoteFile('/x.log', 'n:/x.log', { lines: (_f, ls: CutLine[]) => got.push(...ls.map((l) => l.text)), note: (_f, msg) => notes.push(msg), binary: () => {} });
+    await f.open(fs, 0);
+    await f.poll(fs);
+    // The job restarts: its log removed and written anew, the same first lines, then more.
+    files.push(Buffer.from('header\nline 1\nline 2\nline 3\n'));
+    await f.checkIdentity(fs, 5000);
+    await f.poll(fs);
+    expect(got).toEqual(['header', 'line 1', 'header', 'line 1', 'line 2', 'line 3']);
+    expect(notes.some((n) => /new file/.test(n))).toBe(true);
+  });
+});
