@@ -39,6 +39,15 @@ export function parseCommandArgs<const O extends Options>(argv: string[], option
 }
 
 /** Snapshot periods (s) for --headless: a timer cannot hold more than ~24 days, and < 50 ms is a flood. */
+/**
+ * An empty word (an unset variable: `summary "$LOGS"`) resolves to the working directory: every
+ * file under it would be read (the tool's own output files included) under an input named ''.
+ * Refused as a usage error wherever inputs are paths.
+ */
+export function refuseEmptyInputs(inputs: readonly string[], what: string, command: 'live' | 'summary' | 'replay' | 'compare'): void {
+  if (inputs.some((p) => p.trim() === '')) throw new UserError(`an empty ${what} ('') names no file, directory or host`, command === 'live' ? 'to watch the current directory, say so: dlperf-top live .' : 'to mean the current directory, write . (a dot)');
+}
+
 export const INTERVAL_RANGE: NumberRange = { min: 0.05, max: 86_400, unit: 's' };
 
 export interface NumberRange {

@@ -5,7 +5,7 @@ import { compareMarkdown } from '../report/compare-markdown.ts';
 import { writeFileAtomic } from '../shared/safe-output.ts';
 import { visible } from '../shared/sanitize.ts';
 import { writeChunks } from '../shared/write-chunks.ts';
-import { parseCommandArgs } from './args.ts';
+import { parseCommandArgs, refuseEmptyInputs } from './args.ts';
 import { EXIT, UserError } from './errors.ts';
 import { outputArg } from './output-arg.ts';
 import { startProgress } from './progress.ts';
@@ -83,6 +83,7 @@ export async function compareCommand(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   if (parsed.positionals.length !== 2) throw new UserError(`compare needs exactly two inputs, BASELINE and CANDIDATE (got ${parsed.positionals.length})`, "see 'dlperf-top compare --help'");
+  refuseEmptyInputs(parsed.positionals, 'input', 'compare');
   const [baseIn, candIn] = parsed.positionals as [string, string];
   if (baseIn === '-' && candIn === '-') throw new UserError('stdin (-) can be only one side of a comparison');
   const format = v.format ?? 'md';

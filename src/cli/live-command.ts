@@ -1,7 +1,7 @@
 import { attachNdjson } from '../report/ndjson-presenter.ts';
 import { createLive, type LiveOptions } from '../pipeline/live.ts';
 import type { SessionStore } from '../session/store.ts';
-import { INTERVAL_RANGE, numberOption, parseCommandArgs, type NumberRange } from './args.ts';
+import { INTERVAL_RANGE, numberOption, parseCommandArgs, refuseEmptyInputs, type NumberRange } from './args.ts';
 import { EXIT, UserError } from './errors.ts';
 import type { Io } from './main.ts';
 import { parseMethodArg } from './method-arg.ts';
@@ -94,7 +94,7 @@ export async function liveCommand(argv: string[], io: Io): Promise<number> {
   if (parsed.positionals.length === 0 && !v.cluster) throw new UserError('live needs log files to watch (paths, globs, host:/path) or --cluster FILE', "try 'dlperf-top replay replays/resnet50-scaling-demo.tgz' to see the screen without a cluster");
   // An empty word (an unset variable: `live "$LOGS"`) resolves to the working directory: every
   // file under it would be followed, the tool's own output included, under a source named ''.
-  if (parsed.positionals.some((p) => p.trim() === '')) throw new UserError("an empty SOURCE ('') names no file, directory or host", "to watch the current directory, say so: dlperf-top live .");
+  refuseEmptyInputs(parsed.positionals, 'SOURCE', 'live');
   const num = (name: string, s: string | undefined, def: number, range: NumberRange = {}) => numberOption(name, s, 'positive', range) ?? def;
   const headless = v.headless === true || !io.isTTY;
   const intervalMs = num('interval', v.interval, 1, INTERVAL_RANGE) * 1000;

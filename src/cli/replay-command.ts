@@ -1,7 +1,7 @@
 import { createReplay } from '../pipeline/replay.ts';
 import { replayHeadless } from '../pipeline/replay-headless.ts';
 import type { ReplaySpeed } from '../pipeline/replay-clock.ts';
-import { INTERVAL_RANGE, numberOption, parseCommandArgs } from './args.ts';
+import { INTERVAL_RANGE, numberOption, parseCommandArgs, refuseEmptyInputs } from './args.ts';
 import { parserOption } from './known-sets.ts';
 import { onStopSignals } from './output-guard.ts';
 import { EXIT, UserError } from './errors.ts';
@@ -54,6 +54,7 @@ export async function replayCommand(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   if (parsed.positionals.length === 0) throw new UserError('replay needs an archive, a directory or a log', "try 'dlperf-top replay replays/resnet50-scaling-demo.tgz'");
+  refuseEmptyInputs(parsed.positionals, 'input', 'replay');
   let speed: ReplaySpeed = 1;
   if (v.speed !== undefined) {
     if (v.speed === 'max') speed = 'max';

@@ -1,7 +1,7 @@
 import type { InputProblem } from '../core/types.ts';
 import type { Aggregate } from '../metrics/aggregate.ts';
 import { summarizeToText } from '../pipeline/summary-thread.ts';
-import { numberOption, parseCommandArgs } from './args.ts';
+import { numberOption, parseCommandArgs, refuseEmptyInputs } from './args.ts';
 import { EXIT, UserError } from './errors.ts';
 import { METHOD_HELP, parseMethodArg } from './method-arg.ts';
 import { checkChart } from './report-format.ts';
@@ -88,6 +88,7 @@ export async function summaryCommand(argv: string[], io: { stdout: NodeJS.Writab
   }
   const inputs = parsed.positionals;
   if (inputs.length === 0) throw new UserError('summary needs at least one input (a log, a directory, an archive, or - for stdin)', "see 'dlperf-top summary --help'");
+  refuseEmptyInputs(inputs, 'input', 'summary');
   const format = oneOf('--format', v.format ?? 'md', ['md', 'markdown', 'csv', 'json', 'html', 'svg']);
   // Checked before anything is read (the report uses it at the end: summary-outcome.ts).
   checkChart(v.chart, format);

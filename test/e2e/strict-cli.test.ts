@@ -66,6 +66,16 @@ describe('strict command line', () => {
     expect(r.out).toBe('');
   });
 
+  it("an empty input is refused by summary, replay and compare too (replay's snapshot said 1970 and exit 0)", () => {
+    writeFileSync(join(tmp, 'train.log'), 'hello\n');
+    for (const args of [['summary', ''], ['summary', 'train.log', ''], ['replay', '--headless', ''], ['compare', 'train.log', '']]) {
+      const r = run(args, { timeout: 15_000 });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err).toContain("an empty input ('')");
+      expect(r.out).toBe('');
+    }
+  });
+
   it('a bare word that is an existing path still starts live mode', () => {
     writeFileSync(join(tmp, 'train.log'), 'hello\n');
     const r = run(['train.log', '--headless', '--exit-when-done', '--idle', '0.2', '--interval', '0.1'], { timeout: 15_000 });
