@@ -70,8 +70,14 @@ function holdYoungGeneration(argv) {
 holdYoungGeneration(process.argv.slice(2));
 const entry = bundleEntry();
 let main;
+/** Out of descriptors while loading the tool's own code (ulimit -n of a few dozen): said as main says it, not a stack. */
+function tooFewFiles(e) {
+  if (e?.code !== 'EMFILE' && e?.code !== 'ENFILE') throw e;
+  process.stderr.write(`dlperf-top: the limit on open files is too low for dlperf-top to start (${e.message})\n  hint: raise it (ulimit -n 1024) and run again\n`);
+  process.exit(1);
+}
 if (entry) {
-  ({ main } = await import(entry));
+  ({ main } = await import(entry).catch(tooFewFiles));
 } else {
   const { register } = await import('tsx/esm/api');
   // The repo's tsconfig, not one found from the working directory: run from a log directory (no

@@ -100,6 +100,13 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       io.stderr.write(`dlperf-top: ${visible(e.message)}\n${e.hint ? `  hint: ${visible(e.hint)}\n` : ''}`);
       return e.exitCode;
     }
+    // Out of descriptors before the command could even load its own code (ulimit -n of a few
+    // dozen): the user's limit, not a bug to report.
+    const code = (e as NodeJS.ErrnoException | null)?.code;
+    if (code === 'EMFILE' || code === 'ENFILE') {
+      io.stderr.write(`dlperf-top: the limit on open files is too low for dlperf-top to start (${visible((e as Error).message)})\n  hint: raise it (ulimit -n 1024) and run again\n`);
+      return EXIT.internal;
+    }
     io.stderr.write(`dlperf-top: internal error: ${visibleLines((e as Error).stack ?? String(e))}\nPlease report this with the command line you used.\n`);
     return EXIT.internal;
   }

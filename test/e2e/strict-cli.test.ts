@@ -76,6 +76,15 @@ describe('strict command line', () => {
     }
   });
 
+  it('too low a limit on open files to load itself (ulimit -n 24) is said as such, not as an internal error to report', () => {
+    const cmd = `ulimit -n 24; exec '${process.execPath}' '${BIN}' summary '${join(ROOT, 'test/fixtures/public/ngc-mxnet-rn50-dll-1n8g.log')}'`;
+    const r = spawnSync('bash', ['-c', cmd], { cwd: tmp, encoding: 'utf8', timeout: 20_000 });
+    expect(r.stderr).not.toContain('internal error');
+    expect(r.stderr).toContain('the limit on open files is too low for dlperf-top to start');
+    expect(r.stderr).toContain('hint: raise it (ulimit -n 1024)');
+    expect(r.status).toBe(1);
+  });
+
   it('a bare word that is an existing path still starts live mode', () => {
     writeFileSync(join(tmp, 'train.log'), 'hello\n');
     const r = run(['train.log', '--headless', '--exit-when-done', '--idle', '0.2', '--interval', '0.1'], { timeout: 15_000 });
