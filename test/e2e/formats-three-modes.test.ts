@@ -73,6 +73,7 @@ interface FlagOut {
   evidence?: string;
   detail?: string;
 }
+type RunFlagsOut = Omit<RunOut, 'flags'> & { flags: FlagOut[] };
 
 /**
  * A dllogger progress line damaged the ways a tester met (two ranks' output glued on one line, a
@@ -99,18 +100,17 @@ describe('a damaged dllogger progress line: every mode says unreadable_progress 
     return p;
   });
 
-  type Got = { status: string; throughput: number | null; flags: FlagOut[] };
   /** Per case: the run's status, number and unreadable_progress flags (the file by its path under the case). */
-  const view = (runs: (RunOut & { flags: FlagOut[] })[]) =>
+  const view = (runs: RunFlagsOut[]) =>
     CASES.map((c) => {
       const r = runs.find((x) => x.source.includes(`${c.name}/`) || x.flags.some((f) => f.file?.includes(`/${c.name}/`)));
       expect(r, `no run for ${c.name}: ${runs.map((x) => x.source).join(', ')}`).toBeDefined();
       const u = r!.flags.filter((f) => f.kind === 'unreadable_progress').map((f) => ({ ...f, file: f.file?.slice(f.file.indexOf(`${c.name}/`)) }));
-      return { name: c.name, status: r!.status, throughput: r!.throughput, flags: u } as Got & { name: string };
+      return { name: c.name, status: r!.status, throughput: r!.throughput, flags: u };
     });
   const summary = (env: Record<string, string>) => {
     const s = spawnSync(process.execPath, [BIN, 'summary', '--format', 'json', tmp], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
-    return view((JSON.parse(s.stdout) as { runs: (RunOut & { flags: FlagOut[] })[] }).runs);
+    return view((JSON.parse(s.stdout) as { runs: RunFlagsOut[] }).runs);
   };
 
   it('summary (byte path, string path, worker), replay and live agree', async () => {
@@ -125,8 +125,8 @@ describe('a damaged dllogger progress line: every mode says unreadable_progress 
     expect(summary({ DLPERF_TOP_BYTE_PATH: '0' }), 'string path').toEqual(want);
     expect(summary({ DLPERF_TOP_WORKER: '1' }), 'worker').toEqual(want);
     const r = spawnSync(process.execPath, [BIN, 'replay', '--headless', '--speed', 'max', tmp], { cwd: ROOT, encoding: 'utf8' });
-    expect(view(lastSnapshot(r.stdout) as (RunOut & { flags: FlagOut[] })[]), `replay\n${r.stderr}`).toEqual(want);
+    expect(view(lastSnapshot(r.stdout) as unknown as RunFlagsOut[]), `replay\n${r.stderr}`).toEqual(want);
     const l = await liveHeadless(BIN, ROOT, files);
-    expect(view(lastSnapshot(l.out) as (RunOut & { flags: FlagOut[] })[]), `live\n${l.err}`).toEqual(want);
+    expect(view(lastSnapshot(l.out) as unknown as RunFlagsOut[]), `live\n${l.err}`).toEqual(want);
   }, 120_000);
 });
