@@ -1,4 +1,5 @@
 import { dllPairs, dllParameterRecord, parseDllLine } from './common/dllogger-line.ts';
+import { DLL_STEP, dllProgressLike } from './common/dllogger-progress.ts';
 import type { LogFormat, ParsedRecord } from './types.ts';
 
 /**
@@ -12,6 +13,7 @@ export const dlloggerMxnet: LogFormat = {
   title: 'NVIDIA DeepLearningExamples MXNet (dllogger)',
   framework: 'mxnet',
   detect: (p) => p.includes('DLL ') && p.includes(' train.ips : ') && / - Epoch: \d+ Iteration: \d+ /.test(p),
+  progressLike: dllProgressLike({ step: DLL_STEP.epochIteration, keys: ['train.ips', 'train.loss'] }),
   window: { unit: 'iter', start: 20, end: 120, roundTo: 2 },
   createParser() {
     return {

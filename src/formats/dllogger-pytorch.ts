@@ -1,4 +1,5 @@
 import { dllParameterRecord, dllValue, parseDllLine } from './common/dllogger-line.ts';
+import { DLL_STEP, dllProgressLike } from './common/dllogger-progress.ts';
 import type { LogFormat, ParsedRecord } from './types.ts';
 
 /** A non-negative number from a `key : value` pair, or undefined. */
@@ -23,6 +24,7 @@ export const dlloggerPytorch: LogFormat = {
   framework: 'pytorch',
   detect: (p) =>
     p.includes('DLL ') && (/ - Epoch: \d+ Iteration: \d+ {2}train\.loss : /.test(p) && p.includes('total_ips') || / - Training Epoch: \d+ Training Iteration: \d+ {2}average_loss : /.test(p)),
+  progressLike: dllProgressLike({ step: DLL_STEP.epochIteration, keys: ['train.loss', 'train.total_ips'] }, { step: DLL_STEP.trainingIteration, keys: ['average_loss'] }),
   window: { unit: 'line', start: 20, end: 120, skipIterAtMost: 5, itersPerLine: 1, roundTo: 2 },
   createParser() {
     return {

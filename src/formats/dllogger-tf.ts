@@ -1,4 +1,5 @@
 import { dllPairs, dllParameterRecord, parseDllLine } from './common/dllogger-line.ts';
+import { DLL_STEP, dllProgressLike } from './common/dllogger-progress.ts';
 import type { LogFormat, LineParser, ParsedRecord } from './types.ts';
 
 function tfParser(): LineParser {
@@ -42,6 +43,7 @@ export const dlloggerTfRn50: LogFormat = {
   framework: 'tensorflow',
   model: 'resnet50',
   detect: (p) => p.includes('DLL ') && / - \(\d+, \d+\) (total_ips|imgs_per_sec) : /.test(p),
+  progressLike: dllProgressLike({ step: DLL_STEP.tuple, keys: ['total_ips', 'imgs_per_sec', 'total_loss'] }),
   window: { unit: 'line', start: 1, end: 100, roundTo: 2, published: 'reported', reportedIncludesStart: true, roundEachTo: 2 },
   createParser: tfParser,
   samples: [
@@ -64,6 +66,7 @@ export const dlloggerTfBert: LogFormat = {
   framework: 'tensorflow',
   model: 'bert_base',
   detect: (p) => p.includes('DLL ') && / - Iteration: \d+ {2}throughput_train : /.test(p),
+  progressLike: dllProgressLike({ step: DLL_STEP.iteration, keys: ['throughput_train', 'total_loss'] }),
   window: { unit: 'iter', start: 20, end: 120, roundTo: 2, published: 'timestamps', startAtLastRepeat: true },
   createParser: tfParser,
   samples: [

@@ -171,6 +171,13 @@ export interface LogFormat {
   /** Cheap check on one payload: true if this line proves the format. */
   detect(payload: string): boolean;
   createParser(): LineParser;
+  /**
+   * True for a line that carries this format's progress marker (its step and its throughput or loss
+   * key), however damaged the rest. A line the parser then gives no iteration for is counted and
+   * flagged `unreadable_progress` (RunSet), never dropped in silence. Reads the whole line, wrappers
+   * included: two ranks' output glued on one line loses the progress text to the last rank's tag.
+   */
+  readonly progressLike?: (line: string) => boolean;
   readonly window: WindowSpec;
   /** What the throughput counts. @default 'samples/s' */
   readonly unit?: ThroughputUnit;

@@ -9,6 +9,8 @@ import type { LineAt } from './window-tracker.ts';
  * - a throughput or latency that cannot be true (negative, NaN, infinite, absurd): dropped from
  *   the record so it never enters a mean, a median or a rolling value.
  * A repeated iteration number with another clock or other values (fp16 loss-scale backoff) is not damage.
+ * It also keeps the count of lines that look like progress lines of the file's format but gave no
+ * record (RunSet tells them by the format's progressLike; nothing here reads text).
  */
 export interface DamageLine extends LineAt {
   detail: string;
@@ -31,6 +33,9 @@ export class DamageCheck {
   resetCount = 0;
   implausible = 0;
   firstImplausible: DamageLine | null = null;
+  /** Lines that look like progress lines but could not be read (not counted), and the first of them. */
+  unreadable = 0;
+  firstUnreadable: LineAt | null = null;
   /** The last inspect() saw the counter start over. */
   reset = false;
   /**
@@ -89,6 +94,12 @@ export class DamageCheck {
     return rec;
   }
 
+  /** A line that looks like a progress line of the file's format gave no record: it is not counted. */
+  noteUnreadable(lineNo: number, text: string): void {
+    this.unreadable++;
+    this.firstUnreadable ??= { lineNo, text };
+  }
+
   /** Adds a print to the ring (at its end while it grows, then over the oldest). */
   private remember(r: IterRecord): void {
     if (this.count < RECENT) {
@@ -142,6 +153,7 @@ export class DamageCheck {
   ownTexts(own: (s: string) => string): void {
     if (this.firstDuplicate) this.firstDuplicate.text = own(this.firstDuplicate.text);
     if (this.firstImplausible) this.firstImplausible.text = own(this.firstImplausible.text);
+    if (this.firstUnreadable) this.firstUnreadable.text = own(this.firstUnreadable.text);
     for (const r of this.resets) r.text = own(r.text);
   }
 }

@@ -1,7 +1,7 @@
 import type { Flag, InputProblem, LineEvent } from '../core/types.ts';
 import { detectFormat, formatById } from '../formats/registry.ts';
 import { toArray, type IterRecord, type LogFormat, type ParsedRecord, type ThroughputMethod } from '../formats/types.ts';
-import { unwrap } from '../formats/unwrap.ts';
+import { stripEscapes, unwrap } from '../formats/unwrap.ts';
 import { createLineDetectors, lineDetectors } from '../signals/registry.ts';
 import { FileTrack, type HeldLine } from './file-track.ts';
 import { IterHistory } from './iter-history.ts';
@@ -262,18 +262,21 @@ export class RunSet {
 
   /** Parse one payload with the file's parser and apply the records. Returns true for a progress line. */
   private parse(run: Run, t: FileTrack, payload: string, ev: { lineNo: number; text: string; time: number; file: string }): boolean {
-    let recs;
+    let recs: ParsedRecord[] = [];
     try {
       recs = toArray(t.parser!.parse(payload));
     } catch (e) {
       run.errors.push(`${ev.file}:${ev.lineNo}: parser failed: ${(e as Error).message}`);
-      return false;
     }
-    if (recs.length === 0) return false;
-    if (t.apply(recs, ev, () => run.totalBatch())) {
+    const progress = recs.some((r) => r.kind === 'iter');
+    // A line with the format's progress marker that gave no iteration would shift the window in
+    // silence: counted and flagged (unreadable_progress). The whole line, not the payload: a rank's
+    // tag glued after the progress text leaves only that rank's output in the payload.
+    if (!progress && t.format!.progressLike?.(stripEscapes(ev.text))) t.damage.noteUnreadable(ev.lineNo, ev.text);
+    if (recs.length && t.apply(recs, ev, () => run.totalBatch())) {
       this.push({ type: 'phase', run: run.key, node: t.node, file: t.file, phase: t.phase!, time: ev.time });
     }
-    return recs.some((r) => r.kind === 'iter');
+    return progress;
   }
 
   /**

@@ -52,6 +52,11 @@ export function trustFlags(files: readonly FileTrack[], primary: FileTrack | nul
     if (d.implausible > 0 && d.firstImplausible) {
       out.push({ kind: 'implausible_value', confidence: 'confirmed', evidence: ev(d.firstImplausible.text), line: d.firstImplausible.lineNo, ...where, detail: `${d.firstImplausible.detail}${d.implausible > 1 ? ` (${d.implausible} such lines)` : ''}` });
     }
+    // DLPerf's scripts skip such lines too, so the figure still follows its method: said, not fatal.
+    if (d.unreadable > 0 && d.firstUnreadable) {
+      const u = d.firstUnreadable;
+      out.push({ kind: 'unreadable_progress', confidence: 'confirmed', evidence: ev(u.text), line: u.lineNo, ...where, detail: `${d.unreadable} line(s) look like ${f.format?.id ?? ''} progress lines but could not be read (first: line ${u.lineNo}); not counted: the window is taken from the lines that could be read, as DLPerf's scripts skip such lines too` });
+    }
     const j = f.tracker?.clockJump;
     if (j && f === primary) {
       out.push({ kind: 'clock_jump', confidence: 'confirmed', evidence: ev(j.to?.text ?? ''), ...(j.to ? { line: j.to.lineNo } : {}), ...where, detail: `${j.detail}${j.from ? ` (line ${j.from.lineNo}: ${ev(j.from.text)})` : ''}; ${result?.method === 'reported' ? 'the figure is the mean of the printed values (reported method), which the clock does not enter; the timestamps cross-check is withheld' : 'no figure is given'}` });

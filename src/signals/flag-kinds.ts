@@ -22,6 +22,7 @@ export const FLAG_KINDS: readonly { kind: string; about: string }[] = [
   { kind: 'iteration_reset', about: 'the iteration counter starts over' },
   { kind: 'implausible_value', about: 'negative, NaN, infinite or absurd throughput' },
   { kind: 'duplicate_member', about: 'one archive path twice' },
+  { kind: 'unreadable_progress', about: 'a line that looks like a progress line could not be read (not counted)' },
 ];
 
 /** The kinds `--fail-on` accepts. */
