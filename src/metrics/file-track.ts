@@ -2,6 +2,7 @@ import type { LineEvent, RunIdentity } from '../core/types.ts';
 import type { IterRecord, LineParser, LogFormat, ParsedRecord, SummaryRecord, ThroughputMethod } from '../formats/types.ts';
 import { DamageCheck } from './damage.ts';
 import { textOwner } from './own-text.ts';
+import type { RunChanges } from './run-changes.ts';
 import { IterHistory } from './iter-history.ts';
 import { IterWindows } from './iter-windows.ts';
 import { Ring, RollingWindow, SeriesRing } from './rolling.ts';
@@ -16,19 +17,7 @@ export interface Evidence {
 }
 
 export type { SeriesPoint } from './rolling.ts';
-
-/** A run's change counters (Run.changes), shared by its files: see FileTrack.owner. */
-export interface RunChanges {
-  version: number;
-  content: number;
-  /** Bumped when a file joins or leaves the run (RunSet). */
-  files: number;
-  /**
-   * Whose content changed since the run last merged its files' contents: the one file, or null
-   * when more than one did or files came or went (then the run merges afresh). Undefined: none.
-   */
-  contentFrom?: FileTrack | null;
-}
+export type { RunChanges } from './run-changes.ts';
 
 const SERIES_CAP = 600;
 
