@@ -37,6 +37,7 @@ export interface InputProblem {
     | 'truncated_archive'
     | 'unsafe_path'
     | 'binary'
+    | 'empty'
     | 'unrecognized'
     | 'too_short'
     | 'line_too_long'

@@ -13,7 +13,7 @@ import type { SummaryResult } from '../pipeline/summarize.ts';
 import { runCurves, scalingFamilies, type ScalingFamily } from './chart-data.ts';
 import { curveCaption, curveSpec, efficiencySpec, renderSvg, speedupSpec, throughputSpec } from './html-charts.ts';
 import { esc, figure, inlineMarkdown, page, table } from './html-page.ts';
-import { findings } from './markdown.ts';
+import { findings, noFindings } from './markdown.ts';
 
 const num = (v: number | null | undefined) => (v === null || v === undefined ? '-' : String(v));
 const flagWord = (f: Flag) => f.kind + (f.confidence ? ` (${f.confidence})` : '');
@@ -22,7 +22,7 @@ const FOLD_AFTER = 3;
 
 function findingsHtml(s: SummaryResult): string {
   const f = findings(s);
-  if (!f.length) return '<p class="ok">No findings: every run completed its window and nothing suspicious was seen.</p>';
+  if (!f.length) return s.runs.length === 0 ? `<p>${esc(noFindings(s))}</p>` : `<p class="ok">${esc(noFindings(s))}</p>`;
   const item = (line: string) => `<li>${line.replace(/^- /, '').split('\n').map((p) => inlineMarkdown(p.trim())).join('<br>')}</li>`;
   // The same lines as the Markdown report; a kind seen many times shows its first few, the rest folded.
   const byKind = new Map<string, string[]>();

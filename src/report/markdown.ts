@@ -106,6 +106,11 @@ export function* summaryMarkdownPieces(s: SummaryResult): Generator<string> {
   }
 }
 
+/** The Findings section's sentence when it has nothing to list: with no run at all, there was nothing to judge. */
+export function noFindings(s: SummaryResult): string {
+  return s.runs.length === 0 ? 'No run recognised in the inputs: nothing was judged.' : 'No findings: every run completed its window and nothing suspicious was seen.';
+}
+
 function* markdownLines(s: SummaryResult): Generator<string> {
   yield* ['# dlperf-top summary', '', '## Findings', ''];
   let any = false;
@@ -113,7 +118,7 @@ function* markdownLines(s: SummaryResult): Generator<string> {
     any = true;
     yield line;
   }
-  if (!any) yield 'No findings: every run completed its window and nothing suspicious was seen.';
+  if (!any) yield noFindings(s);
   yield* ['', '## All Results', ''];
   yield* tableLines(
     ['source', 'num_nodes', 'gpu_num_per_node', 'batch_size_per_device', 'precision', 'throughput', 'method', 'status', 'flags', 'unit', 'window'],

@@ -153,6 +153,11 @@ async function* pumpLines(
       const wait = out.chunkDone?.();
       if (wait) await wait;
     }
+    // A log of no bytes at all (a repeat that never started, a node that never wrote) is said,
+    // not passed over: it makes no run, and a sweep's missing repeat must not go unnoticed.
+    if (!failed && head !== null && headLen === 0 && splitter.bytesSeen === 0) {
+      onProblem({ input, file: fpath, offset: 0, kind: 'empty', message: `${fpath}: empty (0 bytes): no run` });
+    }
     const last = splitter.flush();
     if (last !== null) {
       // A last line without its newline is not a line, as live has it (a writer that died mid-line,

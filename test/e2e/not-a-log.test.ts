@@ -136,6 +136,30 @@ describe('a log whose last line has no newline', () => {
   });
 });
 
+describe('an empty log (0 bytes: a repeat that never started)', () => {
+  it('is said by summary (stderr, JSON problems, Findings) and replay, not passed over; alone, the report does not say every run completed', () => {
+    const d = join(dir, 'empty-sweep');
+    mkdirSync(d, { recursive: true });
+    copyFileSync(GOOD, join(d, 'r50_b256_amp_1.log'));
+    writeFileSync(join(d, 'r50_b256_amp_2.log'), '');
+    const sum = run(['summary', d, '--format', 'json']);
+    expect(sum.stderr).toContain('r50_b256_amp_2.log: empty (0 bytes): no run');
+    const j = JSON.parse(sum.stdout);
+    expect(j.problems).toContainEqual(expect.objectContaining({ kind: 'empty', file: 'r50_b256_amp_2.log' }));
+    expect(j.runs).toHaveLength(1);
+    const md = run(['summary', d]);
+    expect(md.stdout).toContain('- **empty** — r50_b256_amp_2.log: empty (0 bytes): no run');
+    expect(run(['replay', d, '--headless', '--speed', 'max']).stderr).toContain('r50_b256_amp_2.log: empty (0 bytes): no run');
+    const alone = join(dir, 'empty-only');
+    mkdirSync(alone, { recursive: true });
+    writeFileSync(join(alone, 'r50_b256_amp_1.log'), '');
+    const a = run(['summary', alone]);
+    expect(a.status).toBe(3);
+    expect(a.stdout).not.toContain('every run completed its window');
+    expect(a.stdout).toContain('empty (0 bytes): no run');
+  });
+});
+
 describe('a FIFO given to live', () => {
   it('is never opened for reading (no writer needed): its row says what it is, exit 5, and the run ends', async () => {
     const fifo = join(dir, 'pipe.log');
