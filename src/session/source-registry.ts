@@ -120,9 +120,19 @@ class Entry {
     this.change(label, () => this.reporting.add(label));
   }
 
+  /** Files of a glob or directory deleted while followed. */
+  private deletedCount(): number {
+    let deleted = 0;
+    for (const r of this.files.values()) if (r.state === 'ended' && reasonOf(r.message) === 'deleted') deleted++;
+    return deleted;
+  }
+
   derive(): { state: NodeState; reason: string | null; message?: string; files: number } {
     const files = this.followed();
-    const count = `following ${files} file${files === 1 ? '' : 's'}`;
+    // A deleted file is no longer followed: "following 1 file, 1 deleted", not "following 2 files".
+    const deleted = this.multi ? this.deletedCount() : 0;
+    const plural = (n: number): string => `${n} file${n === 1 ? '' : 's'}${deleted ? `, ${deleted} deleted` : ''}`;
+    const count = `following ${plural(files - deleted)}`;
     if (this.reporting.size > 0) {
       // The liveliest reporting file, the first to report among equals; none livelier than `ended`: ended, no file's words.
       let best: { state: NodeState; r?: FileReport } = { state: 'ended' };
@@ -137,7 +147,9 @@ class Entry {
         if (only) best = { state: 'ended', r: only };
       }
       const why = best.state === 'streaming' ? null : reasonOf(best.r?.message);
-      const reason = this.multi ? (why ? `${count}; ${why}` : count) : why;
+      // Once every file ended, the glob followed them (past tense), and says how many were deleted.
+      const told = this.multi && best.state === 'ended' ? `followed ${plural(files - deleted)}` : count;
+      const reason = this.multi ? (why ? `${told}; ${why}` : told) : why;
       return { state: best.state, reason, ...(best.r?.message ? { message: best.r.message } : {}), files };
     }
     // Nothing delivered yet: the connection first (an SSH node that is not up says why), then

@@ -61,8 +61,9 @@ describe('a glob keeps its row, with the real binary', () => {
     // From the first snapshot (connecting, or already saying why); then why, before the files come.
     expect(snaps[0].sources).toEqual([expect.objectContaining({ source: '*.log', kind: 'glob', files: 0, reporting: false })]);
     expect(snaps.some((x) => x.sources[0].state === 'waiting' && x.sources[0].reason === 'glob matched nothing yet')).toBe(true);
+    // The session ended (--exit-when-done): every file ended, the glob followed them.
     const last = snaps.at(-1);
-    expect(last.sources).toEqual([expect.objectContaining({ source: '*.log', kind: 'glob', files: 2, reporting: true, reason: 'following 2 files' })]);
+    expect(last.sources).toEqual([expect.objectContaining({ source: '*.log', kind: 'glob', files: 2, reporting: true, reason: 'followed 2 files' })]);
     expect(last.nodes.map((n: { source: string }) => n.source).sort()).toEqual(['node1.log', 'node2.log']);
   }, 60_000);
 });

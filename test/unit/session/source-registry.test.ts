@@ -177,3 +177,23 @@ describe('SourceRegistry: a one-file source that ended', () => {
     expect(r.views(() => undefined).find((v) => v.source === 'n1:/logs/train.log')!.reason).toBeNull();
   });
 });
+
+describe('SourceRegistry: a glob whose files are deleted', () => {
+  it('no longer counts a deleted file as followed, says how many were, and speaks in the past once all ended', () => {
+    const r = new SourceRegistry(remote(), 0);
+    r.nodeStatus('n1', 'streaming', 1, 'connected to u@n1 port 22');
+    for (const f of ['n1:/logs/rank0.log', 'n1:/logs/rank1.log']) {
+      r.line('n1', f);
+      r.fileStatus('n1', f, 'streaming', 2);
+    }
+    r.flush(2);
+    const glob = () => r.views(() => undefined).find((v) => v.source === 'n1:/logs/rank*.log')!;
+    expect([glob().state, glob().reason, glob().files]).toEqual(['streaming', 'following 2 files', 2]);
+    r.fileStatus('n1', 'n1:/logs/rank1.log', 'ended', 3, 'deleted');
+    r.flush(3);
+    expect([glob().state, glob().reason]).toEqual(['streaming', 'following 1 file, 1 deleted']);
+    r.fileStatus('n1', 'n1:/logs/rank0.log', 'ended', 4, 'stopped');
+    r.flush(4);
+    expect([glob().state, glob().reason]).toEqual(['ended', 'followed 1 file, 1 deleted']);
+  });
+});
