@@ -88,7 +88,8 @@ export class RunSet {
     }
     const t = new FileTrack(node, display, path);
     if (this.opts.history) t.history = new IterHistory();
-    // An empty file at the end of the order changes no merged field: its content, when it comes, does.
+    // No content bump: an empty file at the end of the merge order changes no merged field (its
+    // content, when it comes, does: FileTrack.contentChanged); the files counter says it came.
     t.owner = run.changes;
     const owner = run;
     t.worldSize = () => owner.worldSize()?.value ?? null;

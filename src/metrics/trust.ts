@@ -8,7 +8,8 @@ export const DISAGREEMENT = 0.03;
 
 /**
  * Why a run's figure cannot be given at all (status `error`, throughput null): a clock jump inside
- * the window, or a restarted process whose segments hold no complete window. Null: the figure stands.
+ * the window, a window figure that cannot be true, or a restarted process whose segments hold no
+ * complete window. Null: the figure stands.
  */
 export function fatalDamage(p: FileTrack | null, result: WindowResult | null): string | null {
   if (!p?.tracker) return null;
@@ -16,7 +17,8 @@ export function fatalDamage(p: FileTrack | null, result: WindowResult | null): s
   // The reported method averages the printed figures: the log clock does not enter it, so a jump
   // spoils only its timestamps cross-check (flagged, cross-check withheld), not the figure.
   if (j && result?.method !== 'reported') return `${j.detail}: the window's wall time cannot be trusted`;
-  if (impossibleFigure(result)) return `${impossibleFigure(result)}: not a possible value`;
+  const impossible = impossibleFigure(result);
+  if (impossible) return `${impossible}: not a possible value`;
   if (p.damage.resetCount > 0 && !result) {
     const r = p.damage.resets[0]!;
     return `the process restarted at line ${r.lineNo} (${r.detail.replace(/: the process restarted$/, '')}) and no segment of the log holds a complete window`;
